@@ -1,0 +1,3 @@
+"""judgesync: GitOps for Mistral judges."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,55 @@
+"""Judge instructions are Jinja2 templates: parsing, the platform's variables,
+and sandboxed rendering. Shared by the spec loader and the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# The variables the service injects when it judges (see the API contract).
+PLATFORM_VARIABLES = frozenset(
+    {
+        "conversation_history",
+        "user_message",
+        "assistant_message",
+        "system_prompt",
+        "available_tools",
+        "answer_type_definition",
+        "properties",
+    }
+)
+
+_environment = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class TemplateSyntaxProblem:
+    line: int | None
+    message: str
+
+
+def syntax_problem(source: str) -> TemplateSyntaxProblem | None:
+    """The first Jinja2 syntax error of `source` (line within the template), or None."""
+    try:
+        _environment.parse(source)
+    except TemplateSyntaxError as error:
+        return TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
+    return None
+
+
+def unknown_variables(source: str) -> list[str]:
+    """Variables the template reads that the platform never injects, sorted.
+
+    `source` must parse; `properties.*` is allowed whatever the attribute.
+    """
+    undeclared = meta.find_undeclared_variables(_environment.parse(source))
+    return sorted(undeclared - PLATFORM_VARIABLES)
+
+
+def render(source: str, variables: Mapping[str, Any]) -> str:
+    """Render untrusted `source` in a sandbox: no attribute escapes, no mutation."""
+    return _environment.from_string(source).render(dict(variables))

@@ -1,0 +1,30 @@
+import pytest
+
+from judgesync import templates
+
+
+def test_syntax_problem_reports_the_line_of_an_unclosed_tag():
+    problem = templates.syntax_problem("line one\n{{ user_message ")
+    assert problem is not None
+    assert problem.line == 2
+
+
+def test_valid_template_has_no_syntax_problem():
+    assert templates.syntax_problem("{{ user_message }}") is None
+
+
+def test_unknown_variables_flags_a_misspelt_variable_but_allows_properties():
+    source = "{{ usr_message }} {{ properties.locale }} {{ assistant_message }}"
+    assert templates.unknown_variables(source) == ["usr_message"]
+
+
+def test_loop_variables_are_not_unknown():
+    source = "{% for m in conversation_history %}{{ m.content }}{% endfor %}"
+    assert templates.unknown_variables(source) == []
+
+
+def test_render_refuses_to_reach_python_internals():
+    from jinja2.exceptions import SecurityError
+
+    with pytest.raises(SecurityError):
+        templates.render("{{ user_message.__class__.__mro__ }}", {"user_message": "hi"})
