@@ -1,0 +1,107 @@
+import pytest
+
+from judgesync.errors import PlanError
+from judgesync.planner import ActionKind, Policy, plan
+from tests.builders import definition, regression, remote
+
+
+def kinds(result):
+    return [(a.kind, a.name) for a in result.actions]
+
+
+def test_plan_creates_a_judge_no_remote_has():
+    result = plan([definition("tone")], [])
+    assert kinds(result) == [(ActionKind.CREATE, "tone")]
+    assert result.has_changes
+
+
+def test_plan_is_a_no_op_when_remote_matches():
+    spec = definition("tone")
+    result = plan([spec], [remote(spec)])
+    assert kinds(result) == [(ActionKind.NOOP, "tone")]
+    assert not result.has_changes
+
+
+def test_plan_update_when_instructions_change():
+    spec = definition("tone")
+    live = remote(definition("tone", instructions="Old {{ assistant_message }}\n"))
+    (action,) = plan([spec], [live]).actions
+    assert action.kind is ActionKind.UPDATE
+    assert [c.path for c in action.changes] == ["instructions"]
+    assert action.remote == live
+
+
+def test_plan_update_names_nested_output_fields():
+    spec = regression(high=10)
+    (action,) = plan([spec], [remote(regression(high=5))]).actions
+    assert [(c.path, c.before, c.after) for c in action.changes] == [("output.max", 5.0, 10.0)]
+
+
+def test_integer_and_float_bounds_are_equal():
+    spec = regression(low=1, high=5)
+    live = remote(spec).model_copy(
+        update={"output": spec.output.model_copy(update={"min": 1.0, "max": 5.0})}
+    )
+    assert not plan([spec], [live]).has_changes
+
+
+def test_tools_order_does_not_cause_a_diff():
+    spec = definition(tools=["search", "calculator"])
+    live = remote(definition(tools=["calculator", "search"]))
+    assert not plan([spec], [live]).has_changes
+
+
+def test_a_trailing_newline_is_a_change():
+    spec = definition(instructions="Rate it\n")
+    live = remote(definition(instructions="Rate it"))
+    (action,) = plan([spec], [live]).actions
+    assert action.kind is ActionKind.UPDATE
+
+
+def test_option_order_is_a_change():
+    spec = definition()
+    options = list(reversed(spec.output.options))
+    live = remote(definition(output={"type": "CLASSIFICATION", "options": options}))
+    (action,) = plan([spec], [live]).actions
+    assert action.kind is ActionKind.UPDATE
+
+
+def test_unmanaged_remote_judges_are_listed_and_left_alone():
+    result = plan([], [remote(definition("legacy"))])
+    assert result.actions == ()
+    assert [j.name for j in result.unmanaged] == ["legacy"]
+
+
+def test_prune_plans_deletion_of_unmanaged_judges():
+    result = plan([], [remote(definition("legacy"))], Policy(prune=True))
+    assert kinds(result) == [(ActionKind.DELETE, "legacy")]
+    assert result.unmanaged == ()
+
+
+def test_actions_are_sorted_by_name():
+    specs = [definition("b"), definition("c"), definition("a")]
+    result = plan(specs, [remote(definition("c", description="x"))])
+    assert [a.name for a in result.actions] == ["a", "b", "c"]
+
+
+def test_two_remote_judges_with_one_name_is_an_error_naming_both_ids():
+    one, two = remote(definition("tone"), "id-1"), remote(definition("tone"), "id-2")
+    with pytest.raises(PlanError, match="id-1 and id-2"):
+        plan([definition("tone")], [one, two])
+
+
+def test_a_name_differing_only_in_case_is_renamed_in_place():
+    (action,) = plan([definition("Tone")], [remote(definition("tone"))]).actions
+    assert action.kind is ActionKind.UPDATE
+    assert [(c.path, c.before, c.after) for c in action.changes] == [("name", "tone", "Tone")]
+
+
+def test_exact_names_win_over_case_insensitive_matches():
+    result = plan([definition("tone")], [remote(definition("Tone")), remote(definition("tone"))])
+    assert kinds(result) == [(ActionKind.NOOP, "tone")]
+    assert [j.name for j in result.unmanaged] == ["Tone"]
+
+
+def test_specs_whose_names_differ_only_in_case_are_an_error():
+    with pytest.raises(PlanError, match="same name"):
+        plan([definition("tone"), definition(" Tone")], [])
