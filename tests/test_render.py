@@ -1,0 +1,85 @@
+import json
+
+from judgesync.executor import ActionResult, Outcome, Report
+from judgesync.planner import Policy, plan
+from judgesync.render import as_json, as_text
+from tests.builders import definition, regression, remote
+
+
+def mixed_plan():
+    return plan(
+        [definition("a-new"), definition("b-changed", instructions="Line one\nLine 2\n")],
+        [
+            remote(definition("b-changed", instructions="Line one\nLine two\n"), "id-b"),
+            remote(definition("c-gone"), "id-c"),
+        ],
+        Policy(prune=True),
+    )
+
+
+def test_text_plan_shows_symbols_diff_and_summary():
+    text = as_text.render_plan(mixed_plan(), "local")
+    assert text.startswith("Target: local\n")
+    assert "+ create a-new\n" in text
+    assert "~ update b-changed (id id-b)\n    instructions:\n" in text
+    assert "      -Line two\n      +Line 2\n" in text
+    assert "- delete c-gone (id id-c)\n" in text
+    assert text.endswith("Plan: 1 to create, 1 to update, 1 to delete.\n")
+    assert "\x1b[" not in text
+
+
+def test_text_plan_is_coloured_only_when_asked():
+    assert "\x1b[32m" in as_text.render_plan(mixed_plan(), "local", colour=True)
+
+
+def test_text_plan_without_changes_says_so_and_lists_unmanaged():
+    result = plan([definition("a")], [remote(definition("a")), remote(definition("legacy"))])
+    text = as_text.render_plan(result, "local")
+    assert "No changes." in text
+    assert "  legacy (id id-legacy)\n  Use --prune to delete them.\n" in text
+    assert text.endswith("Plan: 0 to create, 0 to update, 0 to delete.\n")
+
+
+def test_scalar_change_is_shown_before_and_after():
+    result = plan([regression(high=10)], [remote(regression(high=5))])
+    assert "    output.max: 5.0 -> 10.0\n" in as_text.render_plan(result, "t")
+
+
+def test_missing_final_newline_is_visible_in_the_diff():
+    result = plan(
+        [definition(instructions="Rate it")], [remote(definition(instructions="Rate it\n"))]
+    )
+    text = as_text.render_plan(result, "t")
+    assert "      -Rate it\n      +Rate it  (no newline at end)\n" in text
+
+
+def test_report_lists_each_result_and_counts_failures():
+    actions = mixed_plan().changes
+    report = Report(
+        (
+            ActionResult(actions[0], Outcome.DONE, "created (id x)"),
+            ActionResult(actions[1], Outcome.FAILED, "boom"),
+        )
+    )
+    text = as_text.render_report(report)
+    assert "+ a-new: ok created (id x)\n" in text
+    assert "~ b-changed: FAILED boom\n" in text
+    assert "Apply: 1 done, 1 failed.\n" in text
+
+
+def test_json_plan_is_stable_and_complete():
+    document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), "local")))
+    assert document["format_version"] == 1
+    assert document["summary"] == {
+        "create": 1,
+        "update": 1,
+        "delete": 1,
+        "no_op": 0,
+        "unmanaged": 0,
+    }
+    update = document["actions"][1]
+    assert update["action"] == "update" and update["judge_id"] == "id-b"
+    assert update["changes"] == [
+        {"field": "instructions", "before": "Line one\nLine two\n", "after": "Line one\nLine 2\n"}
+    ]
+    assert document["actions"][0]["desired"]["name"] == "a-new"
