@@ -267,11 +267,6 @@ def test_hooks_hear_of_every_throttle_and_every_success(make_client):
     assert events == ["throttle", "throttle", "success"]
 
 
-def test_a_zero_attempt_policy_is_refused():
-    with pytest.raises(ValueError, match="attempts"):
-        RetryPolicy(attempts=0)
-
-
 # -- requests ----------------------------------------------------------------
 
 
