@@ -1,11 +1,23 @@
 """Shared fixtures. Tests are hermetic: no JUDGESYNC_* or MISTRAL_* variable
-from the developer's shell leaks in."""
+from the developer's shell leaks in.
+
+The emulator fixtures run one real uvicorn server per test session (per xdist
+worker) on a free loopback port, and reset it before every test that uses it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
+
+from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings
+
+API_KEY = "test-key-1"
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +26,89 @@ def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith(("JUDGESYNC_", "MISTRAL_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NO_COLOR", "1")
+
+
+@dataclass(frozen=True)
+class EmulatorHandle:
+    """A running emulator, freshly reset for the current test.
+
+    - `url`: base URL, no trailing slash (e.g. "http://127.0.0.1:41234").
+    - `settings`: the live `EmulatorSettings`; assignments take effect on the
+      next request (validated). Fields: revisions, name_uniqueness, deleted,
+      pagination, max_page_size, latency_ms, jitter_ms, fail_rate, seed,
+      rate_limit, retry_after_seconds, campaign_judge_ids.
+    - `configure(**fields)`: change several settings at once, all or nothing.
+    - `lock_for_campaign(judge_id)`: later PUTs on that id answer 409
+      JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED.
+    - `reset()`: forget every judge and restore the default settings.
+    - `emulator`: the underlying `judgesync.emulator.Emulator`.
+    """
+
+    url: str
+    emulator: Emulator
+
+    @property
+    def settings(self) -> EmulatorSettings:
+        return self.emulator.settings
+
+    def configure(self, **fields: Any) -> None:
+        self.emulator.configure(**fields)
+
+    def lock_for_campaign(self, judge_id: str) -> None:
+        self.emulator.lock_for_campaign(judge_id)
+
+    def reset(self) -> None:
+        self.emulator.reset()
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(Emulator(db=":memory:")) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> EmulatorHandle:
+    """The session's emulator, reset: no judges, default settings (see EmulatorHandle)."""
+    handle = EmulatorHandle(url=emulator_server.url, emulator=emulator_server.emulator)
+    handle.reset()
+    return handle
+
+
+@pytest.fixture
+def api_key() -> str:
+    return API_KEY
+
+
+@pytest.fixture
+def api_client(emulator: EmulatorHandle, api_key: str) -> Iterator[httpx.Client]:
+    """A plain httpx client for the emulator, authenticated with `api_key`."""
+    with httpx.Client(
+        base_url=emulator.url, headers={"Authorization": f"Bearer {api_key}"}
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def judge_definition() -> Callable[..., dict[str, Any]]:
+    """A factory of valid create/update bodies: `judge_definition("name", description=...)`."""
+
+    def make(name: str = "helpfulness", **changes: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": name,
+            "description": "Is the answer helpful?",
+            "model_name": "mistral-small-latest",
+            "instructions": "Judge: {{ assistant_message }}\n{{ answer_type_definition }}",
+            "output": {
+                "type": "CLASSIFICATION",
+                "options": [
+                    {"value": "helpful", "description": "Answers the question."},
+                    {"value": "unhelpful", "description": "Does not."},
+                ],
+            },
+            "tools": [],
+        }
+        body.update(changes)
+        return body
+
+    return make

@@ -1,0 +1,196 @@
+"""The six judge endpoints of the API contract, under `/v1/observability/judges`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from judgesync.emulator import judging
+from judgesync.emulator.refusals import ApiRefusal, judge_not_found
+from judgesync.emulator.state import Emulator, Workspace, bearer_key, key_hash
+from judgesync.emulator.storage import StoredJudge
+from judgesync.emulator.wire import (
+    MAX_BODY_BYTES,
+    parse_conversation,
+    parse_judge_definition,
+    parse_judge_id,
+    parse_list_query,
+)
+
+
+def _emulator(request: Request) -> Emulator:
+    emulator: Emulator = request.app.state.emulator
+    return emulator
+
+
+async def _inject_faults(request: Request) -> None:
+    authorization = request.headers.get("authorization")
+    try:
+        client_key = key_hash(bearer_key(authorization))
+    except ApiRefusal:
+        client_key = "anonymous"
+    await _emulator(request).faults.before_request(client_key)
+
+
+def _workspace(request: Request) -> Workspace:
+    return _emulator(request).authenticate(request.headers.get("authorization"))
+
+
+CallerWorkspace = Annotated[Workspace, Depends(_workspace)]
+router = APIRouter(prefix="/v1/observability/judges", dependencies=[Depends(_inject_faults)])
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it grows past MAX_BODY_BYTES."""
+    too_large = ApiRefusal(413, None, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def judge_body(judge: StoredJudge) -> dict[str, Any]:
+    """A stored judge as the API's `Judge` JSON; `deleted_at` and revision keys always present."""
+    definition = judge.definition
+    return {
+        "id": judge.id,
+        "created_at": judge.created_at,
+        "updated_at": judge.updated_at,
+        "deleted_at": judge.deleted_at,
+        "owner_id": judge.owner_id,
+        "workspace_id": judge.workspace_id,
+        "name": definition["name"],
+        "description": definition["description"],
+        "model_name": definition["model_name"],
+        "output": definition["output"],
+        "instructions": definition["instructions"],
+        "tools": definition["tools"],
+        "up_revision": judge.up_revision,
+        "down_revision": judge.down_revision,
+        "base_revision": judge.base_revision,
+    }
+
+
+def _visible_judge(emulator: Emulator, workspace: Workspace, judge_id: str) -> StoredJudge:
+    judge = emulator.store.get(workspace.workspace_id, judge_id)
+    if judge is None or (judge.deleted_at is not None and emulator.settings.deleted == "hidden"):
+        raise judge_not_found(judge_id)
+    return judge
+
+
+def _matches(
+    judge: StoredJudge, q: str | None, types: frozenset[str], models: frozenset[str]
+) -> bool:
+    definition = judge.definition
+    if types and definition["output"]["type"] not in types:
+        return False
+    if models and definition["model_name"] not in models:
+        return False
+    if q:
+        needle = q.casefold()
+        haystacks = (definition["name"], definition["description"])
+        return any(needle in text.casefold() for text in haystacks)
+    return True
+
+
+@router.get("")
+async def list_judges(request: Request, workspace: CallerWorkspace) -> dict[str, Any]:
+    emulator = _emulator(request)
+    settings = emulator.settings
+    params = {key: request.query_params.getlist(key) for key in request.query_params}
+    query = parse_list_query(params, settings.max_page_size)
+    judges = await run_in_threadpool(
+        emulator.store.newest_revisions,
+        workspace.workspace_id,
+        include_deleted=settings.deleted == "visible",
+    )
+    matching = [j for j in judges if _matches(j, query.q, query.type_filter, query.model_filter)]
+    start = (query.page - 1) * query.page_size
+    page: dict[str, Any] = {
+        "count": len(matching),
+        "results": [judge_body(j) for j in matching[start : start + query.page_size]],
+    }
+    if settings.pagination == "links":
+        has_next = start + query.page_size < len(matching)
+        page["next"] = (
+            str(request.url.include_query_params(page=query.page + 1, page_size=query.page_size))
+            if has_next
+            else None
+        )
+        page["previous"] = (
+            str(request.url.include_query_params(page=query.page - 1, page_size=query.page_size))
+            if query.page > 1
+            else None
+        )
+    return {"judges": page}
+
+
+@router.post("", status_code=201)
+async def create_judge(request: Request, workspace: CallerWorkspace) -> dict[str, Any]:
+    definition = parse_judge_definition(await _body(request))
+    settings = _emulator(request).settings
+    judge = await run_in_threadpool(
+        lambda: _emulator(request).store.create(
+            workspace_id=workspace.workspace_id,
+            owner_id=workspace.owner_id,
+            definition=definition,
+            uniqueness=settings.name_uniqueness,
+            revisions=settings.revisions,
+        )
+    )
+    return judge_body(judge)
+
+
+@router.get("/{judge_id}")
+async def get_judge(judge_id: str, request: Request, workspace: CallerWorkspace) -> dict[str, Any]:
+    canonical_id = parse_judge_id(judge_id)
+    judge = await run_in_threadpool(_visible_judge, _emulator(request), workspace, canonical_id)
+    return judge_body(judge)
+
+
+@router.put("/{judge_id}", status_code=204)
+async def update_judge(judge_id: str, request: Request, workspace: CallerWorkspace) -> Response:
+    canonical_id = parse_judge_id(judge_id)
+    definition = parse_judge_definition(await _body(request))
+    emulator = _emulator(request)
+    settings = emulator.settings
+    await run_in_threadpool(
+        lambda: emulator.store.update(
+            workspace_id=workspace.workspace_id,
+            judge_id=canonical_id,
+            definition=definition,
+            uniqueness=settings.name_uniqueness,
+            revisions=settings.revisions,
+            campaign_judge_ids=frozenset(settings.campaign_judge_ids),
+        )
+    )
+    return Response(status_code=204)
+
+
+@router.delete("/{judge_id}", status_code=204)
+async def delete_judge(judge_id: str, request: Request, workspace: CallerWorkspace) -> Response:
+    canonical_id = parse_judge_id(judge_id)
+    await run_in_threadpool(_emulator(request).store.delete, workspace.workspace_id, canonical_id)
+    return Response(status_code=204)
+
+
+@router.post("/{judge_id}/live-judging")
+async def live_judging(
+    judge_id: str, request: Request, workspace: CallerWorkspace
+) -> dict[str, Any]:
+    canonical_id = parse_judge_id(judge_id)
+    emulator = _emulator(request)
+    judge = await run_in_threadpool(_visible_judge, emulator, workspace, canonical_id)
+    if judge.deleted_at is not None:
+        raise judge_not_found(canonical_id)
+    conversation = parse_conversation(await _body(request))
+    return await run_in_threadpool(judging.judge, judge.definition, conversation)

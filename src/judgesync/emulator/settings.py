@@ -1,0 +1,45 @@
+"""The emulator's behaviour switches: contract readings, revision mode, faults.
+
+One mutable `EmulatorSettings` object lives on the running app
+(`app.state.emulator.settings`); every request reads it afresh, so a test can
+change it between requests, directly or through `POST /_emulator/settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RevisionMode = Literal["new-id", "in-place"]
+NameUniqueness = Literal["exact", "casefold"]
+DeletedVisibility = Literal["hidden", "visible"]
+PaginationStyle = Literal["links", "count-only"]
+
+DEFAULT_MAX_PAGE_SIZE = 100
+
+
+class EmulatorSettings(BaseModel):
+    """How the emulator reads the open points of the API contract, and which faults it injects.
+
+    Defaults come first in each `Literal`; see docs/emulator.md for what each one does.
+    """
+
+    # Mutable on purpose: tests and the admin endpoint change it while the server runs.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    revisions: RevisionMode = "new-id"
+    name_uniqueness: NameUniqueness = "exact"
+    deleted: DeletedVisibility = "hidden"
+    pagination: PaginationStyle = "links"
+    max_page_size: int = Field(default=DEFAULT_MAX_PAGE_SIZE, ge=1)
+
+    latency_ms: float = Field(default=0.0, ge=0)
+    jitter_ms: float = Field(default=0.0, ge=0)
+    fail_rate: float = Field(default=0.0, ge=0, le=1)
+    seed: int | None = None
+    rate_limit: float = Field(default=0.0, ge=0, description="requests/second per key; 0 = off")
+    retry_after_seconds: int = Field(default=1, ge=0)
+
+    # Judge ids that a (pretend) campaign uses: PUT on them is refused.
+    campaign_judge_ids: set[str] = Field(default_factory=set)

@@ -1,0 +1,343 @@
+"""Judges in sqlite: one row per revision, uniqueness enforced by the database.
+
+A live judge's name is unique in its workspace through a partial unique index
+over `(workspace_id, name_key)` restricted to live, newest revisions, so two
+concurrent creates of one name cannot both succeed: the second insert fails
+inside its own transaction. Writes use `BEGIN IMMEDIATE`; one connection is
+shared behind a lock (uvicorn calls us from its thread pool), and file
+databases run in WAL mode so another process can read and write them too.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from judgesync.emulator.refusals import ApiRefusal, judge_not_found, name_taken, superseded
+from judgesync.emulator.settings import NameUniqueness, RevisionMode
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS judges (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    chain_seq INTEGER NOT NULL,          -- seq of the chain's first revision: list order
+    workspace_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,              -- name as the uniqueness reading compares it
+    output_type TEXT NOT NULL,
+    definition TEXT NOT NULL,            -- the create/update body as sent (JSON)
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    up_revision TEXT,
+    down_revision TEXT,
+    base_revision TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS live_judge_names
+    ON judges (workspace_id, name_key)
+    WHERE deleted_at IS NULL AND up_revision IS NULL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredJudge:
+    id: str
+    workspace_id: str
+    owner_id: str
+    definition: dict[str, Any]
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+    up_revision: str | None
+    down_revision: str | None
+    base_revision: str | None
+
+
+def name_key(name: str, uniqueness: NameUniqueness) -> str:
+    return name.strip().casefold() if uniqueness == "casefold" else name
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_timestamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _later_than(previous: str) -> str:
+    """Now, or a microsecond after `previous` if the clock has not moved past it."""
+    now = datetime.now(UTC)
+    floor = _parse_timestamp(previous) + timedelta(microseconds=1)
+    return timestamp(max(now, floor))
+
+
+def _is_name_conflict(error: sqlite3.IntegrityError) -> bool:
+    return "name_key" in str(error)
+
+
+class JudgeStore:
+    """All judges of all workspaces; every method is one transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        location = str(path)
+        if location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(
+            location, check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._connection.row_factory = sqlite3.Row
+        if location != ":memory:":
+            self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection
+
+    def _sync_name_keys(self, db: sqlite3.Connection, uniqueness: NameUniqueness) -> None:
+        """Recompute name keys if the uniqueness reading changed since they were written."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'name_uniqueness'").fetchone()
+        if row is not None and row["value"] == uniqueness:
+            return
+        rows = db.execute("SELECT seq, name FROM judges").fetchall()
+        try:
+            db.executemany(
+                "UPDATE judges SET name_key = ? WHERE seq = ?",
+                [(name_key(r["name"], uniqueness), r["seq"]) for r in rows],
+            )
+        except sqlite3.IntegrityError:
+            raise ApiRefusal(
+                409,
+                "JUDGE_NAME_ALREADY_EXISTS",
+                f"Live judges' names collide under name uniqueness {uniqueness!r}; "
+                "reset the emulator or delete one of them first.",
+            ) from None
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('name_uniqueness', ?)",
+            (uniqueness,),
+        )
+
+    def use_name_uniqueness(self, uniqueness: NameUniqueness) -> None:
+        with self._write() as db:
+            self._sync_name_keys(db, uniqueness)
+
+    def clear(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM judges")
+
+    def create(
+        self,
+        *,
+        workspace_id: str,
+        owner_id: str,
+        definition: Mapping[str, Any],
+        uniqueness: NameUniqueness,
+        revisions: RevisionMode,
+    ) -> StoredJudge:
+        judge_id = str(uuid.uuid4())
+        now = timestamp(datetime.now(UTC))
+        base = judge_id if revisions == "new-id" else None
+        with self._write() as db:
+            self._sync_name_keys(db, uniqueness)
+            try:
+                cursor = db.execute(
+                    "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
+                    " output_type, definition, created_at, updated_at, base_revision)"
+                    " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        judge_id,
+                        workspace_id,
+                        owner_id,
+                        definition["name"],
+                        name_key(definition["name"], uniqueness),
+                        definition["output"]["type"],
+                        json.dumps(definition),
+                        now,
+                        now,
+                        base,
+                    ),
+                )
+            except sqlite3.IntegrityError as error:
+                if _is_name_conflict(error):
+                    raise name_taken(definition["name"]) from None
+                raise
+            db.execute("UPDATE judges SET chain_seq = seq WHERE seq = ?", (cursor.lastrowid,))
+            return _judge(db.execute("SELECT * FROM judges WHERE id = ?", (judge_id,)).fetchone())
+
+    def get(self, workspace_id: str, judge_id: str) -> StoredJudge | None:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT * FROM judges WHERE id = ? AND workspace_id = ?",
+                (judge_id, workspace_id),
+            ).fetchone()
+        return None if row is None else _judge(row)
+
+    def exists_anywhere(self, judge_id: str) -> bool:
+        with self._read() as db:
+            row = db.execute("SELECT 1 FROM judges WHERE id = ?", (judge_id,)).fetchone()
+        return row is not None
+
+    def newest_revisions(self, workspace_id: str, *, include_deleted: bool) -> list[StoredJudge]:
+        """The newest revision of every chain in a workspace, in list order."""
+        deleted_clause = "" if include_deleted else " AND deleted_at IS NULL"
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM judges WHERE workspace_id = ? AND up_revision IS NULL"
+                + deleted_clause
+                + " ORDER BY chain_seq, id",
+                (workspace_id,),
+            ).fetchall()
+        return [_judge(row) for row in rows]
+
+    def _live_row(self, db: sqlite3.Connection, workspace_id: str, judge_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT * FROM judges WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL",
+            (judge_id, workspace_id),
+        ).fetchone()
+        if row is None:
+            raise judge_not_found(judge_id)
+        if row["up_revision"] is not None:
+            raise superseded(judge_id, row["up_revision"])
+        return row
+
+    def update(
+        self,
+        *,
+        workspace_id: str,
+        judge_id: str,
+        definition: Mapping[str, Any],
+        uniqueness: NameUniqueness,
+        revisions: RevisionMode,
+        campaign_judge_ids: frozenset[str],
+    ) -> str:
+        """Replace a judge's definition; returns the id of the revision now holding it."""
+        with self._write() as db:
+            self._sync_name_keys(db, uniqueness)
+            row = self._live_row(db, workspace_id, judge_id)
+            if judge_id in campaign_judge_ids:
+                raise ApiRefusal(
+                    409,
+                    "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED",
+                    f"Judge {judge_id} is used in a campaign and cannot be updated.",
+                )
+            if json.loads(row["definition"]) == dict(definition):
+                raise ApiRefusal(
+                    400,
+                    "JUDGE_DID_NOT_CHANGE",
+                    f"Judge {judge_id} already has exactly this content.",
+                )
+            now = _later_than(row["updated_at"])
+            try:
+                if revisions == "in-place":
+                    self._replace_in_place(db, row, definition, uniqueness, now)
+                    return judge_id
+                return self._append_revision(db, row, definition, uniqueness, now)
+            except sqlite3.IntegrityError as error:
+                if _is_name_conflict(error):
+                    raise name_taken(definition["name"]) from None
+                raise
+
+    @staticmethod
+    def _replace_in_place(
+        db: sqlite3.Connection,
+        row: sqlite3.Row,
+        definition: Mapping[str, Any],
+        uniqueness: NameUniqueness,
+        now: str,
+    ) -> None:
+        db.execute(
+            "UPDATE judges SET name = ?, name_key = ?, output_type = ?, definition = ?,"
+            " updated_at = ? WHERE seq = ?",
+            (
+                definition["name"],
+                name_key(definition["name"], uniqueness),
+                definition["output"]["type"],
+                json.dumps(definition),
+                now,
+                row["seq"],
+            ),
+        )
+
+    @staticmethod
+    def _append_revision(
+        db: sqlite3.Connection,
+        row: sqlite3.Row,
+        definition: Mapping[str, Any],
+        uniqueness: NameUniqueness,
+        now: str,
+    ) -> str:
+        new_id = str(uuid.uuid4())
+        # Retire the old revision first so its name leaves the live-name index.
+        db.execute("UPDATE judges SET up_revision = ? WHERE seq = ?", (new_id, row["seq"]))
+        db.execute(
+            "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
+            " output_type, definition, created_at, updated_at, down_revision, base_revision)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new_id,
+                row["chain_seq"],
+                row["workspace_id"],
+                row["owner_id"],
+                definition["name"],
+                name_key(definition["name"], uniqueness),
+                definition["output"]["type"],
+                json.dumps(definition),
+                now,
+                now,
+                row["id"],
+                row["base_revision"] or row["id"],
+            ),
+        )
+        return new_id
+
+    def delete(self, workspace_id: str, judge_id: str) -> None:
+        """Soft-delete a judge: every revision of its chain gets `deleted_at`."""
+        with self._write() as db:
+            row = self._live_row(db, workspace_id, judge_id)
+            db.execute(
+                "UPDATE judges SET deleted_at = ? WHERE chain_seq = ? AND workspace_id = ?",
+                (timestamp(datetime.now(UTC)), row["chain_seq"], workspace_id),
+            )
+
+
+def _judge(row: sqlite3.Row) -> StoredJudge:
+    return StoredJudge(
+        id=row["id"],
+        workspace_id=row["workspace_id"],
+        owner_id=row["owner_id"],
+        definition=json.loads(row["definition"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+        up_revision=row["up_revision"],
+        down_revision=row["down_revision"],
+        base_revision=row["base_revision"],
+    )

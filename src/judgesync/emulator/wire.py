@@ -1,0 +1,207 @@
+"""Turn raw request bodies and query strings into plain, validated data.
+
+Everything here raises `ApiRefusal` (4xx) for bad input and never anything
+else, so no malformed request can reach the storage or turn into a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from judgesync.emulator.refusals import ApiRefusal, validation_error
+from judgesync.templates import syntax_problem
+
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_PAGE_SIZE = 50
+OUTPUT_TYPES = ("CLASSIFICATION", "REGRESSION")
+# The SDK's defaults for a regression range whose ends are not sent.
+DEFAULT_REGRESSION_MIN = 0.0
+DEFAULT_REGRESSION_MAX = 1.0
+
+
+class _Body(BaseModel):
+    # Strict: a number is not a string, "1" is not a number; unknown keys are refused.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Option(_Body):
+    value: str
+    description: str
+
+
+class _Classification(_Body):
+    type: Literal["CLASSIFICATION"]
+    options: list[_Option]
+
+
+class _Regression(_Body):
+    type: Literal["REGRESSION"]
+    min: float | None = None
+    min_description: str
+    max: float | None = None
+    max_description: str
+
+
+class _JudgeBody(_Body):
+    name: str
+    description: str
+    model_name: str
+    instructions: str
+    output: Annotated[_Classification | _Regression, Field(discriminator="type")]
+    tools: list[str]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    messages: list[dict[str, Any]]
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    page: int
+    page_size: int
+    q: str | None
+    type_filter: frozenset[str]
+    model_filter: frozenset[str]
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON value of a body; refuses NaN/Infinity and text that cannot round-trip as UTF-8."""
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+        # Lone surrogates ("\ud800") parse but cannot be stored or sent back.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError, UnicodeError) as error:
+        raise validation_error(f"The request body is not valid JSON: {error}") from None
+    return value
+
+
+def _field_errors(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(part) for part in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def parse_judge_definition(raw: bytes) -> dict[str, Any]:
+    """A create/update body as the plain dict to store: what was sent, min/max as floats."""
+    value = parse_json(raw)
+    if not isinstance(value, dict):
+        raise validation_error("The request body must be a JSON object.")
+    try:
+        body = _JudgeBody.model_validate(value)
+    except ValidationError as error:
+        raise validation_error(f"Invalid judge: {_field_errors(error)}") from None
+    _check_semantics(body)
+    problem = syntax_problem(body.instructions)
+    if problem is not None:
+        raise ApiRefusal(
+            400,
+            "TEMPLATE_SYNTAX_ERROR",
+            f"instructions: line {problem.line}: {problem.message}",
+        )
+    # exclude_unset keeps an omitted regression min/max omitted, as it was sent.
+    return body.model_dump(mode="json", exclude_unset=True)
+
+
+def _check_semantics(body: _JudgeBody) -> None:
+    if not body.name.strip():
+        raise validation_error("name: must not be empty.")
+    output = body.output
+    if isinstance(output, _Classification):
+        if not output.options:
+            raise validation_error("output.options: a classification needs at least one option.")
+        values = [option.value for option in output.options]
+        duplicates = sorted({value for value in values if values.count(value) > 1})
+        if duplicates:
+            raise validation_error(f"output.options: duplicate option values {duplicates}.")
+    else:
+        low, high = regression_range(body.model_dump(mode="json")["output"])
+        if low >= high:
+            raise validation_error(f"output.min: min ({low}) must be less than max ({high}).")
+
+
+def regression_range(output: Mapping[str, Any]) -> tuple[float, float]:
+    low = output.get("min")
+    high = output.get("max")
+    return (
+        DEFAULT_REGRESSION_MIN if low is None else float(low),
+        DEFAULT_REGRESSION_MAX if high is None else float(high),
+    )
+
+
+def _conversation_error(message: str) -> ApiRefusal:
+    return ApiRefusal(422, "JUDGE_CONVERSATION_FORMAT_ERROR", message)
+
+
+def parse_conversation(raw: bytes) -> Conversation:
+    value = parse_json(raw)
+    if not isinstance(value, dict):
+        raise _conversation_error("The request body must be a JSON object.")
+    unknown = sorted(set(value) - {"messages", "properties"})
+    if unknown:
+        raise _conversation_error(f"Unknown fields: {unknown}.")
+    messages = value.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _conversation_error("messages: must be a non-empty list of messages.")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _conversation_error(f"messages.{index}: must be an object.")
+        for key in ("role", "content"):
+            if not isinstance(message.get(key), str):
+                raise _conversation_error(f"messages.{index}.{key}: must be a string.")
+    properties = value.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise _conversation_error("properties: must be an object or null.")
+    return Conversation(messages=messages, properties=properties or {})
+
+
+def parse_judge_id(judge_id: str) -> str:
+    """The canonical (lower-case, hyphenated) form of a judge id, which must be a UUID."""
+    try:
+        return str(uuid.UUID(judge_id))
+    except ValueError:
+        raise validation_error(f"judge_id: {judge_id!r} is not a UUID.") from None
+
+
+def _positive_int(name: str, values: Sequence[str], default: int) -> int:
+    if not values:
+        return default
+    try:
+        number = int(values[-1])
+    except ValueError:
+        raise validation_error(f"{name}: {values[-1]!r} is not an integer.") from None
+    if number < 1:
+        raise validation_error(f"{name}: must be at least 1.")
+    return number
+
+
+def parse_list_query(params: Mapping[str, Sequence[str]], max_page_size: int) -> ListQuery:
+    """List parameters; a page_size above the maximum is clamped to it, not refused."""
+    types = frozenset(params.get("type_filter", ()))
+    unknown_types = sorted(types - set(OUTPUT_TYPES))
+    if unknown_types:
+        raise validation_error(f"type_filter: {unknown_types} is not one of {list(OUTPUT_TYPES)}.")
+    q_values = params.get("q", ())
+    return ListQuery(
+        page=_positive_int("page", params.get("page", ()), 1),
+        page_size=min(
+            _positive_int("page_size", params.get("page_size", ()), DEFAULT_PAGE_SIZE),
+            max_page_size,
+        ),
+        q=q_values[-1] if q_values else None,
+        type_filter=types,
+        model_filter=frozenset(params.get("model_filter", ())),
+    )
