@@ -1,0 +1,165 @@
+"""JudgesClient against the real emulator on a loopback port."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from judgesync.client import JUDGES_PATH, JudgesClient
+from judgesync.errors import ApiError, ApiUnreachable
+from judgesync.retry import RetryPolicy
+from tests.builders import definition, regression
+
+# Fast retries: the emulator's faults are instant, so no test needs real waits.
+QUICK_RETRIES = RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01, total_budget=20.0)
+
+
+@pytest.fixture
+def client(emulator, api_key) -> Iterator[JudgesClient]:
+    with JudgesClient(emulator.url, api_key, retry=QUICK_RETRIES) as client:
+        yield client
+
+
+def create_many(client: JudgesClient, count: int) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: client.create_judge(definition(f"judge-{n:03d}")), range(count)))
+
+
+@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
+def test_a_judge_survives_a_create_read_update_delete_round_trip(emulator, client, revisions):
+    emulator.configure(revisions=revisions)
+    created = client.create_judge(definition("tone"))
+    assert created.definition == definition("tone")
+    assert client.get_judge(created.id) == created
+
+    changed = definition("tone", description="Is the answer courteous?")
+    client.update_judge(created.id, changed)
+    [current] = client.list_judges()
+    assert current.definition == changed
+    assert (current.id == created.id) == (revisions == "in-place")
+
+    client.delete_judge(current.id)
+    assert client.get_judge(current.id) is None
+    assert client.list_judges() == []
+
+
+def test_regression_bounds_come_back_as_sent(client):
+    created = client.create_judge(regression("helpfulness", low=1, high=5))
+
+    assert created.definition == regression("helpfulness", low=1, high=5)
+
+
+@pytest.mark.parametrize(
+    ("pagination", "max_page_size", "page_size"),
+    [("links", 100, 100), ("count-only", 100, 100), ("links", 30, 100), ("count-only", 100, 7)],
+    ids=["with-next", "without-next", "clamped-page-size", "small-pages"],
+)
+def test_listing_250_judges_returns_each_exactly_once(
+    emulator, api_key, pagination, max_page_size, page_size
+):
+    emulator.configure(pagination=pagination, max_page_size=max_page_size)
+    with JudgesClient(emulator.url, api_key, page_size=page_size, list_concurrency=8) as client:
+        create_many(client, 250)
+
+        judges = client.list_judges()
+
+    assert sorted(judge.name for judge in judges) == [f"judge-{n:03d}" for n in range(250)]
+    assert len({judge.id for judge in judges}) == 250
+
+
+def test_retries_carry_every_operation_through_injected_faults(emulator, api_key, caplog):
+    caplog.set_level(logging.INFO, logger="judgesync")
+    emulator.configure(fail_rate=0.3, seed=20250601, retry_after_seconds=0)
+    throttles: list[None] = []
+    with JudgesClient(
+        emulator.url,
+        api_key,
+        retry=QUICK_RETRIES,
+        page_size=5,
+        on_throttle=lambda: throttles.append(None),
+    ) as client:
+        create_many(client, 30)
+        judges = client.list_judges()
+        for judge in judges[:10]:
+            client.update_judge(judge.id, definition(judge.name, description="Updated."))
+        for judge in judges[10:20]:
+            client.delete_judge(judge.id)
+
+        remaining = client.list_judges()
+
+    retries = [record for record in caplog.records if "retrying" in record.getMessage()]
+    assert len(retries) > 5, "the faults should have forced retries"
+    assert throttles, "some injected faults are 429s"
+    assert len(judges) == 30
+    assert len(remaining) == 20
+    assert sum(judge.description == "Updated." for judge in remaining) == 10
+
+
+def test_deleted_judges_that_stay_visible_are_skipped(emulator, client, api_key):
+    emulator.configure(deleted="visible")
+    kept = client.create_judge(definition("kept"))
+    gone = client.create_judge(definition("gone"))
+    client.delete_judge(gone.id)
+
+    authorization = {"Authorization": f"Bearer {api_key}"}
+    raw = httpx.get(f"{emulator.url}{JUDGES_PATH}", headers=authorization).json()
+    assert {judge["name"] for judge in raw["judges"]["results"]} == {"kept", "gone"}
+    assert client.list_judges() == [kept]
+    assert client.get_judge(gone.id) is None
+
+
+def test_a_missing_judge_is_none(client):
+    assert client.get_judge("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_a_duplicate_name_is_refused_with_its_error_code(client):
+    client.create_judge(definition("tone"))
+
+    with pytest.raises(ApiError) as caught:
+        client.create_judge(definition("tone"))
+
+    assert caught.value.status == 409
+    assert caught.value.error_code == "JUDGE_NAME_ALREADY_EXISTS"
+
+
+def test_live_judging_answers_one_of_the_judges_options(client):
+    judge = client.create_judge(definition("tone"))
+    conversation = [
+        {"role": "user", "content": "Hello"},
+        {"role": "assistant", "content": "Good morning, how can I help?"},
+    ]
+
+    verdict = client.judge_conversation(judge.id, conversation)
+
+    assert verdict["answer"] in {"polite", "rude"}
+    assert isinstance(verdict["analysis"], str)
+
+
+def test_a_request_without_a_key_is_refused_as_unauthenticated(emulator):
+    client = JudgesClient(emulator.url, "", retry=QUICK_RETRIES)
+    with client, pytest.raises(ApiError) as caught:
+        client.list_judges()
+
+    assert caught.value.status == 401
+    assert "API key is missing or wrong" in str(caught.value)
+
+
+def test_a_port_nobody_listens_on_is_unreachable_and_names_the_url():
+    # A bound socket that never listens: connections to it are refused, and
+    # holding it keeps any other process from taking the port meanwhile.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        policy = RetryPolicy(attempts=2, base_delay=0.001)
+        client = JudgesClient(url, "sk-anything", retry=policy)
+        with client, pytest.raises(ApiUnreachable) as caught:
+            client.list_judges()
+
+    assert url in str(caught.value)
+    assert "--api-url" in str(caught.value)
+    assert "after 2 attempts" in str(caught.value)
