@@ -163,3 +163,16 @@ def test_a_port_nobody_listens_on_is_unreachable_and_names_the_url():
     assert url in str(caught.value)
     assert "--api-url" in str(caught.value)
     assert "after 2 attempts" in str(caught.value)
+
+
+def test_the_key_appears_in_no_log_record_even_at_debug_level(emulator, api_key, caplog):
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore included
+    emulator.configure(fail_rate=0.5, seed=7, retry_after_seconds=0)
+    with JudgesClient(emulator.url, api_key, retry=QUICK_RETRIES) as client:
+        judge = client.create_judge(definition("tone"))
+        client.list_judges()
+        client.delete_judge(judge.id)
+
+    texts = [record.getMessage() for record in caplog.records]
+    assert any("retrying" in text for text in texts), "the faults should have been logged"
+    assert [text for text in texts if api_key in text] == []
