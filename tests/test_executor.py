@@ -1,0 +1,129 @@
+"""The executor against the real emulator: each convergence rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from judgesync.client import JudgesClient
+from judgesync.executor import Outcome, apply
+from judgesync.normalize import canonical
+from judgesync.planner import Policy, plan
+from tests.builders import definition
+
+
+@pytest.fixture
+def client(emulator, api_key):
+    with JudgesClient(emulator.url, api_key) as client:
+        yield client
+
+
+def outcomes(report):
+    return [(r.action.name, r.outcome, r.message) for r in report.results]
+
+
+def test_apply_creates_updates_and_deletes(client):
+    client.create_judge(definition("stale", description="old"))
+    client.create_judge(definition("unwanted"))
+    desired = [definition("fresh"), definition("stale", description="new")]
+
+    report = apply(plan(desired, client.list_judges(), Policy(prune=True)), client)
+
+    assert [(name, outcome) for name, outcome, _ in outcomes(report)] == [
+        ("fresh", Outcome.DONE),
+        ("stale", Outcome.DONE),
+        ("unwanted", Outcome.DONE),
+    ]
+    assert sorted(j.name for j in client.list_judges()) == ["fresh", "stale"]
+
+
+def test_create_that_finds_the_name_taken_reconciles_with_the_existing_judge(client):
+    planned = plan([definition("tone", description="wanted")], client.list_judges())
+    client.create_judge(definition("tone", description="made by someone else"))
+
+    report = apply(planned, client)
+
+    assert report.ok
+    (judge,) = client.list_judges()
+    assert judge.description == "wanted"
+
+
+def test_create_that_finds_an_identical_judge_is_done(client):
+    planned = plan([definition("tone")], client.list_judges())
+    client.create_judge(definition("tone"))
+
+    (result,) = apply(planned, client).results
+    assert result.outcome is Outcome.DONE
+    assert "already existed" in result.message
+
+
+@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
+def test_update_already_made_by_someone_else_counts_as_done(emulator, client, revisions):
+    emulator.configure(revisions=revisions)
+    judge = client.create_judge(definition("tone", description="old"))
+    planned = plan([definition("tone", description="new")], client.list_judges())
+    client.update_judge(judge.id, definition("tone", description="new"))
+
+    (result,) = apply(planned, client).results
+    assert result.outcome is Outcome.DONE, result.message
+    assert "already up to date" in result.message
+
+
+def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(emulator, client):
+    emulator.configure(revisions="new-id")
+    judge = client.create_judge(definition("tone", description="old"))
+    planned = plan([definition("tone", description="mine")], client.list_judges())
+    client.update_judge(judge.id, definition("tone", description="theirs"))
+
+    (result,) = apply(planned, client).results
+
+    assert result.outcome is Outcome.FAILED
+    assert "has a newer revision since it was read" in result.message
+    assert "Run plan again" in result.message
+    assert client.list_judges()[0].description == "theirs"
+
+
+def test_update_of_a_judge_deleted_since_it_was_read_fails_with_advice(client):
+    judge = client.create_judge(definition("tone", description="old"))
+    planned = plan([definition("tone", description="new")], client.list_judges())
+    client.delete_judge(judge.id)
+
+    (result,) = apply(planned, client).results
+    assert result.outcome is Outcome.FAILED
+    assert "was deleted on the remote" in result.message
+    assert client.list_judges() == []
+
+
+def test_delete_of_a_judge_already_gone_counts_as_done(client):
+    judge = client.create_judge(definition("legacy"))
+    planned = plan([], client.list_judges(), Policy(prune=True))
+    client.delete_judge(judge.id)
+
+    (result,) = apply(planned, client).results
+    assert result.outcome is Outcome.DONE
+    assert "already deleted" in result.message
+
+
+def test_campaign_lock_fails_one_action_and_the_others_still_run(emulator, client):
+    locked = client.create_judge(definition("locked", description="old"))
+    emulator.lock_for_campaign(locked.id)
+    desired = [definition("locked", description="new"), definition("other")]
+
+    report = apply(plan(desired, client.list_judges()), client)
+
+    by_name = {r.action.name: r for r in report.results}
+    assert by_name["locked"].outcome is Outcome.FAILED
+    assert "used in a campaign" in by_name["locked"].message
+    assert by_name["other"].outcome is Outcome.DONE
+    assert not report.ok
+    assert {j.name for j in client.list_judges()} == {"locked", "other"}
+
+
+def test_rename_in_place_keeps_one_judge_in_both_revision_modes(emulator, client):
+    for revisions in ("new-id", "in-place"):
+        emulator.reset()
+        emulator.configure(revisions=revisions)
+        client.create_judge(definition("tone"))
+        report = apply(plan([definition("Tone")], client.list_judges()), client)
+        assert report.ok
+        (judge,) = client.list_judges()
+        assert canonical(judge.definition) == canonical(definition("Tone"))
