@@ -63,9 +63,13 @@ class Emulator:
         self._accepted_key_hashes = frozenset(key_hash(key) for key in accepted_keys)
         try:
             self.store = JudgeStore(db)
-            self.store.use_name_uniqueness(self.settings.name_uniqueness)
-        except (OSError, sqlite3.Error, ApiRefusal) as error:
+        except (OSError, sqlite3.Error) as error:
             raise EmulatorStartError(f"Cannot open the emulator database {db}: {error}") from None
+        try:
+            self.store.use_name_uniqueness(self.settings.name_uniqueness)
+        except (sqlite3.Error, ApiRefusal) as error:
+            self.store.close()
+            raise EmulatorStartError(f"Cannot use the emulator database {db}: {error}") from None
         self.faults = FaultInjector(self.settings)
 
     def close(self) -> None:

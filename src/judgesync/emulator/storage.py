@@ -98,9 +98,13 @@ class JudgeStore:
             location, check_same_thread=False, isolation_level=None, timeout=10.0
         )
         self._connection.row_factory = sqlite3.Row
-        if location != ":memory:":
-            self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.executescript(_SCHEMA)
+        try:
+            if location != ":memory:":
+                self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.executescript(_SCHEMA)
+        except sqlite3.Error:
+            self._connection.close()
+            raise
 
     def close(self) -> None:
         with self._lock:
