@@ -1,0 +1,322 @@
+"""Spec files -> desired judges, with every problem in every file.
+
+`load_specs` reads each `*.yaml` / `*.yml` file under a directory (one judge
+per file), checks it and returns the judges of the files that passed and the
+problems of those that did not, each at a line when it is known. It never
+raises for bad input: the caller decides what problems mean. The file format
+is documented in docs/specs.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judgesync import specfile, templates, yamlio
+from judgesync.errors import Problem, SpecError
+from judgesync.spec import JudgeDefinition
+
+MAX_FILE_BYTES = 1024 * 1024
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class DesiredJudge:
+    """A judge as a spec file describes it; `line` is the line of its name."""
+
+    definition: JudgeDefinition
+    path: str
+    line: int | None
+    previous_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadedSpecs:
+    """The judges of the valid spec files, sorted by name, and every problem found."""
+
+    specs: tuple[DesiredJudge, ...]
+    problems: tuple[Problem, ...]
+
+
+_ALLOWED_VARIABLES = ", ".join(
+    [*sorted(templates.PLATFORM_VARIABLES - {"properties"}), "properties.*"]
+)
+_TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.DOTALL)
+
+
+def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
+    """Load and check every spec file under `directory`.
+
+    `repo_root` bounds where an `instructions_file` may point; by default the
+    nearest ancestor of `directory` holding `.git`, else the working directory.
+    """
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
+        return LoadedSpecs((), (Problem(_shown(directory), message),))
+    root = (repo_root or _default_repo_root(directory)).resolve()
+    run = _Run(root)
+    for path in _spec_files(directory):
+        run.load_file(path)
+    return run.result()
+
+
+def _default_repo_root(directory: Path) -> Path:
+    start = directory.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return Path.cwd()
+
+
+def _spec_files(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, subfolders, files in os.walk(directory):
+        subfolders.sort()
+        found.extend(Path(folder, name) for name in files if name.lower().endswith(SPEC_SUFFIXES))
+    return sorted(found)
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it lies below it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def _read_text(path: Path, shown: str) -> str | Problem:
+    """UTF-8 text with any BOM dropped and CRLF turned into LF, or why not."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return Problem(shown, f"cannot read the file ({error.strerror}); check its permissions")
+    if len(raw) > MAX_FILE_BYTES:
+        return Problem(
+            shown, "the file is larger than 1 MiB; a spec or prompt should be far smaller"
+        )
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        bad = raw[error.start]
+        return Problem(shown, f"the file is not UTF-8 (byte 0x{bad:02x}); save it as UTF-8", line)
+    return text.replace("\r\n", "\n")
+
+
+@dataclass(frozen=True)
+class _NameClaim:
+    name: str
+    path: str
+    line: int | None
+    previous: bool
+
+
+class _Run:
+    """One load: the problems so far, and what the files share."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.loaded: list[DesiredJudge] = []
+        self.claims: list[_NameClaim] = []
+        self.template_checks: dict[str, templates.TemplateCheck] = {}
+        self.instruction_texts: dict[Path, str | Problem] = {}
+
+    def result(self) -> LoadedSpecs:
+        clashing = self._name_clashes()
+        specs = sorted(
+            (spec for spec in self.loaded if spec.path not in clashing),
+            key=lambda spec: spec.definition.name,
+        )
+        # A prompt file shared by several specs reports its problems once.
+        unique = dict.fromkeys(self.problems)
+        ordered = sorted(unique, key=lambda problem: (problem.path, problem.line or 0))
+        return LoadedSpecs(tuple(specs), tuple(ordered))
+
+    def load_file(self, path: Path) -> None:
+        shown = _shown(path)
+        text = _read_text(path, shown)
+        if isinstance(text, Problem):
+            self.problems.append(text)
+            return
+        try:
+            document = yamlio.load_document(text, shown)
+        except SpecError as error:
+            self.problems.extend(error.problems)
+            return
+        if not isinstance(document.data, dict):
+            data = document.data
+            got = "the file is empty" if data is None else f"it holds {specfile.describe(data)}"
+            message = f"a spec must be a mapping of judge fields ({got}); see docs/specs.md"
+            self.problems.append(Problem(shown, message, document.lines[()]))
+            return
+        before = len(self.problems)
+        spec = _FileCheck(path, shown, document, self).check()
+        if spec is not None and len(self.problems) == before:
+            self.loaded.append(spec)
+
+    def _name_clashes(self) -> set[str]:
+        """Add a problem for each name claimed by two files; return the later files."""
+        first: dict[str, _NameClaim] = {}
+        clashing = set()
+        for claim in self.claims:
+            earlier = first.setdefault(specfile.name_key(claim.name), claim)
+            # Clashes inside one file are that file's own findings.
+            if earlier.path == claim.path:
+                continue
+            where = f"{earlier.path}:{earlier.line}" if earlier.line else earlier.path
+            what = "previous name" if claim.previous else "name"
+            other = "a previous name" if earlier.previous else "the name"
+            message = (
+                f"{what} {claim.name!r} is also {other} of the judge in {where};"
+                " judge names must be unique (the API may ignore case and surrounding spaces)"
+            )
+            self.problems.append(Problem(claim.path, message, claim.line))
+            clashing.add(claim.path)
+        return clashing
+
+
+class _FileCheck:
+    """The checks of one parsed spec file; problems go to the run."""
+
+    def __init__(self, path: Path, shown: str, document: yamlio.Document, run: _Run) -> None:
+        self.path = path
+        self.shown = shown
+        self.document = document
+        self.data: dict[Hashable, Any] = document.data
+        self.run = run
+
+    def check(self) -> DesiredJudge | None:
+        model, findings = specfile.validate(self.data)
+        findings += specfile.check_values(self.data)
+        for at, message in findings:
+            self._problem(message, at)
+        self._claim_names(findings)
+        instructions = self._instructions()
+        if model is None or instructions is None:
+            return None
+        line = self.document.lines.get(("name",))
+        previous = tuple(model.previous_names)
+        return DesiredJudge(model.definition(instructions), self.shown, line, previous)
+
+    def _problem(self, message: str, at: yamlio.KeyPath = ()) -> None:
+        self.run.problems.append(Problem(self.shown, message, self._line_of(at)))
+
+    def _line_of(self, at: yamlio.KeyPath) -> int:
+        """The line of `at`, or of its nearest ancestor present in the file."""
+        lines = self.document.lines
+        while at not in lines:
+            at = at[:-1]
+        return lines[at]
+
+    def _claim_names(self, findings: list[specfile.Finding]) -> None:
+        """Record the name and previous names that are fine, for the cross-file check."""
+        faulty = {at for at, _ in findings}
+        name = self.data.get("name")
+        if isinstance(name, str) and ("name",) not in faulty:
+            self._claim(name, ("name",), previous=False)
+        previous = self.data.get("previous_names")
+        for index, item in enumerate(previous if isinstance(previous, list) else ()):
+            if isinstance(item, str) and ("previous_names", index) not in faulty:
+                self._claim(item, ("previous_names", index), previous=True)
+
+    def _claim(self, name: str, at: yamlio.KeyPath, previous: bool) -> None:
+        self.run.claims.append(_NameClaim(name, self.shown, self._line_of(at), previous))
+
+    def _instructions(self) -> str | None:
+        """The checked template text, inline or from `instructions_file`.
+
+        None when it is missing, doubled, empty or of the wrong type: the
+        findings of `specfile` already say so.
+        """
+        inline, reference = self.data.get("instructions"), self.data.get("instructions_file")
+        if isinstance(inline, str) and inline.strip() and "instructions_file" not in self.data:
+            self._check_template(inline, None)
+            return inline
+        if isinstance(reference, str) and reference.strip() and "instructions" not in self.data:
+            return self._read_instructions(reference)
+        return None
+
+    def _read_instructions(self, reference: str) -> str | None:
+        at = ("instructions_file",)
+        if Path(reference).is_absolute():
+            self._problem(f"instructions_file: {reference!r} must be relative to this file", at)
+            return None
+        target = self.path.parent / reference
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError) as error:
+            self._problem(f"instructions_file: cannot resolve {reference!r} ({error})", at)
+            return None
+        if not resolved.is_relative_to(self.run.root):
+            message = (
+                f"instructions_file: {reference!r} leads outside the repository"
+                f" ({self.run.root}); keep prompts inside it"
+            )
+            self._problem(message, at)
+            return None
+        if not resolved.is_file():
+            what = "is not a file" if resolved.exists() else "does not exist"
+            self._problem(f"instructions_file: {_shown(target)} {what}; fix the path", at)
+            return None
+        cache = self.run.instruction_texts
+        if resolved not in cache:
+            cache[resolved] = _read_text(resolved, _shown(target))
+        text = cache[resolved]
+        if isinstance(text, Problem):
+            self.run.problems.append(text)
+            return None
+        if not text.strip():
+            self.run.problems.append(Problem(_shown(target), "the instructions file is empty"))
+            return None
+        self._check_template(text, _shown(target))
+        return text
+
+    def _check_template(self, source: str, file_shown: str | None) -> None:
+        check = self.run.template_checks.get(source)
+        if check is None:
+            check = self.run.template_checks[source] = templates.check(source)
+        if check.syntax is not None:
+            message = f"Jinja2 syntax error: {check.syntax.message.rstrip('.')}; fix the template"
+            self._template_problem(message, check.syntax.line, file_shown)
+        for variable in check.unknown_variables:
+            hint = specfile.did_you_mean(variable, templates.PLATFORM_VARIABLES)
+            message = (
+                f"unknown template variable {variable!r} (it would render as empty text);"
+                f" {hint}the platform provides: {_ALLOWED_VARIABLES}"
+            )
+            self._template_problem(message, _template_line_of(source, variable), file_shown)
+
+    def _template_problem(self, message: str, line: int | None, file_shown: str | None) -> None:
+        """Place a problem at its line in the instructions file or in the spec."""
+        if file_shown is not None:
+            self.run.problems.append(Problem(file_shown, message, line))
+            return
+        start = self.document.text_lines.get(("instructions",))
+        if start is not None and line is not None:
+            self.run.problems.append(
+                Problem(self.shown, f"instructions: {message}", start + line - 1)
+            )
+            return
+        of_template = f" (template line {line})" if line is not None else ""
+        self._problem(f"instructions{of_template}: {message}", ("instructions",))
+
+
+def _template_line_of(source: str, variable: str) -> int | None:
+    """The template line of the first tag that reads `variable`, if one is found."""
+    reads = re.compile(rf"(?<![\w.]){re.escape(variable)}\b")
+    for tag in _TEMPLATE_TAG.finditer(source):
+        found = reads.search(tag.group())
+        if found:
+            return source.count("\n", 0, tag.start() + found.start()) + 1
+    return None

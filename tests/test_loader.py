@@ -1,0 +1,439 @@
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from judgesync import templates, yamlio
+from judgesync.loader import MAX_FILE_BYTES, load_specs
+from judgesync.spec import ClassificationOutput, RegressionOutput
+
+DATA = Path(__file__).parent / "data"
+BROKEN = DATA / "broken"
+REPOSITORY = Path(__file__).parent.parent
+
+CLASSIFICATION = """output:
+  type: CLASSIFICATION
+  options:
+    - value: pass
+      description: Good enough.
+    - value: fail
+      description: Not good enough.
+"""
+
+
+def spec_text(name: str = "judge", body: str = 'instructions: "{{ assistant_message }}"\n') -> str:
+    return (
+        f"name: {name}\ndescription: A judge.\nmodel_name: mistral-small-latest\n"
+        f"{body}{CLASSIFICATION}"
+    )
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory that is also a repository root."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# case folder, file in it, line, part of the message
+BROKEN_CASES = [
+    ("yaml-syntax", "judge.yaml", 3, "invalid YAML: mapping values are not allowed"),
+    ("not-utf8", "judge.yaml", 2, "not UTF-8 (byte 0xe9); save it as UTF-8"),
+    ("duplicate-key", "judge.yaml", 12, "duplicate key 'name' (lines 1 and 12)"),
+    ("multi-document", "judge.yaml", 12, "more than one YAML document"),
+    ("top-level-list", "judge.yaml", 1, "must be a mapping of judge fields (it holds a list)"),
+    ("empty-file", "judge.yaml", 1, "(the file is empty)"),
+    ("missing-option-value", "judge.yaml", 10, "output.options[1].value: field required"),
+    ("unknown-key", "judge.yaml", 2, "unknown key 'descripton'; did you mean 'description'?"),
+    ("wrong-type", "judge.yaml", 1, "name: must be text, got a number (123); put it in quotes"),
+    ("option-values-repeat", "judge.yaml", 10, "'pass' repeats output.options[0].value"),
+    ("option-value-empty", "judge.yaml", 10, "output.options[1].value: is empty"),
+    ("no-options", "judge.yaml", 7, "a classification needs at least one option"),
+    ("regression-min-not-below-max", "judge.yaml", 7, "min (5) must be less than output.max"),
+    ("regression-missing-max", "judge.yaml", 5, "output.max: field required"),
+    ("regression-bound-is-text", "judge.yaml", 7, "output.min: must be a number, got text"),
+    ("regression-bound-is-nan", "judge.yaml", 9, "output.max: must be a finite number"),
+    ("output-type-unknown", "judge.yaml", 6, "'classification' is not an output type"),
+    ("tools-repeat", "judge.yaml", 14, "tools[1]: 'web_search' repeats tools[0]"),
+    ("tool-empty", "judge.yaml", 14, "tools[1]: is empty"),
+    ("name-empty", "judge.yaml", 1, "name: is empty"),
+    ("name-padded", "judge.yaml", 1, "name: has leading or trailing spaces"),
+    ("previous-name-is-current", "judge.yaml", 14, "'Judge' is the judge's current name"),
+    ("previous-names-not-a-list", "judge.yaml", 12, "previous_names: must be a list"),
+    ("previous-name-taken", "b.yaml", 12, "previous name 'tone' is also the name of the judge"),
+    ("duplicate-names", "b.yaml", 1, "name 'Tone' is also the name of the judge in"),
+    ("jinja-syntax-inline", "judge.yaml", 7, "instructions: Jinja2 syntax error: unexpected '}'"),
+    ("jinja-syntax-in-file", "prompts/judge.md", 4, "Jinja2 syntax error: Unexpected end"),
+    ("unknown-variable", "judge.yaml", 6, "did you mean 'assistant_message'?"),
+    ("instructions-and-file", "judge.yaml", 12, "either 'instructions' or 'instructions_file'"),
+    ("no-instructions", "judge.yaml", 1, "instructions missing"),
+    ("instructions-empty", "judge.yaml", 4, "instructions: is empty"),
+    ("instructions-file-missing", "judge.yaml", 4, "prompts/nowhere.md does not exist"),
+    ("instructions-file-is-a-folder", "judge.yaml", 4, "prompts is not a file"),
+    ("instructions-file-escapes", "judge.yaml", 4, "'../../etc/passwd' leads outside"),
+    ("instructions-file-absolute", "judge.yaml", 4, "must be relative to this file"),
+    ("instructions-file-symlink", "judge.yaml", 4, "'prompts/leak.md' leads outside"),
+    ("instructions-file-not-utf8", "prompts/judge.md", 1, "not UTF-8 (byte 0xc9)"),
+    ("python-tag", "judge.yaml", 1, "the tag '!!python/object/apply:os.system' is not allowed"),
+    ("custom-tag", "judge.yaml", 12, "the tag '!tools' is not allowed"),
+    ("merge-key", "judge.yaml", 4, "merge keys ('<<') are not supported"),
+    ("recursive-alias", "judge.yaml", 12, "an alias refers to its own anchor"),
+    ("deep-nesting", "judge.yaml", 12, "nests deeper than"),
+    ("billion-laughs", "judge.yaml", 1, "expands to more than 100000 values"),
+]
+
+
+@pytest.mark.parametrize(
+    "case, file, line, message", BROKEN_CASES, ids=[case[0] for case in BROKEN_CASES]
+)
+def test_each_broken_spec_yields_a_problem_at_its_file_and_line(case, file, line, message):
+    folder = BROKEN / case
+    loaded = load_specs(folder, repo_root=folder)
+    found = [
+        (Path(problem.path).resolve(), problem.line)
+        for problem in loaded.problems
+        if message in problem.message
+    ]
+    assert found == [((folder / file).resolve(), line)], [str(p) for p in loaded.problems]
+    assert loaded.specs == () or case in {"duplicate-names", "previous-name-taken"}
+
+
+def test_the_broken_corpus_has_a_case_for_every_folder():
+    folders = {path.name for path in BROKEN.iterdir() if path.is_dir()}
+    assert folders == {case[0] for case in BROKEN_CASES}
+
+
+def test_the_shipped_judges_validate_clean():
+    loaded = load_specs(REPOSITORY / "judges")
+    assert loaded.problems == ()
+    names = [spec.definition.name for spec in loaded.specs]
+    assert names == ["groundedness", "helpfulness", "pii-leak", "tone"]
+
+
+def test_a_file_with_bom_and_crlf_loads_with_exact_text():
+    folder = DATA / "good" / "bom-crlf"
+    loaded = load_specs(folder, repo_root=folder)
+    assert loaded.problems == ()
+    [spec] = loaded.specs
+    assert spec.definition.name == "bom-crlf"
+    assert spec.definition.instructions == (
+        "Rate the answer.\n{{ assistant_message }}\nNo final newline."
+    )
+    output = spec.definition.output
+    assert isinstance(output, ClassificationOutput)
+    assert output.options[0].description == "Good\nenough.\n"
+
+
+def test_a_missing_directory_is_a_problem(in_tmp):
+    loaded = load_specs(Path("nowhere"))
+    assert [str(problem) for problem in loaded.problems] == [
+        "nowhere: the spec directory does not exist;"
+        " pass the folder that holds the judge YAML files"
+    ]
+
+
+def test_a_file_in_place_of_the_directory_is_a_problem(in_tmp):
+    write(in_tmp / "judges", "not a folder")
+    [problem] = load_specs(Path("judges")).problems
+    assert "is not a directory" in problem.message
+
+
+def test_an_empty_directory_holds_zero_specs_and_no_problems(in_tmp):
+    (in_tmp / "judges").mkdir()
+    assert load_specs(Path("judges")).specs == ()
+    assert load_specs(Path("judges")).problems == ()
+
+
+def test_problems_of_every_file_are_reported_in_one_run(in_tmp):
+    write(in_tmp / "judges/a.yaml", spec_text("a").replace("description:", "descripton:", 1))
+    write(in_tmp / "judges/b.yaml", spec_text("b").replace("mistral-small-latest", "''"))
+    write(in_tmp / "judges/c.yaml", spec_text("c"))
+    loaded = load_specs(Path("judges"))
+    assert [(problem.path, problem.line) for problem in loaded.problems] == [
+        ("judges/a.yaml", 2),
+        ("judges/b.yaml", 3),
+    ]
+    assert [spec.definition.name for spec in loaded.specs] == ["c"]
+
+
+def test_every_problem_of_one_file_is_reported(in_tmp):
+    write(
+        in_tmp / "judges/judge.yaml",
+        "name: 7\ndescription: [a]\nmodel_name: m\ninstructions: '{{ usr_message }}'\n"
+        "output: {type: REGRESSION, min: 3, max: 1, min_description: a, max_description: b}\n"
+        "tools: [x, x]\ncolour: blue\n",
+    )
+    problems = load_specs(Path("judges")).problems
+    assert [problem.line for problem in problems] == [1, 2, 4, 5, 6, 7]
+
+
+def test_specs_are_found_recursively_in_yaml_and_yml_files_and_sorted_by_name(in_tmp):
+    write(in_tmp / "judges/z/first.yml", spec_text("zeta"))
+    write(in_tmp / "judges/alpha.yaml", spec_text("alpha"))
+    write(in_tmp / "judges/notes.txt", "not a spec")
+    write(in_tmp / "judges/prompts/readme.md", "not a spec either")
+    loaded = load_specs(Path("judges"))
+    assert loaded.problems == ()
+    assert [(spec.definition.name, spec.path) for spec in loaded.specs] == [
+        ("alpha", "judges/alpha.yaml"),
+        ("zeta", os.path.join("judges", "z", "first.yml")),
+    ]
+
+
+def test_a_desired_judge_knows_its_file_line_and_previous_names(in_tmp):
+    write(
+        in_tmp / "judges/tone.yaml", "# comment\n" + spec_text("tone") + "previous_names: [voice]\n"
+    )
+    [spec] = load_specs(Path("judges")).specs
+    assert (spec.path, spec.line, spec.previous_names) == ("judges/tone.yaml", 2, ("voice",))
+
+
+def test_paths_outside_the_working_directory_are_shown_as_given(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    write(tmp_path / "judges/bad.yaml", "name: [")
+    [problem] = load_specs(tmp_path / "judges").problems
+    assert problem.path == str(tmp_path / "judges/bad.yaml")
+
+
+def test_text_values_are_kept_exactly_as_yaml_yields_them(in_tmp):
+    body = "instructions: |\n  Rate {{ assistant_message }}.\n\n"
+    write(in_tmp / "judges/keep.yaml", spec_text("keep", body).replace("A judge.", "'  padded '"))
+    write(in_tmp / "judges/strip.yaml", spec_text("strip", body.replace("|", "|-")))
+    keep, strip = load_specs(Path("judges")).specs
+    assert keep.definition.instructions == "Rate {{ assistant_message }}.\n"
+    assert keep.definition.description == "  padded "
+    assert strip.definition.instructions == "Rate {{ assistant_message }}."
+
+
+def test_regression_bounds_accept_ints_and_floats_and_store_floats(in_tmp):
+    output = (
+        "output: {type: REGRESSION, min: 0, max: 2.5, min_description: a, max_description: b}\n"
+    )
+    text = spec_text("score").replace(CLASSIFICATION, output)
+    write(in_tmp / "judges/score.yaml", text)
+    [spec] = load_specs(Path("judges")).specs
+    assert isinstance(spec.definition.output, RegressionOutput)
+    assert (spec.definition.output.min, spec.definition.output.max) == (0.0, 2.5)
+    assert isinstance(spec.definition.output.min, float)
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "1", "1.5", "2024-01-01", "null"])
+def test_yaml_values_that_are_not_text_are_never_coerced_to_text(in_tmp, value):
+    write(in_tmp / "judges/judge.yaml", spec_text("judge").replace("A judge.", value))
+    [problem] = load_specs(Path("judges")).problems
+    assert problem.message.startswith("description: must be text, got ")
+
+
+def test_tools_default_to_an_empty_list(in_tmp):
+    write(in_tmp / "judges/judge.yaml", spec_text())
+    [spec] = load_specs(Path("judges")).specs
+    assert spec.definition.tools == []
+
+
+def test_a_misspelt_key_suggests_the_field_and_hides_its_missing_error(in_tmp):
+    write(in_tmp / "judges/judge.yaml", spec_text().replace("model_name", "modelname"))
+    assert [str(problem) for problem in load_specs(Path("judges")).problems] == [
+        "judges/judge.yaml:3: unknown key 'modelname'; did you mean 'model_name'?"
+    ]
+
+
+def test_an_unknown_key_without_a_close_match_lists_the_allowed_keys(in_tmp):
+    write(in_tmp / "judges/judge.yaml", spec_text() + "colour: blue\n")
+    [problem] = load_specs(Path("judges")).problems
+    assert problem.message.startswith("unknown key 'colour'; allowed keys: name, description")
+
+
+def test_an_unknown_template_variable_lists_the_allowed_ones(in_tmp):
+    write(in_tmp / "judges/judge.yaml", spec_text(body="instructions: '{{ verdict }}'\n"))
+    [problem] = load_specs(Path("judges")).problems
+    assert problem.line == 4
+    assert "'verdict'" in problem.message
+    assert "conversation_history" in problem.message
+    assert "properties.*" in problem.message
+
+
+def test_properties_and_loop_variables_are_allowed_in_templates(in_tmp):
+    body = (
+        "instructions: |\n  {{ properties.locale }}\n"
+        "  {% for m in conversation_history %}{{ m.content }} {{ loop.index }}{% endfor %}\n"
+    )
+    write(in_tmp / "judges/judge.yaml", spec_text(body=body))
+    assert load_specs(Path("judges")).problems == ()
+
+
+def test_a_template_error_in_folded_text_names_the_template_line(in_tmp):
+    body = 'instructions: "line one\\n{{ user_message }\\n"\n'
+    write(in_tmp / "judges/judge.yaml", spec_text(body=body))
+    [problem] = load_specs(Path("judges")).problems
+    assert problem.line == 4
+    assert problem.message.startswith("instructions (template line 2): Jinja2 syntax error")
+
+
+def test_instructions_file_is_read_exactly_relative_to_the_spec(in_tmp):
+    write(in_tmp / "judges/nested/judge.yaml", spec_text(body="instructions_file: ../p/j.md\n"))
+    (in_tmp / "judges/p").mkdir()
+    (in_tmp / "judges/p/j.md").write_bytes(b"\xef\xbb\xbf  Rate\r\n{{ user_message }}  \r\n\r\n")
+    [spec] = load_specs(Path("judges")).specs
+    assert spec.definition.instructions == "  Rate\n{{ user_message }}  \n\n"
+
+
+def test_instructions_file_may_leave_the_spec_folder_but_not_the_repository(in_tmp):
+    write(in_tmp / "prompts/shared.md", "{{ user_message }}")
+    write(in_tmp / "judges/judge.yaml", spec_text(body="instructions_file: ../prompts/shared.md\n"))
+    assert load_specs(Path("judges")).problems == ()
+    [problem] = load_specs(Path("judges"), repo_root=in_tmp / "judges").problems
+    assert "leads outside the repository" in problem.message
+
+
+def test_the_repository_root_defaults_to_the_nearest_folder_holding_git(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    repository = tmp_path / "repository"
+    (repository / ".git").mkdir(parents=True)
+    write(tmp_path / "outside.md", "{{ user_message }}")
+    write(repository / "inside.md", "{{ user_message }}")
+    write(repository / "judges/in.yaml", spec_text("in", "instructions_file: ../inside.md\n"))
+    write(repository / "judges/out.yaml", spec_text("out", "instructions_file: ../../outside.md\n"))
+    loaded = load_specs(repository / "judges")
+    assert [spec.definition.name for spec in loaded.specs] == ["in"]
+    [problem] = loaded.problems
+    assert problem.path == os.path.join("repository", "judges", "out.yaml")
+
+
+def test_a_prompt_shared_by_two_specs_reports_its_problem_once(in_tmp):
+    write(in_tmp / "judges/p.md", "{% if %}")
+    write(in_tmp / "judges/a.yaml", spec_text("a", "instructions_file: p.md\n"))
+    write(in_tmp / "judges/b.yaml", spec_text("b", "instructions_file: p.md\n"))
+    loaded = load_specs(Path("judges"))
+    assert [problem.path for problem in loaded.problems] == ["judges/p.md"]
+    assert loaded.specs == ()
+
+
+def test_an_empty_instructions_file_is_a_problem(in_tmp):
+    write(in_tmp / "judges/p.md", "\n")
+    write(in_tmp / "judges/a.yaml", spec_text("a", "instructions_file: p.md\n"))
+    assert [str(problem) for problem in load_specs(Path("judges")).problems] == [
+        "judges/p.md: the instructions file is empty"
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused_without_parsing(in_tmp):
+    write(in_tmp / "judges/big.yaml", "# " + "x" * MAX_FILE_BYTES + "\n")
+    [problem] = load_specs(Path("judges")).problems
+    assert problem.message.startswith("the file is larger than 1 MiB")
+
+
+def test_a_name_used_twice_makes_the_later_file_invalid_and_names_both(in_tmp):
+    write(in_tmp / "judges/a.yaml", spec_text("tone"))
+    write(in_tmp / "judges/b.yaml", spec_text("tone"))
+    loaded = load_specs(Path("judges"))
+    [problem] = loaded.problems
+    assert problem.path == "judges/b.yaml"
+    assert "judges/a.yaml:1" in problem.message
+    assert [spec.path for spec in loaded.specs] == ["judges/a.yaml"]
+
+
+def test_a_bad_template_repeated_in_many_files_is_reported_in_each(in_tmp):
+    for index in range(3):
+        write(in_tmp / f"judges/j{index}.yaml", spec_text(f"j{index}", "instructions: '{{ x }}'\n"))
+    problems = load_specs(Path("judges")).problems
+    assert [problem.path for problem in problems] == [f"judges/j{index}.yaml" for index in range(3)]
+
+
+spec_keys = st.sampled_from(
+    [
+        "name",
+        "description",
+        "model_name",
+        "instructions",
+        "instructions_file",
+        "output",
+        "tools",
+        "previous_names",
+        "type",
+        "options",
+        "value",
+        "min",
+        "max",
+        "min_description",
+        "other",
+    ]
+)
+spec_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=8)
+    | st.sampled_from(["CLASSIFICATION", "REGRESSION", "{{ x", "../x", "/etc/passwd", "."]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(spec_keys, children, max_size=6)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(spec_keys, spec_values, max_size=9) | spec_values)
+def test_no_spec_content_makes_loading_raise(in_tmp, data):
+    write(in_tmp / "judges/fuzz.yaml", yamlio.dump(data))
+    loaded = load_specs(Path("judges"))
+    # One file: either a judge or the reasons it is not one.
+    assert len(loaded.specs) + bool(loaded.problems) == 1
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=200))
+def test_no_bytes_make_loading_raise(in_tmp, content):
+    (in_tmp / "judges").mkdir(exist_ok=True)
+    (in_tmp / "judges/fuzz.yaml").write_bytes(content)
+    loaded = load_specs(Path("judges"))
+    assert loaded.specs == ()
+    assert loaded.problems
+
+
+template_pieces = st.sampled_from(
+    [
+        "{{ ",
+        " }}",
+        "{% for m in conversation_history %}",
+        "{% endfor %}",
+        "{% set v = 1 %}",
+        "{% if ",
+        " %}",
+        "{% endif %}",
+        "user_message",
+        "v",
+        "m.content",
+        "loop.index",
+        "usr",
+        "properties.locale",
+        "text ",
+        "\n",
+        "{# c #}",
+        "range(2)",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(template_pieces, max_size=12).map("".join))
+def test_the_single_parse_template_check_agrees_with_the_separate_helpers(source):
+    check = templates.check(source)
+    assert check.syntax == templates.syntax_problem(source)
+    if check.syntax is None:
+        assert list(check.unknown_variables) == templates.unknown_variables(source)
