@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,16 @@ def test_the_single_parse_template_check_agrees_with_the_separate_helpers(source
     assert check.syntax == templates.syntax_problem(source)
     if check.syntax is None:
         assert list(check.unknown_variables) == templates.unknown_variables(source)
+
+
+def test_the_spec_examples_in_the_docs_are_valid(in_tmp):
+    docs = (REPOSITORY / "docs" / "specs.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```yaml\n(.*?)```", docs, re.DOTALL)
+    specs = [example for example in examples if example.startswith("name:")]
+    assert len(specs) == 2
+    for index, example in enumerate(specs):
+        write(in_tmp / f"judges/example{index}.yaml", example)
+    write(in_tmp / "judges/prompts/helpfulness.md", "{{ assistant_message }}\n")
+    loaded = load_specs(Path("judges"))
+    assert loaded.problems == ()
+    assert len(loaded.specs) == 2
