@@ -6,54 +6,62 @@ Exit codes: 0 success; 1 error; 2 changes pending (`plan --detailed-exitcode`);
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
 import click
 
 from judgesync import __version__
 from judgesync.cli.emulator import emulator_command
-from judgesync.errors import JudgesyncError
+from judgesync.cli.reconcile import apply_command, plan_command, validate_command
+from judgesync.errors import JudgesyncError, SpecError
 
-EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_CHANGES_PENDING = 2
 EXIT_INTERRUPTED = 130
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The one error boundary: a command's int return value is the exit code;
+    a judgesync error prints one line per problem and exits 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+        except JudgesyncError as error:
+            if ctx.params.get("debug"):
+                raise
+            _report(error)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        ctx.exit(result if isinstance(result, int) else 0)
+
+
+def _report(error: JudgesyncError) -> None:
+    if isinstance(error, SpecError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(
+            f"{len(error.problems)} problem(s) in the spec files; nothing was sent to the API.",
+            err=True,
+        )
+    else:
+        click.echo(f"Error: {error}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="judgesync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(debug: bool) -> None:
     """Manage Mistral judges as YAML files in git: validate, plan, apply.
 
     \b
     Example:
       judgesync plan --api-url local judges/
     """
-    ctx.obj = {"debug": debug}
 
 
-cli.add_command(emulator_command)
+for command in (validate_command, plan_command, apply_command, emulator_command):
+    cli.add_command(command)
 
-
-def main() -> None:
-    """Entry point: the one error boundary."""
-    debug = "--debug" in sys.argv[1:]
-    try:
-        code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except JudgesyncError as error:
-        if debug:
-            raise
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+main = cli

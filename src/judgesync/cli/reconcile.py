@@ -1,0 +1,165 @@
+"""`validate`, `plan` and `apply`: the reconcile commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from judgesync import executor
+from judgesync.connect import Target, open_client, resolve_target
+from judgesync.errors import JudgesyncError
+from judgesync.loader import load_specs
+from judgesync.planner import Plan, Policy
+from judgesync.reconcile import build_plan
+from judgesync.render import as_json, as_text
+
+EXIT_ERROR = 1
+EXIT_CHANGES_PENDING = 2
+
+spec_directory = click.argument(
+    "directory",
+    default="judges",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+api_url_option = click.option(
+    "--api-url",
+    metavar="URL",
+    help="API base URL, or 'local' for the embedded emulator."
+    " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
+)
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or machines (json).",
+)
+prune_option = click.option(
+    "--prune", is_flag=True, help="Also delete remote judges that no spec names."
+)
+parallelism_option = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+
+
+@click.command("validate")
+@spec_directory
+def validate_command(directory: Path) -> int:
+    """Check spec files offline; print every problem, one per line.
+
+    \b
+    Example:
+      judgesync validate judges/
+    """
+    loaded = load_specs(directory)
+    for problem in loaded.problems:
+        click.echo(str(problem), err=True)
+    if loaded.problems:
+        click.echo(f"{len(loaded.problems)} problem(s) found.", err=True)
+        return EXIT_ERROR
+    click.echo(f"{len(loaded.specs)} judge spec(s) valid.")
+    return 0
+
+
+@click.command("plan")
+@spec_directory
+@api_url_option
+@prune_option
+@format_option
+@parallelism_option
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when changes are pending (0 when none, 1 on error).",
+)
+def plan_command(
+    directory: Path,
+    api_url: str | None,
+    prune: bool,
+    output_format: str,
+    parallelism: int,
+    detailed_exitcode: bool,
+) -> int:
+    """Show what apply would change on the remote to match the specs.
+
+    \b
+    Example:
+      judgesync plan --api-url local judges/
+      judgesync plan --detailed-exitcode --format json
+    """
+    target = resolve_target(api_url, os.environ)
+    with open_client(target, Path.cwd(), parallelism) as client:
+        plan = build_plan(directory, client, Policy(prune=prune))
+    _echo_plan(plan, target, output_format)
+    return EXIT_CHANGES_PENDING if detailed_exitcode and plan.has_changes else 0
+
+
+@click.command("apply")
+@spec_directory
+@api_url_option
+@prune_option
+@format_option
+@parallelism_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+def apply_command(
+    directory: Path,
+    api_url: str | None,
+    prune: bool,
+    output_format: str,
+    parallelism: int,
+    auto_approve: bool,
+) -> int:
+    """Plan afresh, then make the remote match the specs.
+
+    Asks for confirmation on a terminal; elsewhere --auto-approve is required.
+
+    \b
+    Example:
+      judgesync apply --api-url local --auto-approve judges/
+    """
+    target = resolve_target(api_url, os.environ)
+    with open_client(target, Path.cwd(), parallelism) as client:
+        plan = build_plan(directory, client, Policy(prune=prune))
+        if output_format == "text":
+            _echo_plan(plan, target, output_format)
+        if plan.has_changes and not auto_approve:
+            _confirm()
+        report = executor.apply(plan, client, parallelism)
+    if output_format == "json":
+        document = {
+            "plan": as_json.plan_document(plan, target.label),
+            "report": as_json.report_document(report),
+        }
+        click.echo(as_json.dumps(document), nl=False)
+    elif report.results:
+        click.echo(as_text.render_report(report, colour=_colour()), nl=False)
+    return 0 if report.ok else EXIT_ERROR
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise JudgesyncError(
+            "Refusing to apply without confirmation: stdin is not a terminal."
+            " Review the plan above and re-run with --auto-approve."
+        )
+    if not click.confirm("Apply these changes?", default=False):
+        raise JudgesyncError("Apply cancelled; nothing was changed.")
+
+
+def _echo_plan(plan: Plan, target: Target, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(as_json.dumps(as_json.plan_document(plan, target.label)), nl=False)
+    else:
+        click.echo(as_text.render_plan(plan, target.label, colour=_colour()), nl=False)
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -1,0 +1,188 @@
+"""The real CLI (click's runner, and the installed script) against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from judgesync.cli import cli
+from judgesync.client import JudgesClient
+from tests.builders import definition
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_JUDGES = REPO / "judges"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A fresh repository holding a copy of the shipped judges."""
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(SHIPPED_JUDGES, tmp_path / "judges")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def run(emulator, api_key, monkeypatch):
+    """Invoke the CLI against the emulator server with the test key."""
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def remote(emulator, api_key):
+    with JudgesClient(emulator.url, api_key) as client:
+        yield client
+
+
+def test_validate_accepts_the_shipped_judges(workdir, run):
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert result.output == "4 judge spec(s) valid.\n"
+
+
+def test_plan_on_an_empty_workspace_creates_every_judge(workdir, run):
+    result = run("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Target: {os.environ['JUDGESYNC_API_URL']}\n")
+    assert result.output.endswith("Plan: 4 to create, 0 to update, 0 to delete.\n")
+
+
+def test_apply_then_plan_shows_no_changes(workdir, run, remote):
+    applied = run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply: 4 done, 0 failed.\n" in applied.output
+    assert len(remote.list_judges()) == 4
+
+    again = run("plan", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes." in again.output
+
+
+def test_apply_is_idempotent(workdir, run):
+    assert run("apply", "--auto-approve").exit_code == 0
+    second = run("apply", "--auto-approve")
+    assert second.exit_code == 0
+    assert "Apply:" not in second.output
+    assert "No changes." in second.output
+
+
+def test_plan_shows_an_instructions_change_as_a_unified_diff(workdir, run):
+    run("apply", "--auto-approve")
+    spec = workdir / "judges" / "tone.yaml"
+    spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
+    result = run("plan", "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "~ update tone (id " in result.output
+    assert "-Our voice is warm, direct and professional: no slang, no sarcasm, no blame" in (
+        result.output
+    )
+    assert "Plan: 0 to create, 1 to update, 0 to delete.\n" in result.output
+
+
+def test_unmanaged_judges_are_left_alone_unless_pruned(workdir, run, remote):
+    remote.create_judge(definition("legacy"))
+    run("apply", "--auto-approve")
+    assert "legacy" in {j.name for j in remote.list_judges()}
+
+    planned = run("plan", "--prune")
+    assert "- delete legacy (id " in planned.output
+    assert run("apply", "--prune", "--auto-approve").exit_code == 0
+    assert "legacy" not in {j.name for j in remote.list_judges()}
+
+
+def test_apply_refuses_without_auto_approve_when_not_interactive(workdir, run, remote):
+    result = run("apply", input="")
+    assert result.exit_code == 1
+    assert "re-run with --auto-approve" in result.output
+    assert remote.list_judges() == []
+
+
+def test_plan_json_is_machine_readable(workdir, run):
+    document = json.loads(run("plan", "--format", "json").output)
+    assert document["summary"]["create"] == 4
+    names = [action["name"] for action in document["actions"]]
+    assert names == sorted(names)
+
+
+def test_failed_action_gives_exit_1_and_the_others_finish(workdir, run, remote, emulator):
+    run("apply", "--auto-approve")
+    tone = next(j for j in remote.list_judges() if j.name == "tone")
+    emulator.lock_for_campaign(tone.id)
+    for name in ("tone", "helpfulness"):
+        spec = workdir / "judges" / f"{name}.yaml"
+        spec.write_text(spec.read_text().replace("description: ", "description: Edited. ", 1))
+
+    result = run("apply", "--auto-approve")
+
+    assert result.exit_code == 1
+    assert "tone: FAILED" in result.output and "used in a campaign" in result.output
+    assert "helpfulness: ok updated" in result.output
+    assert "Apply: 1 done, 1 failed." in result.output
+
+
+def test_missing_key_for_a_real_url_is_a_clear_error_before_any_request(workdir, monkeypatch):
+    monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
+    result = CliRunner().invoke(cli, ["plan", "--api-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: MISTRAL_API_KEY is not set. Export your Mistral API key, or use --api-url local"
+        " to work against the embedded emulator.\n"
+    )
+
+
+def test_an_api_error_names_the_request_but_never_the_key(workdir, emulator, monkeypatch):
+    secret = "sk-very-secret-key-123"
+    monkeypatch.setenv("MISTRAL_API_KEY", secret)
+    result = CliRunner().invoke(cli, ["plan", "--api-url", f"{emulator.url}/wrong-prefix"])
+    assert result.exit_code == 1
+    assert result.output == "Error: GET /v1/observability/judges failed: 404: Not Found\n"
+    assert secret not in result.output
+
+
+def test_invalid_specs_exit_1_naming_the_file_and_touch_nothing(workdir, run, remote):
+    (workdir / "judges" / "broken.yaml").write_text("name: broken\ndescripton: typo\n")
+    result = run("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert "judges/broken.yaml:2: " in result.output
+    assert "nothing was sent to the API" in result.output
+    assert "Traceback" not in result.output
+    assert remote.list_judges() == []
+
+
+def test_every_command_has_help_with_an_example():
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+        assert command.help, name
+        assert "Example" in result.output, name
+
+
+def test_local_target_keeps_state_across_processes(workdir):
+    script = shutil.which("judgesync") or str(Path(sys.executable).with_name("judgesync"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
+
+    def judgesync(*args):
+        return subprocess.run(
+            [script, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    applied = judgesync("apply", "--api-url", "local", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert "Target: local" in applied.stdout
+    planned = judgesync("plan", "--api-url", "local", "--detailed-exitcode")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "No changes." in planned.stdout
+    assert (workdir / ".judgesync" / "local.db").is_file()
