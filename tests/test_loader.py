@@ -451,3 +451,10 @@ def test_the_spec_examples_in_the_docs_are_valid(in_tmp):
     loaded = load_specs(Path("judges"))
     assert loaded.problems == ()
     assert len(loaded.specs) == 2
+
+
+def test_a_prompt_reached_through_dot_dot_is_shown_by_its_plain_path(in_tmp):
+    write(in_tmp / "judges/p/j.md", "{{ nope }}")
+    write(in_tmp / "judges/nested/judge.yaml", spec_text(body="instructions_file: ../p/j.md\n"))
+    [problem] = load_specs(Path("judges")).problems
+    assert (problem.path, problem.line) == (os.path.join("judges", "p", "j.md"), 1)

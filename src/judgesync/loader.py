@@ -22,6 +22,7 @@ from judgesync.errors import Problem, SpecError
 from judgesync.spec import JudgeDefinition
 
 MAX_FILE_BYTES = 1024 * 1024
+_LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -101,7 +102,7 @@ def _read_text(path: Path, shown: str) -> str | Problem:
         return Problem(shown, f"cannot read the file ({error.strerror}); check its permissions")
     if len(raw) > MAX_FILE_BYTES:
         return Problem(
-            shown, "the file is larger than 1 MiB; a spec or prompt should be far smaller"
+            shown, f"the file is larger than {_LIMIT}; a spec or prompt should be far smaller"
         )
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
@@ -269,17 +270,18 @@ class _FileCheck:
             what = "is not a file" if resolved.exists() else "does not exist"
             self._problem(f"instructions_file: {_shown(target)} {what}; fix the path", at)
             return None
+        shown = _shown(Path(os.path.normpath(target)))
         cache = self.run.instruction_texts
         if resolved not in cache:
-            cache[resolved] = _read_text(resolved, _shown(target))
+            cache[resolved] = _read_text(resolved, shown)
         text = cache[resolved]
         if isinstance(text, Problem):
             self.run.problems.append(text)
             return None
         if not text.strip():
-            self.run.problems.append(Problem(_shown(target), "the instructions file is empty"))
+            self.run.problems.append(Problem(shown, "the instructions file is empty"))
             return None
-        self._check_template(text, _shown(target))
+        self._check_template(text, shown)
         return text
 
     def _check_template(self, source: str, file_shown: str | None) -> None:
