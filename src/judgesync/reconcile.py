@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from judgesync import planner
-from judgesync.errors import SpecError
+from judgesync import planfile, planner
+from judgesync.errors import PlanError, SpecError
 from judgesync.executor import JudgesApi
 from judgesync.loader import load_specs
 from judgesync.planner import Plan, Policy
@@ -25,3 +25,13 @@ def build_plan(directory: Path, client: JudgesApi, policy: Policy) -> Plan:
     desired = load_desired(directory)
     return planner.plan(desired, client.list_judges(), policy)
 
+
+def verify_saved_plan(plan: Plan, client: JudgesApi) -> None:
+    """Raise PlanError, listing each judge, when the plan's preconditions no longer hold."""
+    stale = planfile.stale_preconditions(plan, client.list_judges())
+    if stale:
+        lines = "\n".join(f"  {problem}" for problem in stale)
+        raise PlanError(
+            f"The saved plan is stale; nothing was changed.\n{lines}\n"
+            "Run plan again to review the current state, then apply the new plan."
+        )

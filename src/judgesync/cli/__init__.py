@@ -12,7 +12,12 @@ import click
 
 from judgesync import __version__
 from judgesync.cli.emulator import emulator_command
-from judgesync.cli.reconcile import apply_command, plan_command, validate_command
+from judgesync.cli.reconcile import (
+    apply_command,
+    plan_command,
+    show_command,
+    validate_command,
+)
 from judgesync.errors import JudgesyncError, SpecError
 
 EXIT_ERROR = 1
@@ -61,7 +66,7 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (validate_command, plan_command, apply_command, emulator_command):
+for command in (validate_command, plan_command, apply_command, show_command, emulator_command):
     cli.add_command(command)
 
 main = cli

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from judgesync import executor
-from judgesync.connect import Target, open_client, resolve_target
+from judgesync import executor, planfile
+from judgesync.connect import open_client, resolve_target
 from judgesync.errors import JudgesyncError
 from judgesync.loader import load_specs
 from judgesync.planner import Plan, Policy
-from judgesync.reconcile import build_plan
+from judgesync.reconcile import build_plan, verify_saved_plan
 from judgesync.render import as_json, as_text
 
 EXIT_ERROR = 1
@@ -80,6 +80,11 @@ def validate_command(directory: Path) -> int:
     is_flag=True,
     help="Exit 2 when changes are pending (0 when none, 1 on error).",
 )
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan to this file, for `apply --plan` and `show`.",
+)
 def plan_command(
     directory: Path,
     api_url: str | None,
@@ -87,6 +92,7 @@ def plan_command(
     output_format: str,
     parallelism: int,
     detailed_exitcode: bool,
+    out: Path | None,
 ) -> int:
     """Show what apply would change on the remote to match the specs.
 
@@ -94,11 +100,15 @@ def plan_command(
     Example:
       judgesync plan --api-url local judges/
       judgesync plan --detailed-exitcode --format json
+      judgesync plan --out plan.json
     """
     target = resolve_target(api_url, os.environ)
     with open_client(target, Path.cwd(), parallelism) as client:
         plan = build_plan(directory, client, Policy(prune=prune))
-    _echo_plan(plan, target, output_format)
+    if out is not None:
+        document = planfile.to_document(plan, target.api_url, planfile.specs_hash(directory))
+        planfile.save(out, document)
+    _echo_plan(plan, target.label, output_format)
     return EXIT_CHANGES_PENDING if detailed_exitcode and plan.has_changes else 0
 
 
@@ -109,6 +119,12 @@ def plan_command(
 @format_option
 @parallelism_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--plan",
+    "saved_plan",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh.",
+)
 def apply_command(
     directory: Path,
     api_url: str | None,
@@ -116,20 +132,31 @@ def apply_command(
     output_format: str,
     parallelism: int,
     auto_approve: bool,
+    saved_plan: Path | None,
 ) -> int:
-    """Plan afresh, then make the remote match the specs.
+    """Plan afresh (or load a saved plan), then make the remote match the specs.
 
     Asks for confirmation on a terminal; elsewhere --auto-approve is required.
+    A saved plan is refused, with nothing changed, when a judge it touches
+    changed since it was made.
 
     \b
     Example:
       judgesync apply --api-url local --auto-approve judges/
+      judgesync apply --plan plan.json --auto-approve
     """
     target = resolve_target(api_url, os.environ)
+    saved = planfile.load(saved_plan) if saved_plan else None
+    if saved is not None:
+        planfile.check_target(saved, target.api_url)
     with open_client(target, Path.cwd(), parallelism) as client:
-        plan = build_plan(directory, client, Policy(prune=prune))
+        if saved is None:
+            plan = build_plan(directory, client, Policy(prune=prune))
+        else:
+            plan = saved.plan
+            verify_saved_plan(plan, client)
         if output_format == "text":
-            _echo_plan(plan, target, output_format)
+            _echo_plan(plan, target.label, output_format)
         if plan.has_changes and not auto_approve:
             _confirm()
         report = executor.apply(plan, client, parallelism)
@@ -144,6 +171,22 @@ def apply_command(
     return 0 if report.ok else EXIT_ERROR
 
 
+@click.command("show")
+@click.argument("plan_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@format_option
+def show_command(plan_file: Path, output_format: str) -> int:
+    """Render a plan saved by `plan --out`, without contacting the API.
+
+    \b
+    Example:
+      judgesync show plan.json --format json
+    """
+    saved = planfile.load(plan_file)
+    click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
+    _echo_plan(saved.plan, saved.target, output_format)
+    return 0
+
+
 def _confirm() -> None:
     if not sys.stdin.isatty():
         raise JudgesyncError(
@@ -154,11 +197,11 @@ def _confirm() -> None:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
 
 
-def _echo_plan(plan: Plan, target: Target, output_format: str) -> None:
+def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
     if output_format == "json":
-        click.echo(as_json.dumps(as_json.plan_document(plan, target.label)), nl=False)
+        click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
     else:
-        click.echo(as_text.render_plan(plan, target.label, colour=_colour()), nl=False)
+        click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)
 
 
 def _colour() -> bool:

@@ -1,0 +1,152 @@
+"""`plan --out` / `apply --plan` / `show` through the real CLI against the emulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from judgesync.cli import cli
+from judgesync.client import JudgesClient
+from judgesync.normalize import canonical
+from tests.builders import definition
+from tests.test_cli import workdir  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def remote(emulator, api_key):
+    with JudgesClient(emulator.url, api_key) as client:
+        yield client
+
+
+@pytest.fixture
+def run(emulator, api_key, monkeypatch):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+
+    def invoke(*args: str, api_url: str = emulator.url):
+        return CliRunner().invoke(cli, [*args, "--api-url", api_url])
+
+    return invoke
+
+
+@pytest.fixture
+def saved_update(workdir, run, remote):  # noqa: F811
+    """The shipped judges applied, then a saved plan updating `tone`."""
+    assert run("apply", "--auto-approve").exit_code == 0
+    spec = workdir / "judges" / "tone.yaml"
+    spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
+    result = run("plan", "--out", "plan.json")
+    assert result.exit_code == 0, result.output
+    return workdir / "plan.json"
+
+
+def snapshot(remote):
+    return sorted((j.id, j.updated_at) for j in remote.list_judges())
+
+
+def judge_named(remote, name):
+    return next(j for j in remote.list_judges() if j.name == name)
+
+
+def test_saved_plan_records_target_version_and_preconditions_but_not_the_key(
+    saved_update, api_key, emulator
+):
+    document = json.loads(saved_update.read_text())
+    assert document["format_version"] == 1
+    assert document["target"] == emulator.url
+    assert document["specs_hash"].startswith("sha256:")
+    (action,) = document["actions"]
+    assert action["action"] == "update" and action["name"] == "tone"
+    assert set(action["precondition"]) >= {"judge_id", "updated_at", "content_hash"}
+    assert api_key not in saved_update.read_text()
+
+
+def test_apply_of_a_fresh_saved_plan_executes_it(saved_update, run, remote):
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "no sarcasm" not in judge_named(remote, "tone").instructions
+    assert run("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_saved_plan_still_applies_after_an_unrelated_remote_change(saved_update, run, remote):
+    other = judge_named(remote, "helpfulness")
+    remote.update_judge(other.id, other.definition.model_copy(update={"description": "edited"}))
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert judge_named(remote, "helpfulness").description == "edited"
+
+
+@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
+def test_stale_plan_is_refused_when_the_judge_changed(
+    saved_update, run, remote, emulator, revisions
+):
+    emulator.configure(revisions=revisions)
+    tone = judge_named(remote, "tone")
+    remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "theirs"}))
+    before = snapshot(remote)
+
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+
+    assert result.exit_code == 1
+    assert "The saved plan is stale; nothing was changed." in result.output
+    assert "  tone: judge " in result.output
+    assert "Run plan again" in result.output
+    assert snapshot(remote) == before
+
+
+def test_stale_plan_is_refused_when_the_judge_was_deleted(saved_update, run, remote):
+    remote.delete_judge(judge_named(remote, "tone").id)
+    before = snapshot(remote)
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 1
+    assert "was deleted or revised since the plan" in result.output
+    assert snapshot(remote) == before
+
+
+def test_stale_plan_is_refused_when_a_create_finds_its_name_taken(workdir, run, remote):  # noqa: F811
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    remote.create_judge(definition("tone"))
+    before = snapshot(remote)
+    result = run("apply", "--plan", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert "tone: a judge with this name was created since the plan" in result.output
+    assert snapshot(remote) == before
+
+
+def test_plan_for_another_target_is_refused(saved_update, run, remote):
+    before = snapshot(remote)
+    result = run("apply", "--plan", str(saved_update), "--auto-approve", api_url="local")
+    assert result.exit_code == 1
+    assert "The plan was made against http://127.0.0.1:" in result.output
+    assert snapshot(remote) == before
+
+
+def test_plan_from_an_incompatible_version_is_refused(saved_update, run, remote):
+    document = json.loads(saved_update.read_text())
+    document["format_version"] = 99
+    saved_update.write_text(json.dumps(document))
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 1
+    assert "format_version 99 is not 1" in result.output
+
+
+def test_tampered_plan_is_refused(saved_update, run):
+    document = json.loads(saved_update.read_text())
+    document["actions"][0]["precondition"]["updated_at"] = "2000-01-01T00:00:00Z"
+    saved_update.write_text(json.dumps(document))
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 1
+    assert "the plan file is damaged" in result.output
+
+
+def test_show_renders_a_saved_plan_offline(saved_update, remote):
+    result = CliRunner().invoke(cli, ["show", str(saved_update)])
+    assert result.exit_code == 0, result.output
+    assert "~ update tone (id " in result.output
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in result.output
+
+    as_json = CliRunner().invoke(cli, ["show", str(saved_update), "--format", "json"])
+    document = json.loads(as_json.stdout)
+    (action,) = [a for a in document["actions"] if a["action"] == "update"]
+    assert canonical(definition("x")).keys() == action["desired"].keys()
