@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
 from judgesync.emulator.settings import DEFAULT_MAX_PAGE_SIZE
 
 DEFAULT_DB = Path(".judgesync") / "emulator.db"
@@ -93,6 +92,9 @@ def emulator_command(
       judgesync emulator --port 8765 --revisions in-place --fail-rate 0.1 --seed 7
       export JUDGESYNC_API_URL=http://127.0.0.1:8765
     """
+    # Imported here: FastAPI and uvicorn are slow to import and only this command needs them.
+    from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
+
     try:
         emulator = Emulator(EmulatorSettings(**settings), db=db, accepted_keys=api_keys)
         server = EmulatorServer(emulator, host, port, access_log=True, configure_logging=True)

@@ -10,11 +10,36 @@
     app.py       the FastAPI app and its error handlers; server.py uvicorn in a thread
 
 It shares only `judgesync.templates` with the rest of judgesync; see docs/emulator.md.
+
+The names below are imported on first use (PEP 562): importing
+`judgesync.emulator.settings` for a constant must not pull in FastAPI, which
+would cost every `judgesync` command half a second of start-up.
 """
 
-from judgesync.emulator.app import create_app
-from judgesync.emulator.server import EmulatorServer
-from judgesync.emulator.settings import EmulatorSettings
-from judgesync.emulator.state import Emulator, EmulatorStartError
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from judgesync.emulator.app import create_app
+    from judgesync.emulator.server import EmulatorServer
+    from judgesync.emulator.settings import EmulatorSettings
+    from judgesync.emulator.state import Emulator, EmulatorStartError
+
+_HOMES = {
+    "Emulator": "judgesync.emulator.state",
+    "EmulatorServer": "judgesync.emulator.server",
+    "EmulatorSettings": "judgesync.emulator.settings",
+    "EmulatorStartError": "judgesync.emulator.state",
+    "create_app": "judgesync.emulator.app",
+}
 
 __all__ = ["Emulator", "EmulatorServer", "EmulatorSettings", "EmulatorStartError", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(home), name)
