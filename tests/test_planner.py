@@ -73,9 +73,86 @@ def test_unmanaged_remote_judges_are_listed_and_left_alone():
 
 
 def test_prune_plans_deletion_of_unmanaged_judges():
-    result = plan([], [remote(definition("legacy"))], Policy(prune=True))
-    assert kinds(result) == [(ActionKind.DELETE, "legacy")]
+    spec = definition("kept")
+    result = plan([spec], [remote(spec), remote(definition("legacy"))], Policy(prune=True))
+    assert kinds(result) == [(ActionKind.NOOP, "kept"), (ActionKind.DELETE, "legacy")]
     assert result.unmanaged == ()
+
+
+def test_pruning_every_owned_judge_is_refused_unless_allowed():
+    judges = [remote(definition("a")), remote(definition("b"))]
+    with pytest.raises(PlanError, match=r"delete every owned judge \(2\).*--allow-empty"):
+        plan([], judges, Policy(prune=True))
+    allowed = plan([], judges, Policy(prune=True, allow_empty=True))
+    assert allowed.count(ActionKind.DELETE) == 2
+
+
+def test_judges_outside_the_ownership_scope_are_never_touched():
+    kept, gone, theirs = definition("team-a/kept"), definition("team-a/gone"), definition("b/x")
+    policy = Policy(prune=True, ownership=("team-a/*",))
+    result = plan([kept], [remote(kept), remote(gone), remote(theirs)], policy)
+    assert kinds(result) == [(ActionKind.DELETE, "team-a/gone"), (ActionKind.NOOP, "team-a/kept")]
+    assert result.unmanaged == ()
+
+
+def test_a_spec_does_not_match_a_judge_outside_the_scope():
+    result = plan([definition("Tone")], [remote(definition("tone"))], Policy(ownership=("T*",)))
+    assert kinds(result) == [(ActionKind.CREATE, "Tone")]
+
+
+def test_deleting_a_protected_judge_is_a_plan_error():
+    judges = [remote(definition("keep")), remote(definition("critical-x"))]
+    policy = Policy(prune=True, protect=("critical-*",))
+    with pytest.raises(PlanError, match=r"protected judge\(s\) 'critical-x'"):
+        plan([definition("keep")], judges, policy)
+    unpruned = plan([definition("keep")], judges, Policy(protect=("critical-*",)))
+    assert [j.name for j in unpruned.unmanaged] == ["critical-x"]
+
+
+def test_previous_names_rename_in_place():
+    old = remote(definition("old-name"))
+    (action,) = plan(
+        [definition("new-name")], [old], previous_names={"new-name": ["old-name"]}
+    ).actions
+    assert action.kind is ActionKind.UPDATE and action.remote == old
+    assert [(c.path, c.before, c.after) for c in action.changes] == [
+        ("name", "old-name", "new-name")
+    ]
+
+
+def test_rename_is_an_error_when_old_and_new_names_are_both_live():
+    judges = [remote(definition("old")), remote(definition("new"))]
+    with pytest.raises(PlanError, match=r"both 'new' .* and 'old' .* are live"):
+        plan([definition("new")], judges, previous_names={"new": ["old"]})
+
+
+def test_two_specs_claiming_one_old_name_is_an_error():
+    with pytest.raises(PlanError, match="both claim remote judge 'old'"):
+        plan(
+            [definition("a"), definition("b")],
+            [remote(definition("old"))],
+            previous_names={"a": ["old"], "b": ["old"]},
+        )
+
+
+def test_a_rename_already_done_is_a_no_op():
+    spec = definition("new")
+    result = plan([spec], [remote(spec)], previous_names={"new": ["old"]})
+    assert kinds(result) == [(ActionKind.NOOP, "new")]
+
+
+def test_model_overrides_apply_before_diffing_and_are_recorded():
+    spec = definition("tone", model_name="mistral-large-latest")
+    live = remote(definition("tone", model_name="mistral-small-latest"))
+    policy = Policy(model_overrides=(("mistral-large-latest", "mistral-small-latest"),))
+    result = plan([spec], [live], policy)
+    assert not result.has_changes
+    (override,) = result.model_overrides
+    assert (override.judge, override.original, override.replacement) == (
+        "tone",
+        "mistral-large-latest",
+        "mistral-small-latest",
+    )
 
 
 def test_actions_are_sorted_by_name():

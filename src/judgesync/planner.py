@@ -1,16 +1,18 @@
 """Pure planning: desired definitions + remote judges + policy -> Plan.
 
-Judges are matched by name. A remote judge whose name differs from a spec's
-only by case or surrounding spaces is the same judge (some readings of the
-API treat such names as equal), so the plan renames it in place instead of
-creating a second judge the server may refuse.
+A spec is matched to a remote judge, in this order: by exact name; by name
+ignoring case and surrounding spaces (some readings of the API treat such
+names as equal, so the plan renames in place rather than create a judge the
+server may refuse); by one of its `previous_names` (a rename). Only judges
+the policy owns are ever matched, updated or deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 from judgesync.errors import PlanError
@@ -45,16 +47,36 @@ class Action:
 
 @dataclass(frozen=True)
 class Policy:
-    """What the plan may do beyond creating and updating the specs' judges."""
+    """What the plan may touch beyond creating and updating the specs' judges."""
 
     prune: bool = False
+    # Globs of the remote judge names this repository owns; None owns the workspace.
+    ownership: tuple[str, ...] | None = None
+    protect: tuple[str, ...] = ()
+    allow_empty: bool = False
+    # Model names replaced before diffing (a cheaper model on staging).
+    model_overrides: tuple[tuple[str, str], ...] = ()
+
+    def owns(self, name: str) -> bool:
+        return self.ownership is None or _matches(name, self.ownership)
+
+    def protects(self, name: str) -> bool:
+        return _matches(name, self.protect)
+
+
+@dataclass(frozen=True)
+class ModelOverride:
+    judge: str
+    original: str
+    replacement: str
 
 
 @dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
-    # Remote judges no spec names, left alone (no --prune).
+    # Owned remote judges no spec names, left alone (no --prune).
     unmanaged: tuple[Judge, ...] = field(default=())
+    model_overrides: tuple[ModelOverride, ...] = field(default=())
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)
@@ -88,50 +110,139 @@ def plan(
     desired: Sequence[JudgeDefinition],
     remote: Sequence[Judge],
     policy: Policy = Policy(),
+    previous_names: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
-    """Compare the desired judges with the live remote ones.
+    """Compare the desired judges with the live remote judges the policy owns.
 
-    Raises PlanError when names are ambiguous on either side.
+    `previous_names` maps a spec's name to the names it had before.
+    Raises PlanError when names are ambiguous or a guard forbids the plan.
     """
+    desired, overrides = _override_models(desired, dict(policy.model_overrides))
     _check_desired_names(desired)
-    remote_by_name = _unique_remote(remote)
-    # Remote judges an exact name leaves free, by case-insensitive key: rename candidates.
-    loose: dict[str, list[Judge]] = {}
-    exact_names = {definition.name for definition in desired}
-    for judge in remote_by_name.values():
-        if judge.name not in exact_names:
-            loose.setdefault(name_key(judge.name), []).append(judge)
+    owned = [judge for judge in remote if policy.owns(judge.name)]
+    matches = _match(desired, _unique_remote(owned), previous_names or {})
 
     actions: list[Action] = []
-    matched: set[str] = set()
     for definition in desired:
-        judge = remote_by_name.get(definition.name)
-        if judge is None:
-            candidates = loose.get(name_key(definition.name), [])
-            if len(candidates) > 1:
-                ids = ", ".join(f"{c.name!r} ({c.id})" for c in candidates)
-                raise PlanError(
-                    f"Spec {definition.name!r} matches several remote judges by case-insensitive"
-                    f" name: {ids}; rename the spec to one of them exactly."
-                )
-            judge = candidates[0] if candidates else None
+        judge = matches.get(definition.name)
         if judge is None:
             actions.append(Action(ActionKind.CREATE, definition.name, desired=definition))
             continue
-        matched.add(judge.id)
         changes = diff(judge.definition, definition)
         kind = ActionKind.UPDATE if changes else ActionKind.NOOP
         actions.append(Action(kind, definition.name, definition, judge, changes))
 
+    matched_ids = {judge.id for judge in matches.values()}
     leftovers = sorted(
-        (judge for judge in remote_by_name.values() if judge.id not in matched),
-        key=lambda judge: judge.name,
+        (judge for judge in owned if judge.id not in matched_ids), key=lambda j: j.name
     )
     if policy.prune:
+        _check_deletions(leftovers, owned, policy)
         actions.extend(Action(ActionKind.DELETE, judge.name, remote=judge) for judge in leftovers)
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
-    return Plan(tuple(actions), tuple(leftovers))
+    return Plan(tuple(actions), tuple(leftovers), overrides)
+
+
+def _matches(name: str, globs: Sequence[str]) -> bool:
+    return any(fnmatchcase(name, glob) for glob in globs)
+
+
+def _override_models(
+    desired: Sequence[JudgeDefinition], overrides: Mapping[str, str]
+) -> tuple[list[JudgeDefinition], tuple[ModelOverride, ...]]:
+    replaced: list[JudgeDefinition] = []
+    applied: list[ModelOverride] = []
+    for definition in desired:
+        replacement = overrides.get(definition.model_name)
+        if replacement is None or replacement == definition.model_name:
+            replaced.append(definition)
+            continue
+        applied.append(ModelOverride(definition.name, definition.model_name, replacement))
+        replaced.append(definition.model_copy(update={"model_name": replacement}))
+    return replaced, tuple(sorted(applied, key=lambda o: o.judge))
+
+
+def _match(
+    desired: Sequence[JudgeDefinition],
+    remote_by_name: Mapping[str, Judge],
+    previous_names: Mapping[str, Sequence[str]],
+) -> dict[str, Judge]:
+    """Pair each spec name with the remote judge it manages, if any."""
+    exact_names = {definition.name for definition in desired}
+    # Remote judges that no spec names exactly, by loose key: candidates for the loose pass.
+    loose: dict[str, list[Judge]] = {}
+    for judge in remote_by_name.values():
+        if judge.name not in exact_names:
+            loose.setdefault(name_key(judge.name), []).append(judge)
+
+    matches: dict[str, Judge] = {}
+    claimed: dict[str, str] = {}
+
+    def claim(spec: str, judge: Judge) -> None:
+        if judge.id in claimed:
+            raise PlanError(
+                f"Specs {claimed[judge.id]!r} and {spec!r} both claim remote judge"
+                f" {judge.name!r} ({judge.id}); keep the old name in one spec's"
+                " previous_names only."
+            )
+        claimed[judge.id] = spec
+        matches[spec] = judge
+
+    for definition in desired:
+        name = definition.name
+        found = remote_by_name.get(name) or _only(loose.get(name_key(name), []), name)
+        old = [j for old in previous_names.get(name, ()) if (j := _lookup(old, remote_by_name))]
+        old = list({judge.id: judge for judge in old}.values())
+        if found is not None and old:
+            raise PlanError(
+                f"Spec {name!r} lists previous name {old[0].name!r}, but both {name!r}"
+                f" ({found.id}) and {old[0].name!r} ({old[0].id}) are live remotely;"
+                " delete one of them or drop the previous name."
+            )
+        if len(old) > 1:
+            ids = ", ".join(f"{j.name!r} ({j.id})" for j in old)
+            raise PlanError(
+                f"Spec {name!r} has several previous names live remotely: {ids};"
+                " keep only the one it was renamed from."
+            )
+        judge = found or (old[0] if old else None)
+        if judge is not None:
+            claim(name, judge)
+    return matches
+
+
+def _lookup(name: str, remote_by_name: Mapping[str, Judge]) -> Judge | None:
+    exact = remote_by_name.get(name)
+    if exact is not None:
+        return exact
+    loose = [j for j in remote_by_name.values() if name_key(j.name) == name_key(name)]
+    return loose[0] if len(loose) == 1 else None
+
+
+def _only(candidates: list[Judge], spec: str) -> Judge | None:
+    if len(candidates) > 1:
+        ids = ", ".join(f"{c.name!r} ({c.id})" for c in candidates)
+        raise PlanError(
+            f"Spec {spec!r} matches several remote judges by case-insensitive"
+            f" name: {ids}; rename the spec to one of them exactly."
+        )
+    return candidates[0] if candidates else None
+
+
+def _check_deletions(doomed: Sequence[Judge], owned: Sequence[Judge], policy: Policy) -> None:
+    protected = [judge for judge in doomed if policy.protects(judge.name)]
+    if protected:
+        names = ", ".join(repr(judge.name) for judge in protected)
+        raise PlanError(
+            f"The plan would delete protected judge(s) {names}. Restore their spec files, or"
+            " lift the protection in judgesync.yaml in a reviewed change first."
+        )
+    if doomed and len(doomed) == len(owned) and not policy.allow_empty:
+        raise PlanError(
+            f"The plan would delete every owned judge ({len(doomed)}): is the spec directory"
+            " empty or mis-pointed? Pass --allow-empty if that is really what you want."
+        )
 
 
 def _check_desired_names(desired: Sequence[JudgeDefinition]) -> None:
