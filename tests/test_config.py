@@ -1,0 +1,222 @@
+from pathlib import Path
+
+import pytest
+
+from judgesync.config import CONFIG_FILE, Config, TargetConfig, find_config, load_config
+from judgesync.errors import ConfigError, Problem, SpecError
+
+DATA = Path(__file__).parent / "data" / "config"
+
+
+def problems_of(path: Path) -> list[Problem]:
+    with pytest.raises(SpecError) as raised:
+        load_config(path)
+    return raised.value.problems
+
+
+def write_config(folder: Path, text: str) -> Path:
+    path = folder / CONFIG_FILE
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_gives_the_defaults():
+    config = load_config(None)
+    assert config == Config()
+    assert (config.specs, config.ownership, config.prune, config.max_deletes) == (
+        Path("judges"),
+        None,
+        False,
+        5,
+    )
+    assert (config.protect, dict(config.targets), config.default_target, config.path) == (
+        (),
+        {},
+        None,
+        None,
+    )
+
+
+def test_the_issue_example_loads_into_plain_values():
+    path = DATA / "example.yaml"
+    config = load_config(path)
+    assert config.specs == DATA / "judges"
+    assert config.ownership == ("team-a/*",)
+    assert (config.prune, config.max_deletes) == (False, 5)
+    assert config.protect == ("team-a/critical-*",)
+    assert dict(config.targets) == {
+        "staging": TargetConfig(
+            "staging",
+            "https://api.mistral.ai",
+            "MISTRAL_API_KEY_STAGING",
+            {"mistral-large-latest": "mistral-small-latest"},
+        ),
+        "prod": TargetConfig("prod", "https://api.mistral.ai", "MISTRAL_API_KEY_PROD", {}),
+    }
+    assert config.default_target == "prod"
+    assert config.path == path
+
+
+def test_an_empty_file_gives_the_defaults_with_its_path(tmp_path):
+    path = write_config(tmp_path, "# nothing set yet\n")
+    assert load_config(path) == Config(specs=tmp_path / "judges", path=path)
+
+
+def test_specs_is_relative_to_the_file_not_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    path = write_config(tmp_path, "specs: evaluation/judges\n")
+    assert load_config(path).specs == tmp_path / "evaluation" / "judges"
+
+
+def test_the_loaded_config_cannot_be_changed():
+    config = load_config(DATA / "example.yaml")
+    with pytest.raises(TypeError):
+        config.targets["dev"] = config.targets["prod"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        config.prune = True  # type: ignore[misc]
+
+
+def test_a_local_target_needs_no_key_variable(tmp_path):
+    config = load_config(write_config(tmp_path, "targets:\n  dev:\n    api_url: local\n"))
+    assert config.targets["dev"] == TargetConfig("dev", "local", "MISTRAL_API_KEY", {})
+    assert config.targets["dev"].is_local
+
+
+@pytest.mark.parametrize(
+    ("name", "owned"),
+    [
+        ("team-a/tone", True),
+        ("team-a/critical-pii", True),
+        ("team-b/tone", False),
+        ("Team-A/tone", False),  # case-sensitive
+        ("team-a", False),
+    ],
+)
+def test_ownership_globs_match_names_case_sensitively(name, owned):
+    assert load_config(DATA / "example.yaml").owns(name) is owned
+
+
+def test_without_ownership_the_whole_workspace_is_owned():
+    assert Config().owns("anything at all")
+
+
+def test_protect_matches_globs_and_exact_names_with_glob_characters():
+    config = Config(protect=("team-a/critical-*", "tone[v2]"))
+    assert config.protects("team-a/critical-pii")
+    assert config.protects("tone[v2]")
+    assert not config.protects("tone[v3]")
+    assert not config.protects("team-a/tone")
+    assert not Config().protects("team-a/critical-pii")
+
+
+def test_target_by_name_else_the_default_else_none():
+    config = load_config(DATA / "example.yaml")
+    assert config.target("staging") == config.targets["staging"]
+    assert config.target(None) == config.targets["prod"]
+    assert Config().target(None) is None
+
+
+def test_an_unknown_target_names_the_known_ones():
+    config = load_config(DATA / "example.yaml")
+    with pytest.raises(ConfigError) as raised:
+        config.target("stagng")
+    message = str(raised.value)
+    assert "There is no target 'stagng'" in message
+    assert "did you mean 'staging'?" in message
+    assert message.endswith("the targets are: prod, staging.")
+
+
+def test_asking_for_a_target_when_none_is_defined_says_so():
+    with pytest.raises(ConfigError, match="defines no targets"):
+        Config().target("prod")
+
+
+# file under tests/data/config, line, part of the message
+BROKEN_CASES = [
+    ("yaml-syntax.yaml", 2, "invalid YAML: mapping values are not allowed"),
+    ("duplicate-key.yaml", 3, "duplicate key 'specs' (lines 1 and 3)"),
+    ("not-utf8.yaml", 2, "not UTF-8 (byte 0xe9)"),
+    ("top-level-list.yaml", 1, "must be a mapping of settings (it holds a list)"),
+    ("unknown-key.yaml", 1, "unknown key 'spec'; did you mean 'specs'?"),
+    ("unknown-target-key.yaml", 4, "unknown key 'api_key' in 'targets.prod'; did you mean"),
+    ("unknown-ownership-key.yaml", 2, "unknown key 'name' in 'ownership'; did you mean 'names'?"),
+    ("prune-not-boolean.yaml", 2, "prune: must be true or false, got text ('false')"),
+    ("max-deletes-not-integer.yaml", 1, "max_deletes: must be a whole number, got a number (2.5)"),
+    ("max-deletes-boolean.yaml", 1, "max_deletes: must be a whole number, got a boolean (true)"),
+    ("max-deletes-negative.yaml", 2, "max_deletes: must be 0 or more, got -1"),
+    ("protect-not-list.yaml", 1, "protect: must be a list, got text ('team-a/*')"),
+    ("protect-empty-glob.yaml", 3, "protect[1]: is empty; write a name or a glob"),
+    ("ownership-empty.yaml", 2, "ownership.names: is empty, so nothing would be owned"),
+    ("ownership-glob-not-text.yaml", 4, "ownership.names[1]: must be text, got a number (42)"),
+    ("ownership-names-without-value.yaml", 2, "ownership.names: has no value"),
+    ("default-target-unknown.yaml", 5, "'staging' is not one of the targets; define it"),
+    ("default-target-misspelt.yaml", 5, "'prd' is not one of the targets; did you mean 'prod'?"),
+    ("default-target-without-targets.yaml", 1, "'prod' is not defined; add it under 'targets:'"),
+    ("api-url-not-http.yaml", 3, "'api.mistral.ai' is neither 'local' nor an http(s) URL"),
+    ("api-url-missing.yaml", 2, "targets.prod.api_url: field required"),
+    ("api-key-env-missing.yaml", 2, "field 'api_key_env' required for a remote target"),
+    ("api-key-env-not-a-name.yaml", 4, "api_key_env: must name the environment variable"),
+    ("model-overrides-not-mapping.yaml", 5, "model_overrides: must be a mapping"),
+    ("model-override-empty.yaml", 6, "mistral-large-latest: is empty; name the model"),
+    ("target-not-mapping.yaml", 2, "targets.prod: must be a mapping of keys to values"),
+    ("target-name-not-text.yaml", 2, "the name 1 is not text; put it in quotes"),
+    ("specs-empty.yaml", 1, "specs: is empty; name the folder of spec files"),
+    ("specs-not-text.yaml", 1, "specs: must be text, got a number (3); put it in quotes"),
+]
+
+
+@pytest.mark.parametrize(("file", "line", "message"), BROKEN_CASES)
+def test_each_broken_file_gets_one_problem_at_its_line(file, line, message):
+    problems = problems_of(DATA / file)
+    assert len(problems) == 1, problems
+    assert problems[0].path == str(DATA / file)
+    assert problems[0].line == line
+    assert message in problems[0].message
+
+
+def test_every_problem_in_a_file_is_reported_in_line_order(tmp_path):
+    path = write_config(tmp_path, "prune: 1\nmax_deletes: -3\ntarget: {}\ndefault_target: prod\n")
+    assert [(p.line, p.message.split(":")[0]) for p in problems_of(path)] == [
+        (1, "prune"),
+        (2, "max_deletes"),
+        (3, "unknown key 'target'; did you mean 'targets'?"),
+        (4, "default_target"),
+    ]
+
+
+def test_a_key_pasted_in_place_of_its_variable_name_is_not_shown(tmp_path):
+    pasted = "sk-Zq81fakeKeyForTests"
+    text = f"targets:\n  prod:\n    api_url: https://api.mistral.ai\n    api_key_env: {pasted}\n"
+    problems = problems_of(write_config(tmp_path, text))
+    assert len(problems) == 1
+    assert pasted not in str(problems[0])
+
+
+def test_a_missing_file_is_a_problem_not_a_crash(tmp_path):
+    problems = problems_of(tmp_path / CONFIG_FILE)
+    assert "cannot read the file" in problems[0].message
+
+
+def test_find_config_looks_in_the_start_folder_and_its_ancestors_up_to_the_repo(tmp_path):
+    (tmp_path / ".git").mkdir()
+    path = write_config(tmp_path, "prune: false\n")
+    nested = tmp_path / "judges" / "team-a"
+    nested.mkdir(parents=True)
+    assert find_config(nested) == path
+    assert find_config(tmp_path) == path
+
+
+def test_find_config_stops_at_the_repository_root(tmp_path):
+    write_config(tmp_path, "prune: false\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "judges").mkdir()
+    assert find_config(repo / "judges") is None
+
+
+def test_outside_a_repository_only_the_start_folder_is_searched(tmp_path):
+    write_config(tmp_path, "prune: false\n")
+    (tmp_path / "sub").mkdir()
+    assert find_config(tmp_path / "sub") is None
+    assert find_config(tmp_path) == tmp_path / CONFIG_FILE
