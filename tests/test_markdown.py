@@ -1,0 +1,246 @@
+"""The markdown renderer: golden files, escaping, and GitHub's comment limit.
+
+The golden files under tests/data/golden/ are the exact expected output. After
+an intended change to the renderer, regenerate them and review the diff:
+
+    .venv/bin/python -m tests.test_markdown
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from judgesync.executor import ActionResult, Outcome, Report
+from judgesync.planner import Plan, Policy, plan
+from judgesync.render import as_markdown
+from tests.builders import definition, regression, remote
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def mixed_plan() -> Plan:
+    return plan(
+        [
+            definition("accuracy"),
+            definition("tone", instructions="Be polite.\nRate {{ assistant_message }}\n"),
+            regression("helpfulness", high=10),
+        ],
+        [
+            remote(definition("tone", instructions="Be nice.\nRate {{ assistant_message }}\n")),
+            remote(regression("helpfulness", high=5)),
+            remote(definition("legacy")),
+        ],
+        Policy(prune=True),
+    )
+
+
+def no_change_plan() -> Plan:
+    return plan([definition("tone")], [remote(definition("tone")), remote(definition("legacy"))])
+
+
+def long_plan() -> Plan:
+    """Two updates whose instructions diffs are far too long for a 2,000-character comment."""
+    before = "".join(f"Old line {i}\n" for i in range(60))
+    after = "".join(f"New line {i}\n" for i in range(60))
+    return plan(
+        [definition("alpha", instructions=after), definition("beta", instructions=after)],
+        [remote(definition("alpha", instructions=before)), remote(definition("beta"))],
+    )
+
+
+def mixed_report() -> Report:
+    create, update, delete = (
+        next(a for a in mixed_plan().changes if a.name == name)
+        for name in ("accuracy", "tone", "legacy")
+    )
+    return Report(
+        (
+            ActionResult(create, Outcome.DONE, "created (id id-accuracy)"),
+            ActionResult(delete, Outcome.DONE, "deleted (id id-legacy)"),
+            ActionResult(update, Outcome.FAILED, "'tone' is used in a campaign | locked"),
+        )
+    )
+
+
+GOLDEN_CASES: dict[str, Callable[[], str]] = {
+    "plan.md": lambda: as_markdown.render_plan(mixed_plan(), "local"),
+    "plan-no-changes.md": lambda: as_markdown.render_plan(no_change_plan(), "local"),
+    "plan-truncated.md": lambda: as_markdown.render_plan(
+        long_plan(), "https://api.mistral.ai", limit=as_markdown.MIN_LIMIT
+    ),
+    "report.md": lambda: as_markdown.render_report(mixed_report()),
+    "report-empty.md": lambda: as_markdown.render_report(Report(())),
+}
+
+
+@pytest.mark.parametrize("filename", sorted(GOLDEN_CASES))
+def test_rendering_matches_the_golden_file(filename):
+    expected = (GOLDEN / filename).read_text(encoding="utf-8")
+    assert GOLDEN_CASES[filename]() == expected, (
+        f"{filename} differs; if the change is intended, run"
+        " `.venv/bin/python -m tests.test_markdown` and review the diff"
+    )
+
+
+def test_plan_starts_with_the_hidden_marker_the_workflow_looks_for():
+    text = as_markdown.render_plan(mixed_plan(), "local")
+    assert text.startswith("<!-- judgesync-plan -->\n")
+    assert as_markdown.render_report(mixed_report()).startswith("<!-- judgesync-apply -->\n")
+
+
+def test_plan_has_a_summary_table_then_one_details_block_per_judge():
+    text = as_markdown.render_plan(mixed_plan(), "local")
+    assert "| action | judge | fields changed |\n| --- | --- | --- |\n" in text
+    assert "| ~ update | <code>helpfulness</code> | <code>output.max</code> |" in text
+    assert text.count("<details>") == text.count("</details>") == 4
+    assert text.count("```diff\n") == 4
+    assert text.index("| action |") < text.index("<details>")
+
+
+def test_update_diff_lines_start_with_plus_and_minus_so_github_colours_them():
+    text = as_markdown.render_plan(mixed_plan(), "local")
+    assert "-Be nice.\n+Be polite.\n" in text
+    assert "- output.max: 5.0\n+ output.max: 10.0\n" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "forbidden"),
+    [
+        ("a|b", "a|b"),
+        ("a`b", "a`b"),
+        ("<script>alert(1)</script>", "<script>"),
+        ("**bold**", "**bold**"),
+        ("[link](https://example.com)", "[link]"),
+    ],
+)
+def test_judge_names_are_escaped_in_the_table_and_the_summary(name, forbidden):
+    text = as_markdown.render_plan(plan([definition(name)], []), "local")
+    rows = [line for line in text.splitlines() if line.startswith("| + create")]
+    assert len(rows) == 1
+    assert rows[0].count("|") == 4, "a pipe in the name must not add a table cell"
+    outside_diff = text.split("```")[0]
+    assert forbidden not in outside_diff
+
+
+def test_names_sit_inside_code_where_github_does_not_turn_mentions_into_pings():
+    text = as_markdown.render_plan(plan([definition("@octocat")], []), "local")
+    assert text.count("@octocat") == text.count("<code>@octocat</code>") + 1  # + the diff line
+    assert '+ name: "@octocat"' in text
+
+
+def test_content_with_a_fence_gets_a_longer_fence():
+    instructions = "Example:\n```\ncode\n```\nand ````` five\nRate {{ assistant_message }}\n"
+    text = as_markdown.render_plan(plan([definition(instructions=instructions)], []), "t")
+    assert "``````diff\n" in text
+    body = text.split("``````diff\n")[1].split("\n``````\n")[0]
+    assert "+```" in body and "+and ````` five" in body
+
+
+def test_no_ansi_escape_is_ever_emitted():
+    instructions = "\x1b[31mred\x1b[0m and \x9b2J\nRate {{ assistant_message }}\n"
+    text = as_markdown.render_plan(
+        plan([definition("\x1bname", instructions=instructions)], []), "t"
+    )
+    assert "\x1b" not in text and "\x9b" not in text
+    assert "+\\u001b[31mred\\u001b[0m and \\u009b2J" in text
+
+
+def test_plan_without_changes_says_so_and_lists_unmanaged_judges():
+    text = as_markdown.render_plan(no_change_plan(), "local")
+    assert "No changes. The remote judges match the specs." in text
+    assert "<details>" not in text
+    assert "Not managed (1; no spec names them, left alone): <code>legacy</code>." in text
+
+
+def test_model_overrides_of_the_target_are_listed():
+    policy = Policy(model_overrides=(("mistral-small-latest", "ministral-8b-latest"),))
+    text = as_markdown.render_plan(plan([definition("tone")], [], policy), "staging")
+    assert (
+        "Model overrides for this target: <code>tone</code>"
+        " (<code>mistral-small-latest</code> → <code>ministral-8b-latest</code>)." in text
+    )
+
+
+def test_report_table_counts_failures_and_says_what_to_do():
+    text = as_markdown.render_report(mixed_report())
+    assert "| **FAILED** | ~ update | <code>tone</code> |" in text
+    assert "campaign &#124; locked |" in text
+    assert "**Apply: 2 done, 1 failed.**\nRun apply again" in text
+
+
+def huge_plan(kind: str) -> Plan:
+    """500 judges with 20 KB instructions each, all created or all rewritten."""
+    text = "".join(
+        f"Line {i}: weigh {{{{ assistant_message }}}} with care here.\n" for i in range(400)
+    )
+    assert len(text) >= 20_000
+    desired = [definition(f"judge-{i:03}", instructions=text) for i in range(500)]
+    if kind == "create":
+        return plan(desired, [])
+    rewritten = text.replace("Line", "Row")
+    return plan(
+        desired, [remote(definition(f"judge-{i:03}", instructions=rewritten)) for i in range(500)]
+    )
+
+
+@pytest.mark.parametrize("kind", ["create", "update"])
+def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
+    text = as_markdown.render_plan(huge_plan(kind), "local")
+    assert len(text) <= 65_000 < as_markdown.GITHUB_COMMENT_LIMIT
+    assert "too long for one comment" in text
+    assert "plan artifact" in text
+    assert text.count("<details>") == text.count("</details>") > 0
+    assert text.count("```diff\n") == text.count("<details>")
+    # Every judge is still named in the summary table.
+    assert (
+        len(re.findall(r"^\| [+~] (create|update) \| <code>judge-\d{3}</code>", text, re.M)) == 500
+    )
+
+
+@pytest.mark.parametrize("limit", [as_markdown.MIN_LIMIT, 5_000, 20_000])
+def test_truncation_respects_any_limit_and_keeps_fences_balanced(limit):
+    text = as_markdown.render_plan(long_plan(), "local", limit=limit)
+    assert len(text) <= limit
+    fences = re.findall(r"^(`{3,})(diff)?$", text, re.M)
+    assert len(fences) % 2 == 0
+    assert text.count("<details>") == text.count("</details>")
+
+
+def test_short_diffs_stay_whole_when_long_ones_are_cut():
+    short = definition("short", description="A new description.")
+    long_text = "".join(f"Line {i} {{{{ assistant_message }}}}\n" for i in range(2_000))
+    result = plan(
+        [short, definition("long", instructions=long_text)],
+        [remote(definition("short")), remote(definition("long"))],
+    )
+    text = as_markdown.render_plan(result, "local", limit=10_000)
+    assert '+ description: "A new description."' in text
+    assert "1 of 2 judge diffs shortened" in text
+    assert "diff lines shown; the rest is in the complete plan." in text
+
+
+def test_a_huge_unmanaged_list_is_shortened_too():
+    unmanaged = [remote(definition(f"legacy-{i:04}")) for i in range(5_000)]
+    text = as_markdown.render_plan(plan([], unmanaged), "local")
+    assert len(text) <= 65_000
+    assert re.search(r", and \d+ more\. Use `--prune`", text)
+
+
+def test_a_limit_too_small_for_any_plan_is_refused():
+    with pytest.raises(ValueError, match="at least"):
+        as_markdown.render_plan(mixed_plan(), "local", limit=100)
+
+
+def regenerate_golden_files() -> None:
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for filename, render in sorted(GOLDEN_CASES.items()):
+        (GOLDEN / filename).write_text(render(), encoding="utf-8")
+        print(f"wrote {GOLDEN / filename}")
+
+
+if __name__ == "__main__":
+    regenerate_golden_files()
