@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from judgesync.client import JudgesClient
+from judgesync.config import Config
 from judgesync.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.mistral.ai"
@@ -22,23 +23,47 @@ LOCAL_API_KEY = "local"
 class Target:
     api_url: str
     api_key: str
+    # The judgesync.yaml target this came from, if any.
+    name: str | None = None
+    model_overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
-        return "local (embedded emulator, .judgesync/local.db)" if self.is_local else self.api_url
+        where = "local (embedded emulator, .judgesync/local.db)" if self.is_local else self.api_url
+        return f"{self.name}: {where}" if self.name else where
 
     @property
     def is_local(self) -> bool:
         return self.api_url == LOCAL
 
 
-def resolve_target(api_url: str | None, environ: Mapping[str, str]) -> Target:
-    """The target from `--api-url`, else JUDGESYNC_API_URL, else Mistral's API.
+def resolve_target(
+    api_url: str | None,
+    environ: Mapping[str, str],
+    target_name: str | None = None,
+    config: Config | None = None,
+) -> Target:
+    """Where to send requests, and with which key.
 
+    Precedence: --api-url, then --target, then JUDGESYNC_API_URL, then the
+    config's default_target, then Mistral's API. A named target reads its key
+    from its own `api_key_env`; everything else from MISTRAL_API_KEY.
     Raises ConfigError before any request when a real URL has no key.
     """
-    url = (api_url or environ.get("JUDGESYNC_API_URL") or DEFAULT_API_URL).strip()
-    key = environ.get("MISTRAL_API_KEY", "").strip()
+    chosen = None
+    if api_url is None and (target_name is not None or not environ.get("JUDGESYNC_API_URL")):
+        chosen = (config or Config()).target(target_name)
+    if chosen is None:
+        url = api_url or environ.get("JUDGESYNC_API_URL") or DEFAULT_API_URL
+        return _target(url, "MISTRAL_API_KEY", environ)
+    overrides = tuple(sorted(chosen.model_overrides.items()))
+    target = _target(chosen.api_url, chosen.api_key_env, environ)
+    return replace(target, name=chosen.name, model_overrides=overrides)
+
+
+def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
+    url = url.strip()
+    key = environ.get(key_env, "").strip()
     if url == LOCAL:
         return Target(LOCAL, key or LOCAL_API_KEY)
     if not url.startswith(("http://", "https://")):
@@ -48,7 +73,7 @@ def resolve_target(api_url: str | None, environ: Mapping[str, str]) -> Target:
         )
     if not key:
         raise ConfigError(
-            "MISTRAL_API_KEY is not set. Export your Mistral API key, or use --api-url local"
+            f"{key_env} is not set. Export your Mistral API key, or use --api-url local"
             " to work against the embedded emulator."
         )
     return Target(url.rstrip("/"), key)

@@ -8,7 +8,8 @@ A plan file is JSON (documented in docs/planfile.md):
                   "desired": {judge definition} | null,
                   "remote": {judge as read at plan time} | null,
                   "precondition": {...}}],
-     "unmanaged": [{judge as read}]}
+     "unmanaged": [{judge as read}],
+     "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
 
 Preconditions: a create needs its name still free; an update or delete needs
 the judge it read (same id, still the newest revision, same `updated_at`,
@@ -20,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError
 from judgesync.normalize import content_hash
-from judgesync.planner import Action, ActionKind, Plan, diff, name_key
+from judgesync.planner import Action, ActionKind, ModelOverride, Plan, diff, name_key
 from judgesync.spec import Judge, JudgeDefinition
 
 FORMAT_VERSION = 1
@@ -63,6 +64,7 @@ def to_document(plan: Plan, target: str, spec_files_hash: str) -> dict[str, Any]
         "specs_hash": spec_files_hash,
         "actions": [_action_document(action) for action in plan.changes],
         "unmanaged": [judge.model_dump(mode="json") for judge in plan.unmanaged],
+        "model_overrides": [asdict(override) for override in plan.model_overrides],
     }
 
 
@@ -85,8 +87,9 @@ def load(path: Path) -> SavedPlan:
     try:
         actions = tuple(_action_from(item) for item in document["actions"])
         unmanaged = tuple(Judge.model_validate(item) for item in document["unmanaged"])
+        overrides = tuple(ModelOverride(**item) for item in document["model_overrides"])
         return SavedPlan(
-            plan=Plan(actions, unmanaged),
+            plan=Plan(actions, unmanaged, overrides),
             target=str(document["target"]),
             judgesync_version=str(document["judgesync_version"]),
             created_at=str(document["created_at"]),

@@ -1,29 +1,74 @@
-"""The core steps the commands chain: spec files -> desired state -> plan."""
+"""The core steps the commands chain: spec files -> desired state -> plan,
+and the guards that stand between a plan and the remote."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from judgesync import planfile, planner
-from judgesync.errors import PlanError, SpecError
+from judgesync.config import Config
+from judgesync.errors import PlanError, Problem, SpecError
 from judgesync.executor import JudgesApi
-from judgesync.loader import load_specs
-from judgesync.planner import Plan, Policy
-from judgesync.spec import JudgeDefinition
+from judgesync.loader import LoadedSpecs, load_specs
+from judgesync.planner import ActionKind, Plan, Policy
 
 
-def load_desired(directory: Path) -> list[JudgeDefinition]:
-    """The judges the specs describe; raises SpecError listing every problem."""
+def policy_for(
+    config: Config,
+    *,
+    prune: bool,
+    allow_empty: bool,
+    model_overrides: tuple[tuple[str, str], ...] = (),
+) -> Policy:
+    """The planner's policy: the config's settings, with command-line flags on top."""
+    return Policy(
+        prune=prune or config.prune,
+        ownership=config.ownership,
+        protect=config.protect,
+        allow_empty=allow_empty,
+        model_overrides=model_overrides,
+    )
+
+
+def check_specs(directory: Path, policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
+    """The specs, and every problem with them, scope included."""
     loaded = load_specs(directory)
-    if loaded.problems:
-        raise SpecError(list(loaded.problems))
-    return [spec.definition for spec in loaded.specs]
+    problems = list(loaded.problems)
+    scope = ", ".join(policy.ownership or ())
+    problems.extend(
+        Problem(
+            spec.path,
+            f"judge {spec.definition.name!r} is outside the ownership"
+            f" scope ({scope}) set in judgesync.yaml",
+            spec.line,
+        )
+        for spec in loaded.specs
+        if not policy.owns(spec.definition.name)
+    )
+    return loaded, problems
 
 
 def build_plan(directory: Path, client: JudgesApi, policy: Policy) -> Plan:
-    """Plan the changes that make the remote match the specs in `directory`."""
-    desired = load_desired(directory)
-    return planner.plan(desired, client.list_judges(), policy)
+    """Plan the changes that make the remote match the specs in `directory`.
+
+    Raises SpecError listing every problem before any request is made.
+    """
+    loaded, problems = check_specs(directory, policy)
+    if problems:
+        raise SpecError(problems)
+    renames = {spec.definition.name: spec.previous_names for spec in loaded.specs}
+    desired = [spec.definition for spec in loaded.specs]
+    return planner.plan(desired, client.list_judges(), policy, renames)
+
+
+def check_delete_limit(plan: Plan, max_deletes: int, allow_mass_delete: bool) -> None:
+    deletes = plan.count(ActionKind.DELETE)
+    if deletes > max_deletes and not allow_mass_delete:
+        raise PlanError(
+            f"The plan deletes {deletes} judges, more than max_deletes ({max_deletes});"
+            " nothing was changed. Review the deletions, then pass --allow-mass-delete"
+            " or raise max_deletes in judgesync.yaml."
+        )
 
 
 def verify_saved_plan(plan: Plan, client: JudgesApi) -> None:

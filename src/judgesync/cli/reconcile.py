@@ -1,19 +1,27 @@
-"""`validate`, `plan` and `apply`: the reconcile commands."""
+"""`validate`, `plan`, `apply` and `show`: the reconcile commands."""
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from judgesync import executor, planfile
-from judgesync.connect import open_client, resolve_target
+from judgesync.config import Config, find_config, load_config
+from judgesync.connect import Target, open_client, resolve_target
 from judgesync.errors import JudgesyncError
-from judgesync.loader import load_specs
-from judgesync.planner import Plan, Policy
-from judgesync.reconcile import build_plan, verify_saved_plan
+from judgesync.planner import ActionKind, Plan, Policy
+from judgesync.reconcile import (
+    build_plan,
+    check_delete_limit,
+    check_specs,
+    policy_for,
+    verify_saved_plan,
+)
 from judgesync.render import as_json, as_text
 
 EXIT_ERROR = 1
@@ -21,7 +29,7 @@ EXIT_CHANGES_PENDING = 2
 
 spec_directory = click.argument(
     "directory",
-    default="judges",
+    required=False,
     type=click.Path(file_okay=False, path_type=Path),
 )
 api_url_option = click.option(
@@ -29,6 +37,12 @@ api_url_option = click.option(
     metavar="URL",
     help="API base URL, or 'local' for the embedded emulator."
     " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
+)
+target_option = click.option(
+    "--target",
+    "target_name",
+    metavar="NAME",
+    help="A target defined in judgesync.yaml (its URL, key variable and model overrides).",
 )
 format_option = click.option(
     "--format",
@@ -39,7 +53,14 @@ format_option = click.option(
     help="Output for people (text) or machines (json).",
 )
 prune_option = click.option(
-    "--prune", is_flag=True, help="Also delete remote judges that no spec names."
+    "--prune",
+    is_flag=True,
+    help="Also delete owned remote judges that no spec names. [default: judgesync.yaml's prune]",
+)
+allow_empty_option = click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Allow a pruning plan that deletes every owned judge.",
 )
 parallelism_option = click.option(
     "--parallelism",
@@ -50,20 +71,48 @@ parallelism_option = click.option(
 )
 
 
+@dataclass(frozen=True)
+class _Setup:
+    config: Config
+    directory: Path
+    target: Target
+    policy: Policy
+
+
+def _setup(
+    directory: Path | None,
+    api_url: str | None,
+    target_name: str | None,
+    prune: bool = False,
+    allow_empty: bool = False,
+) -> _Setup:
+    config = load_config(find_config(Path.cwd()))
+    target = resolve_target(api_url, os.environ, target_name, config)
+    policy = policy_for(
+        config, prune=prune, allow_empty=allow_empty, model_overrides=target.model_overrides
+    )
+    return _Setup(config, directory or config.specs, target, policy)
+
+
 @click.command("validate")
 @spec_directory
-def validate_command(directory: Path) -> int:
+def validate_command(directory: Path | None) -> int:
     """Check spec files offline; print every problem, one per line.
+
+    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`.
 
     \b
     Example:
       judgesync validate judges/
     """
-    loaded = load_specs(directory)
-    for problem in loaded.problems:
+    config = load_config(find_config(Path.cwd()))
+    loaded, problems = check_specs(
+        directory or config.specs, policy_for(config, prune=False, allow_empty=False)
+    )
+    for problem in problems:
         click.echo(str(problem), err=True)
-    if loaded.problems:
-        click.echo(f"{len(loaded.problems)} problem(s) found.", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
         return EXIT_ERROR
     click.echo(f"{len(loaded.specs)} judge spec(s) valid.")
     return 0
@@ -72,7 +121,9 @@ def validate_command(directory: Path) -> int:
 @click.command("plan")
 @spec_directory
 @api_url_option
+@target_option
 @prune_option
+@allow_empty_option
 @format_option
 @parallelism_option
 @click.option(
@@ -86,9 +137,11 @@ def validate_command(directory: Path) -> int:
     help="Also save the plan to this file, for `apply --plan` and `show`.",
 )
 def plan_command(
-    directory: Path,
+    directory: Path | None,
     api_url: str | None,
+    target_name: str | None,
     prune: bool,
+    allow_empty: bool,
     output_format: str,
     parallelism: int,
     detailed_exitcode: bool,
@@ -100,25 +153,39 @@ def plan_command(
     Example:
       judgesync plan --api-url local judges/
       judgesync plan --detailed-exitcode --format json
-      judgesync plan --out plan.json
+      judgesync plan --target staging --out plan.json
     """
-    target = resolve_target(api_url, os.environ)
-    with open_client(target, Path.cwd(), parallelism) as client:
-        plan = build_plan(directory, client, Policy(prune=prune))
+    setup = _setup(directory, api_url, target_name, prune, allow_empty)
+    with open_client(setup.target, Path.cwd(), parallelism) as client:
+        plan = build_plan(setup.directory, client, setup.policy)
     if out is not None:
-        document = planfile.to_document(plan, target.api_url, planfile.specs_hash(directory))
-        planfile.save(out, document)
-    _echo_plan(plan, target.label, output_format)
+        spec_files_hash = planfile.specs_hash(setup.directory)
+        planfile.save(out, planfile.to_document(plan, setup.target.api_url, spec_files_hash))
+    _echo_plan(plan, setup.target.label, output_format)
+    deletes = plan.count(ActionKind.DELETE)
+    if deletes > setup.config.max_deletes:
+        click.echo(
+            f"Warning: apply will refuse this plan: {deletes} deletions exceed max_deletes"
+            f" ({setup.config.max_deletes}) unless --allow-mass-delete is given.",
+            err=True,
+        )
     return EXIT_CHANGES_PENDING if detailed_exitcode and plan.has_changes else 0
 
 
 @click.command("apply")
 @spec_directory
 @api_url_option
+@target_option
 @prune_option
+@allow_empty_option
 @format_option
 @parallelism_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help="Allow more deletions than judgesync.yaml's max_deletes (default 5).",
+)
 @click.option(
     "--plan",
     "saved_plan",
@@ -126,12 +193,15 @@ def plan_command(
     help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh.",
 )
 def apply_command(
-    directory: Path,
+    directory: Path | None,
     api_url: str | None,
+    target_name: str | None,
     prune: bool,
+    allow_empty: bool,
     output_format: str,
     parallelism: int,
     auto_approve: bool,
+    allow_mass_delete: bool,
     saved_plan: Path | None,
 ) -> int:
     """Plan afresh (or load a saved plan), then make the remote match the specs.
@@ -145,24 +215,25 @@ def apply_command(
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
-    target = resolve_target(api_url, os.environ)
+    setup = _setup(directory, api_url, target_name, prune, allow_empty)
     saved = planfile.load(saved_plan) if saved_plan else None
     if saved is not None:
-        planfile.check_target(saved, target.api_url)
-    with open_client(target, Path.cwd(), parallelism) as client:
+        planfile.check_target(saved, setup.target.api_url)
+    with open_client(setup.target, Path.cwd(), parallelism) as client:
         if saved is None:
-            plan = build_plan(directory, client, Policy(prune=prune))
+            plan = build_plan(setup.directory, client, setup.policy)
         else:
             plan = saved.plan
             verify_saved_plan(plan, client)
         if output_format == "text":
-            _echo_plan(plan, target.label, output_format)
+            _echo_plan(plan, setup.target.label, output_format)
+        check_delete_limit(plan, setup.config.max_deletes, allow_mass_delete)
         if plan.has_changes and not auto_approve:
             _confirm()
         report = executor.apply(plan, client, parallelism)
     if output_format == "json":
-        document = {
-            "plan": as_json.plan_document(plan, target.label),
+        document: dict[str, Any] = {
+            "plan": as_json.plan_document(plan, setup.target.label),
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)

@@ -7,7 +7,8 @@ Schema, format_version 1 (fields are only ever added within a version):
      "actions": [{"action": "create"|"update"|"delete"|"no-op", "name": str,
                   "judge_id": str|null, "changes": [{"field": str, "before": any, "after": any}],
                   "desired": {judge definition}|null}],
-     "unmanaged": [{"name": str, "judge_id": str}]}
+     "unmanaged": [{"name": str, "judge_id": str}],
+     "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
 
     report: {"format_version": 1, "ok": bool,
              "results": [{"action": str, "name": str, "outcome": "done"|"failed",
@@ -17,6 +18,7 @@ Schema, format_version 1 (fields are only ever added within a version):
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from judgesync.executor import Report
@@ -38,6 +40,7 @@ def plan_document(plan: Plan, target: str) -> dict[str, Any]:
         },
         "actions": [_action(action) for action in plan.actions],
         "unmanaged": [{"name": j.name, "judge_id": j.id} for j in plan.unmanaged],
+        "model_overrides": [asdict(override) for override in plan.model_overrides],
     }
 
 

@@ -31,6 +31,10 @@ class _Painter:
 def render_plan(plan: Plan, target: str, colour: bool = False) -> str:
     paint = _Painter(colour)
     lines = [f"Target: {target}", ""]
+    if plan.model_overrides:
+        lines.append("Model overrides for this target:")
+        lines.extend(f"  {o.judge}: {o.original} -> {o.replacement}" for o in plan.model_overrides)
+        lines.append("")
     changes = plan.changes
     if not changes:
         lines.append("No changes. The remote judges match the specs.")
