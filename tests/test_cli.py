@@ -186,3 +186,11 @@ def test_local_target_keeps_state_across_processes(workdir):
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert "No changes." in planned.stdout
     assert (workdir / ".judgesync" / "local.db").is_file()
+
+
+def test_plan_markdown_is_ready_for_a_pull_request_comment(workdir, run):
+    result = run("plan", "--format", "markdown")
+    assert result.exit_code == 0
+    assert result.output.startswith("<!-- judgesync-plan -->\n")
+    assert "| + create | <code>tone</code> |" in result.output
+    assert "<details>" in result.output and "\x1b[" not in result.output

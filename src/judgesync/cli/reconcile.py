@@ -22,7 +22,7 @@ from judgesync.reconcile import (
     policy_for,
     verify_saved_plan,
 )
-from judgesync.render import as_json, as_text
+from judgesync.render import as_json, as_markdown, as_text
 
 EXIT_ERROR = 1
 EXIT_CHANGES_PENDING = 2
@@ -47,10 +47,11 @@ target_option = click.option(
 format_option = click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="Output for people (text) or machines (json).",
+    help="Output for a terminal (text), a PR comment or job summary (markdown),"
+    " or machines (json).",
 )
 prune_option = click.option(
     "--prune",
@@ -225,7 +226,7 @@ def apply_command(
         else:
             plan = saved.plan
             verify_saved_plan(plan, client)
-        if output_format == "text":
+        if output_format != "json":
             _echo_plan(plan, setup.target.label, output_format)
         check_delete_limit(plan, setup.config.max_deletes, allow_mass_delete)
         if plan.has_changes and not auto_approve:
@@ -237,6 +238,8 @@ def apply_command(
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
+    elif output_format == "markdown":
+        click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
         click.echo(as_text.render_report(report, colour=_colour()), nl=False)
     return 0 if report.ok else EXIT_ERROR
@@ -271,6 +274,8 @@ def _confirm() -> None:
 def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
     if output_format == "json":
         click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
+    elif output_format == "markdown":
+        click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
         click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)
 
