@@ -12,6 +12,7 @@ import click
 
 from judgesync import __version__
 from judgesync.cli.emulator import emulator_command
+from judgesync.cli.extras import schema_command
 from judgesync.cli.reconcile import (
     apply_command,
     plan_command,
@@ -66,7 +67,14 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (validate_command, plan_command, apply_command, show_command, emulator_command):
+for command in (
+    validate_command,
+    plan_command,
+    apply_command,
+    show_command,
+    emulator_command,
+    schema_command,
+):
     cli.add_command(command)
 
 main = cli
