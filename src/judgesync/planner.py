@@ -206,9 +206,10 @@ def _match(
                 f"Spec {name!r} has several previous names live remotely: {ids};"
                 " keep only the one it was renamed from."
             )
-        judge = found or (old[0] if old else None)
-        if judge is not None:
-            claim(name, judge)
+        if found is not None:
+            claim(name, found)
+        elif old:
+            claim(name, old[0])
     return matches
 
 
