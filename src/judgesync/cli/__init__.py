@@ -13,6 +13,7 @@ import click
 from judgesync import __version__
 from judgesync.cli.emulator import emulator_command
 from judgesync.cli.extras import schema_command
+from judgesync.cli.importer import import_command
 from judgesync.cli.reconcile import (
     apply_command,
     plan_command,
@@ -73,6 +74,7 @@ for command in (
     apply_command,
     show_command,
     emulator_command,
+    import_command,
     schema_command,
 ):
     cli.add_command(command)

@@ -1,0 +1,97 @@
+"""`judgesync import`: write spec files for the judges already in a workspace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from judgesync.config import find_config, load_config
+from judgesync.connect import open_client, resolve_target
+from judgesync.importer import import_judges, select_judges
+
+EXIT_ERROR = 1
+
+
+@click.command("import")
+@click.option(
+    "--api-url",
+    metavar="URL",
+    help="API base URL, or 'local' for the embedded emulator."
+    " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the specs into. [default: judgesync.yaml's specs, else judges]",
+)
+@click.option(
+    "--q",
+    "query",
+    metavar="TEXT",
+    help="Only judges whose name or description contains TEXT (ignoring case).",
+)
+@click.option(
+    "--name",
+    "names",
+    metavar="NAME",
+    multiple=True,
+    help="Only the judge with exactly this name (repeatable).",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--split-instructions",
+    is_flag=True,
+    help="Write multi-line instructions to prompts/<file>.md beside the specs.",
+)
+def import_command(
+    api_url: str | None,
+    out_dir: Path | None,
+    query: str | None,
+    names: tuple[str, ...],
+    force: bool,
+    split_instructions: bool,
+) -> int:
+    """Write one spec file per remote judge, so `plan` starts with no changes.
+
+    File names come from judge names (`team-a/tone x` -> team-a-tone-x.yaml).
+    Existing files are never overwritten without --force. With a
+    judgesync.yaml that sets ownership, only owned judges are imported.
+
+    \b
+    Example:
+      judgesync import --out judges/
+      judgesync import --q tone --split-instructions
+      judgesync import --name helpfulness --name tone --force
+    """
+    config = load_config(find_config(Path.cwd()))
+    target = resolve_target(api_url, os.environ)
+    with open_client(target, Path.cwd()) as client:
+        judges = select_judges(client.list_judges(), query, names, config.owns)
+    if not judges:
+        click.echo("No remote judge matches; nothing was written.")
+        return 0
+    folder = out_dir if out_dir is not None else config.specs
+    imported = import_judges(judges, folder, split_instructions=split_instructions, force=force)
+    for path in imported.written:
+        click.echo(f"Wrote {_shown(path)}")
+    click.echo(f"Imported {len(judges)} judge(s) from {target.label} into {_shown(folder)}.")
+    if imported.problems:
+        for problem in imported.problems:
+            click.echo(str(problem), err=True)
+        click.echo(
+            f"{len(imported.problems)} problem(s) in {_shown(folder)}: the API accepted these"
+            " judges but the spec rules refuse them. Fix them, then run judgesync validate.",
+            err=True,
+        )
+        return EXIT_ERROR
+    return 0
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it lies below it."""
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)

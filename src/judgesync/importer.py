@@ -1,0 +1,216 @@
+"""Remote judges -> spec files, so an existing workspace can be adopted.
+
+`select_judges` picks the judges to import, `spec_files_for` turns them into
+file texts (pure: names slugged, collisions resolved deterministically) and
+`write` puts them on disk without ever overwriting a file unless forced;
+`import_judges` chains the two and checks the result with the spec loader.
+The files read back exactly: loading them gives the remote definitions again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from judgesync import yamlio
+from judgesync.errors import ConfigError, Problem
+from judgesync.loader import MAX_FILE_BYTES, load_specs
+from judgesync.spec import ClassificationOutput, Judge
+
+PROMPTS_FOLDER = "prompts"
+FALLBACK_SLUG = "judge"
+MAX_SLUG_LENGTH = 80
+# Bounds this large are written as floats; smaller whole ones as plain integers.
+_LARGEST_PLAIN_INTEGER = 10**15
+# Windows refuses these as file names whatever the extension.
+_RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{device}{n}" for device in ("com", "lpt") for n in range(10)}
+)
+_NOT_SLUG = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The files an import wrote, and the spec problems of the folder afterwards.
+
+    The API accepts judges the spec rules refuse (an unknown template
+    variable, a name with trailing spaces, a missing bound): their files are
+    written as they are, and `problems` says what to fix before `plan`.
+    """
+
+    written: tuple[Path, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class SpecFileToWrite:
+    """One file of an import: its path under the output folder and its text."""
+
+    relative_path: PurePosixPath
+    text: str
+
+
+def select_judges(
+    judges: Iterable[Judge],
+    query: str | None = None,
+    names: Sequence[str] = (),
+    owns: Callable[[str], bool] = lambda _name: True,
+) -> list[Judge]:
+    """The owned judges matching every filter, sorted by name.
+
+    `query` is a case-insensitive substring of the name or description;
+    `names` are exact names. Raises ConfigError when a requested name is
+    not a remote judge or lies outside the ownership scope.
+    """
+    judges = list(judges)
+    known = {judge.name for judge in judges}
+    missing = [name for name in names if name not in known]
+    if missing:
+        listed = ", ".join(repr(name) for name in missing)
+        raise ConfigError(
+            f"No remote judge is named {listed}; names are matched exactly (use --q to search)."
+        )
+    unowned = [name for name in names if not owns(name)]
+    if unowned:
+        listed = ", ".join(repr(name) for name in unowned)
+        raise ConfigError(
+            f"{listed} lies outside the ownership scope of judgesync.yaml; widen"
+            " ownership.names to import it."
+        )
+    needle = query.casefold() if query is not None else None
+    chosen = [
+        judge
+        for judge in judges
+        if owns(judge.name)
+        and (not names or judge.name in names)
+        and (needle is None or needle in f"{judge.name}\n{judge.description}".casefold())
+    ]
+    return sorted(chosen, key=lambda judge: judge.name)
+
+
+def slug(name: str) -> str:
+    """A file-name stem for a judge name: `team-a/critical x` -> `team-a-critical-x`."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    stem = _NOT_SLUG.sub("-", text).strip("-_")[:MAX_SLUG_LENGTH].rstrip("-_")
+    if not stem:
+        return FALLBACK_SLUG
+    return f"{stem}-judge" if stem in _RESERVED_NAMES else stem
+
+
+def spec_files_for(judges: Sequence[Judge], split_instructions: bool) -> list[SpecFileToWrite]:
+    """The spec files (and prompt files) that describe `judges` exactly.
+
+    Judges are taken in name order and a stem already used gets `-2`, `-3`...,
+    so the same judges always give the same files. With `split_instructions`,
+    multi-line instructions go to `prompts/<stem>.md` when that file reads
+    back unchanged; otherwise they stay inline.
+    """
+    used: set[str] = set()
+    files: list[SpecFileToWrite] = []
+    for judge in sorted(judges, key=lambda judge: judge.name):
+        stem = _unused_stem(slug(judge.name), used)
+        prompt: PurePosixPath | None = None
+        if (
+            split_instructions
+            and "\n" in judge.instructions
+            and survives_prompt_file(judge.instructions)
+        ):
+            prompt = PurePosixPath(PROMPTS_FOLDER, f"{stem}.md")
+            files.append(SpecFileToWrite(prompt, judge.instructions))
+        files.append(SpecFileToWrite(PurePosixPath(f"{stem}.yaml"), spec_text(judge, prompt)))
+    return files
+
+
+def _unused_stem(stem: str, used: set[str]) -> str:
+    # casefold: two stems that differ only in case are one file on macOS and Windows.
+    candidate, number = stem, 2
+    while candidate.casefold() in used:
+        candidate, number = f"{stem}-{number}", number + 1
+    used.add(candidate.casefold())
+    return candidate
+
+
+def survives_prompt_file(text: str) -> bool:
+    """Whether the loader reads `text` back unchanged from a prompt file.
+
+    It drops a leading BOM, turns CRLF into LF, refuses blank and oversized files.
+    """
+    return (
+        not text.startswith("\ufeff")
+        and "\r\n" not in text
+        and bool(text.strip())
+        and len(text.encode("utf-8")) <= MAX_FILE_BYTES
+    )
+
+
+def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
+    """The YAML of one spec, keys in reading order; `prompt` is the instructions file."""
+    data: dict[str, Any] = {
+        "name": judge.name,
+        "description": judge.description,
+        "model_name": judge.model_name,
+    }
+    if prompt is None:
+        data["instructions"] = judge.instructions
+    else:
+        data["instructions_file"] = str(prompt)
+    data["output"] = _output(judge)
+    if judge.tools:
+        data["tools"] = list(judge.tools)
+    return yamlio.dump(data)
+
+
+def _output(judge: Judge) -> dict[str, Any]:
+    output = judge.output
+    if isinstance(output, ClassificationOutput):
+        options = [{"value": o.value, "description": o.description} for o in output.options]
+        return {"type": output.type, "options": options}
+    return {
+        "type": output.type,
+        "min": _bound(output.min),
+        "min_description": output.min_description,
+        "max": _bound(output.max),
+        "max_description": output.max_description,
+    }
+
+
+def _bound(value: float | None) -> float | int | None:
+    """`1.0` as `1`, which reads back as the same number and reads better."""
+    if value is not None and value.is_integer() and abs(value) < _LARGEST_PLAIN_INTEGER:
+        return int(value)
+    return value
+
+
+def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> list[Path]:
+    """Write `files` under `out_dir`; return the paths written.
+
+    Without `force`, refuses with ConfigError naming every file that already
+    exists, having written nothing.
+    """
+    targets = [(out_dir / Path(*file.relative_path.parts), file.text) for file in files]
+    existing = [path for path, _ in targets if path.exists()]
+    if existing and not force:
+        listed = "\n".join(f"  {path}" for path in existing)
+        raise ConfigError(
+            f"Refusing to overwrite {len(existing)} existing file(s); nothing was written:\n"
+            f"{listed}\nMove them away, import into another folder with --out, or pass --force."
+        )
+    written = []
+    for path, text in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Bytes, not text mode: no platform newline translation may touch the round trip.
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def import_judges(
+    judges: Sequence[Judge], out_dir: Path, *, split_instructions: bool, force: bool
+) -> Imported:
+    """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
+    written = write(spec_files_for(judges, split_instructions), out_dir, force)
+    return Imported(tuple(written), load_specs(out_dir).problems)

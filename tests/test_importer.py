@@ -1,0 +1,382 @@
+from pathlib import PurePosixPath
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from judgesync.cli import cli
+from judgesync.client import JudgesClient
+from judgesync.errors import ConfigError
+from judgesync.importer import (
+    SpecFileToWrite,
+    import_judges,
+    select_judges,
+    slug,
+    spec_files_for,
+    survives_prompt_file,
+    write,
+)
+from judgesync.loader import load_specs
+from judgesync.normalize import canonical
+from judgesync.spec import JudgeDefinition
+from judgesync.specfile import name_key
+from tests.builders import definition, regression, remote
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """An empty repository as the working directory."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def paths(files: list[SpecFileToWrite]) -> list[str]:
+    return [str(file.relative_path) for file in files]
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("tone", "tone"),
+        ("team-a/critical x", "team-a-critical-x"),
+        ("Helpfulness (v2)", "helpfulness-v2"),
+        ("pii_leak", "pii_leak"),
+        ("café ☕ check", "café-check"),
+        ("  spaced  ", "spaced"),
+        ("🎉🎉", "judge"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("con", "con-judge"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_slug_makes_a_safe_file_stem_from_a_judge_name(name, stem):
+    assert slug(name) == stem
+
+
+def test_names_that_slug_alike_get_numbered_files_in_name_order():
+    judges = [remote(definition(name)) for name in ("tone!", "Tone", "tone", "tone 2")]
+    assert paths(spec_files_for(judges, split_instructions=False)) == [
+        "tone.yaml",  # "Tone" sorts first
+        "tone-2.yaml",  # "tone"
+        "tone-2-2.yaml",  # "tone 2": its own stem is taken
+        "tone-3.yaml",  # "tone!"
+    ]
+
+
+def test_the_same_judges_in_another_order_give_the_same_files():
+    judges = [remote(definition(name)) for name in ("b", "a", "A", "a!")]
+    forward = spec_files_for(judges, split_instructions=True)
+    assert spec_files_for(list(reversed(judges)), split_instructions=True) == forward
+
+
+def test_spec_keys_are_written_in_reading_order():
+    judge = remote(regression("helpfulness", 1, 5).model_copy(update={"tools": ["search"]}))
+    [file] = spec_files_for([judge], split_instructions=False)
+    assert file.text == (
+        "name: helpfulness\n"
+        "description: Is the answer polite?\n"
+        "model_name: mistral-small-latest\n"
+        "instructions: |\n"
+        "  Rate {{ assistant_message }}\n"
+        "output:\n"
+        "  type: REGRESSION\n"
+        "  min: 1\n"
+        "  min_description: useless\n"
+        "  max: 5\n"
+        "  max_description: perfect\n"
+        "tools:\n"
+        "  - search\n"
+    )
+
+
+def test_fractional_and_huge_bounds_stay_floats():
+    [file] = spec_files_for([remote(regression("r", -2.5, 1e20))], split_instructions=False)
+    assert "  min: -2.5\n" in file.text
+    assert "  max: 1.0e+20\n" in file.text
+
+
+def test_split_puts_multi_line_instructions_in_a_prompt_file():
+    judge = remote(definition("team-a/tone", instructions="Line one\n{{ user_message }}\n"))
+    prompt, spec = spec_files_for([judge], split_instructions=True)
+    assert prompt == SpecFileToWrite(
+        PurePosixPath("prompts/team-a-tone.md"), "Line one\n{{ user_message }}\n"
+    )
+    assert spec.relative_path == PurePosixPath("team-a-tone.yaml")
+    assert "instructions_file: prompts/team-a-tone.md\n" in spec.text
+    assert "instructions:" not in spec.text
+
+
+@pytest.mark.parametrize(
+    "instructions",
+    [
+        "One line only {{ user_message }}",
+        "Windows\r\nline ends {{ user_message }}\r\n",
+        "\ufeffStarts with a BOM\n{{ user_message }}\n",
+    ],
+)
+def test_split_keeps_inline_what_a_prompt_file_would_not_give_back(instructions):
+    files = spec_files_for([remote(definition(instructions=instructions))], True)
+    assert paths(files) == ["tone.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "survives"),
+    [
+        ("Plain\ntext\n", True),
+        ("no final newline", True),
+        ("lone\rcarriage return", True),
+        ("crlf\r\n", False),
+        ("\ufeffbom", False),
+        ("  \n", False),
+    ],
+)
+def test_survives_prompt_file_mirrors_the_loader(text, survives):
+    assert survives_prompt_file(text) is survives
+
+
+def test_write_refuses_every_existing_file_and_writes_nothing(tmp_path):
+    (tmp_path / "tone.yaml").write_text("mine\n")
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "b.md").write_text("mine too\n")
+    files = [
+        SpecFileToWrite(PurePosixPath("a.yaml"), "a\n"),
+        SpecFileToWrite(PurePosixPath("prompts/b.md"), "b\n"),
+        SpecFileToWrite(PurePosixPath("tone.yaml"), "tone\n"),
+    ]
+    with pytest.raises(ConfigError) as raised:
+        write(files, tmp_path, force=False)
+    message = str(raised.value)
+    assert "Refusing to overwrite 2 existing file(s); nothing was written" in message
+    assert str(tmp_path / "prompts" / "b.md") in message
+    assert str(tmp_path / "tone.yaml") in message
+    assert not (tmp_path / "a.yaml").exists()
+    assert (tmp_path / "tone.yaml").read_text() == "mine\n"
+
+
+def test_write_with_force_overwrites_and_keeps_bytes_exact(tmp_path):
+    (tmp_path / "tone.yaml").write_text("mine\n")
+    files = [
+        SpecFileToWrite(PurePosixPath("tone.yaml"), "new\r\n"),
+        SpecFileToWrite(PurePosixPath("prompts/tone.md"), "é\n"),
+    ]
+    assert write(files, tmp_path, force=True) == [
+        tmp_path / "tone.yaml",
+        tmp_path / "prompts" / "tone.md",
+    ]
+    assert (tmp_path / "tone.yaml").read_bytes() == b"new\r\n"
+    assert (tmp_path / "prompts" / "tone.md").read_bytes() == "é\n".encode()
+
+
+JUDGES = [
+    remote(definition("Tone check", description="Is the tone right?")),
+    remote(definition("team-a/pii", description="Finds leaked PII.")),
+    remote(definition("team-a/critical-x", description="Critical tone")),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "names", "selected"),
+    [
+        (None, (), ["Tone check", "team-a/critical-x", "team-a/pii"]),
+        ("TONE", (), ["Tone check", "team-a/critical-x"]),  # name or description
+        ("leaked pii", (), ["team-a/pii"]),
+        (None, ("team-a/pii",), ["team-a/pii"]),
+        ("tone", ("team-a/pii",), []),
+        ("nothing matches", (), []),
+    ],
+)
+def test_select_filters_by_text_and_exact_names(query, names, selected):
+    assert [judge.name for judge in select_judges(JUDGES, query, names)] == selected
+
+
+def test_select_keeps_only_owned_judges():
+    chosen = select_judges(JUDGES, owns=lambda name: name.startswith("team-a/"))
+    assert [judge.name for judge in chosen] == ["team-a/critical-x", "team-a/pii"]
+
+
+def test_select_refuses_a_name_that_is_not_remote():
+    with pytest.raises(ConfigError, match="No remote judge is named 'tone check'"):
+        select_judges(JUDGES, names=("tone check",))
+
+
+def test_select_refuses_a_name_outside_the_ownership_scope():
+    with pytest.raises(ConfigError, match="'Tone check' lies outside the ownership scope"):
+        select_judges(JUDGES, names=("Tone check",), owns=lambda name: name != "Tone check")
+
+
+def test_import_reports_judges_the_spec_rules_refuse(repo):
+    judges = [
+        remote(definition("ok")),
+        remote(definition("typo", instructions="{{ asistant_message }}")),
+    ]
+    imported = import_judges(judges, repo / "judges", split_instructions=False, force=False)
+    assert len(imported.written) == 2
+    [problem] = imported.problems
+    assert problem.path == "judges/typo.yaml"
+    assert "unknown template variable 'asistant_message'" in problem.message
+
+
+# Texts in every awkward shape: pieces that YAML and the loader treat specially, mixed in.
+_AWKWARD = st.sampled_from(
+    ["\r\n", "\n", "\r", "  ", "\t", "\ufeff", "\u2028", "é", "🎉", ": ", "- ", "'", '"', "1.0"]
+)
+
+
+def _mixed(characters: st.SearchStrategy[str], size: int) -> st.SearchStrategy[str]:
+    pieces = _AWKWARD | st.text(characters, max_size=size)
+    return st.lists(pieces, max_size=6).map("".join)
+
+
+_TEXT = _mixed(st.characters(exclude_categories=("Cs",)), 10)
+_PROSE = _mixed(st.characters(exclude_categories=("Cs",), exclude_characters="{}%#"), 20)
+_NAME = st.text(min_size=1, max_size=20).filter(lambda name: name == name.strip() and name)
+_NONBLANK = _TEXT.filter(lambda text: bool(text.strip()))
+_BOUNDS = st.tuples(
+    st.floats(-1e6, 1e6, allow_nan=False) | st.integers(-1000, 1000),
+    st.floats(0.001, 1e6) | st.integers(1, 1000),
+).map(lambda pair: (pair[0], pair[0] + pair[1]))
+
+
+@st.composite
+def judge_definitions(draw: st.DrawFn, name: str) -> JudgeDefinition:
+    if draw(st.booleans()):
+        values = draw(st.lists(_NONBLANK, min_size=1, max_size=3, unique=True))
+        output = {
+            "type": "CLASSIFICATION",
+            "options": [{"value": value, "description": draw(_TEXT)} for value in values],
+        }
+    else:
+        low, high = draw(_BOUNDS)
+        output = {
+            "type": "REGRESSION",
+            "min": low,
+            "min_description": draw(_TEXT),
+            "max": high,
+            "max_description": draw(_TEXT),
+        }
+    return definition(
+        name,
+        description=draw(_TEXT),
+        model_name=draw(_NONBLANK),
+        instructions=draw(_PROSE.filter(lambda text: bool(text.strip()))),
+        output=output,
+        tools=draw(st.lists(_NONBLANK, max_size=3, unique=True)),
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    names=st.lists(_NAME, min_size=1, max_size=4, unique_by=name_key),
+    data=st.data(),
+    split=st.booleans(),
+)
+def test_imported_files_load_back_to_the_same_judges(tmp_path_factory, names, data, split):
+    folder = tmp_path_factory.mktemp("import")
+    definitions = [data.draw(judge_definitions(name)) for name in names]
+    write(spec_files_for([remote(d) for d in definitions], split), folder, force=False)
+    loaded = load_specs(folder, repo_root=folder)
+    assert loaded.problems == ()
+    assert [canonical(spec.definition) for spec in loaded.specs] == [
+        canonical(d) for d in sorted(definitions, key=lambda d: d.name)
+    ]
+
+
+# The CLI against the emulator: import, then plan shows no changes.
+
+TRICKY = [
+    definition("Ünïcödé tone 🎉", description="Émoji 🎉 and ümlauts; 日本語 too."),
+    definition("tone", description="trailing spaces   ", instructions="Rate {{ user_message }}   "),
+    definition("Tone!", instructions="No final newline: {{ assistant_message }}"),
+    definition("team-a/critical x", instructions="Windows\r\nline {{ user_message }}\r\n"),
+    definition("tabs", instructions="\tTabbed\n\n\n{{ user_message }}\n\n", tools=["b", "a"]),
+    regression("zero-to-one", 0, 1),
+    regression("one-to-five", 1, 5),
+    regression("signed", -2.5, 2.5),
+]
+
+
+@pytest.fixture
+def run(emulator, api_key, monkeypatch):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+
+    def invoke(*args: str) -> object:
+        return CliRunner().invoke(cli, [*args, "--api-url", emulator.url], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def tricky_workspace(emulator, api_key):
+    with JudgesClient(emulator.url, api_key) as client:
+        for judge in TRICKY:
+            client.create_judge(judge)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_import_then_plan_shows_no_changes(repo, run, emulator, tricky_workspace, split):
+    flags = ["--split-instructions"] if split else []
+    imported = run("import", *flags)
+    assert imported.exit_code == 0, imported.output
+    assert imported.output.endswith(f"Imported 8 judge(s) from {emulator.url} into judges.\n")
+    assert "Wrote judges/tone.yaml\n" in imported.output
+    assert "Wrote judges/tone-2.yaml\n" in imported.output  # "tone!" and "tone" collide
+    assert ("Wrote judges/prompts/tabs.md\n" in imported.output) is split
+
+    planned = run("plan", "--detailed-exitcode", "judges")
+    assert planned.exit_code == 0, planned.output
+    assert "No changes." in planned.output
+
+
+def test_import_never_overwrites_without_force(repo, run, tricky_workspace):
+    assert run("import").exit_code == 0
+    (repo / "judges" / "tone.yaml").write_text("edited by hand\n")
+
+    again = run("import")
+    assert again.exit_code == 1
+    assert "Refusing to overwrite 8 existing file(s); nothing was written" in again.output
+    assert (repo / "judges" / "tone.yaml").read_text() == "edited by hand\n"
+
+    forced = run("import", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (repo / "judges" / "tone.yaml").read_text().startswith("name: Tone!\n")
+
+
+def test_import_filters_by_query_and_name_into_the_chosen_folder(repo, run, tricky_workspace):
+    result = run("import", "--q", "ÉMOJI", "--name", "signed", "--out", "picked")
+    assert result.exit_code == 0, result.output
+    assert result.output == "No remote judge matches; nothing was written.\n"
+
+    result = run("import", "--q", "émoji", "--out", "picked")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (repo / "picked").iterdir()) == ["ünïcödé-tone.yaml"]
+
+
+def test_import_takes_only_owned_judges_into_the_configured_specs(repo, run, tricky_workspace):
+    (repo / "judgesync.yaml").write_text(
+        'specs: evaluation\nownership:\n  names: ["team-a/*", "one-*"]\n'
+    )
+    result = run("import")
+    assert result.exit_code == 0, result.output
+    written = sorted(path.name for path in (repo / "evaluation").iterdir())
+    assert written == ["one-to-five.yaml", "team-a-critical-x.yaml"]
+    assert "into evaluation.\n" in result.output
+
+
+def test_import_exits_1_and_says_what_to_fix_when_a_judge_breaks_the_spec_rules(
+    repo, run, emulator, api_key
+):
+    with JudgesClient(emulator.url, api_key) as client:
+        client.create_judge(definition("typo", instructions="{{ asistant_message }}"))
+    result = run("import")
+    assert result.exit_code == 1
+    assert "Wrote judges/typo.yaml\n" in result.output
+    assert "judges/typo.yaml:4: instructions: unknown template variable" in result.output
+    assert "1 problem(s) in judges: the API accepted these judges" in result.output
+
+
+def test_import_help_has_an_example():
+    result = CliRunner().invoke(cli, ["import", "--help"])
+    assert result.exit_code == 0
+    assert "  Example:\n    judgesync import --out judges/\n" in result.output
