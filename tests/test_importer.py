@@ -380,3 +380,26 @@ def test_import_help_has_an_example():
     result = CliRunner().invoke(cli, ["import", "--help"])
     assert result.exit_code == 0
     assert "  Example:\n    judgesync import --out judges/\n" in result.output
+
+
+def test_import_reads_a_named_target_with_its_own_key_and_notes_model_overrides(
+    repo, emulator, api_key, tricky_workspace, monkeypatch
+):
+    monkeypatch.setenv("MISTRAL_API_KEY_STAGING", api_key)
+    (repo / "judgesync.yaml").write_text(
+        "targets:\n"
+        "  staging:\n"
+        f"    api_url: {emulator.url}\n"
+        "    api_key_env: MISTRAL_API_KEY_STAGING\n"
+        "    model_overrides: {mistral-large-latest: mistral-small-latest}\n"
+        "default_target: staging\n"
+    )
+    result = CliRunner().invoke(cli, ["import", "--name", "signed"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Wrote judges/signed.yaml\n"
+        f"Imported 1 judge(s) from staging: {emulator.url} into judges.\n"
+        "Note: this target overrides models (mistral-large-latest -> mistral-small-latest);"
+        " the specs name the models as the target runs them. Edit model_name where the"
+        " specs should name the original.\n"
+    )

@@ -22,6 +22,12 @@ EXIT_ERROR = 1
     " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
 )
 @click.option(
+    "--target",
+    "target_name",
+    metavar="NAME",
+    help="A target defined in judgesync.yaml (its URL and key variable).",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -48,6 +54,7 @@ EXIT_ERROR = 1
 )
 def import_command(
     api_url: str | None,
+    target_name: str | None,
     out_dir: Path | None,
     query: str | None,
     names: tuple[str, ...],
@@ -65,9 +72,10 @@ def import_command(
       judgesync import --out judges/
       judgesync import --q tone --split-instructions
       judgesync import --name helpfulness --name tone --force
+      judgesync import --target staging --out staging-judges/
     """
     config = load_config(find_config(Path.cwd()))
-    target = resolve_target(api_url, os.environ)
+    target = resolve_target(api_url, os.environ, target_name, config)
     with open_client(target, Path.cwd()) as client:
         judges = select_judges(client.list_judges(), query, names, config.owns)
     if not judges:
@@ -78,6 +86,13 @@ def import_command(
     for path in imported.written:
         click.echo(f"Wrote {_shown(path)}")
     click.echo(f"Imported {len(judges)} judge(s) from {target.label} into {_shown(folder)}.")
+    if target.model_overrides:
+        # Reversing the overrides would be a guess: several models may map to one.
+        swaps = ", ".join(f"{model} -> {used}" for model, used in target.model_overrides)
+        click.echo(
+            f"Note: this target overrides models ({swaps}); the specs name the models as"
+            " the target runs them. Edit model_name where the specs should name the original."
+        )
     if imported.problems:
         for problem in imported.problems:
             click.echo(str(problem), err=True)
