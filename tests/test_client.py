@@ -172,11 +172,12 @@ def test_retry_after_as_http_date_is_honoured_and_capped(make_client, fake_time)
 
 def test_retry_after_in_the_past_means_retry_at_once(make_client, fake_time):
     long_ago = "Wed, 21 Oct 2015 07:28:00 GMT"
-    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": long_ago}), OK_JUDGE)
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": long_ago}), OK_JUDGE)
 
     make_client(handler).get_judge("j1")
 
-    assert fake_time.sleeps == [0.0]
+    assert len(seen) == 2
+    assert sum(fake_time.sleeps) == 0.0
 
 
 def test_unreadable_retry_after_falls_back_to_backoff(make_client, fake_time):
@@ -664,3 +665,45 @@ def test_a_bare_page_without_the_judges_wrapper_is_read_too(make_client):
     handler, _ = scripted(httpx.Response(200, json={"count": 1, "results": [judge_body(1)]}))
 
     assert names(make_client(handler).list_judges()) == ["judge-001"]
+
+
+# -- throttling ----------------------------------------------------------------
+
+
+def test_429s_have_their_own_larger_attempt_limit(make_client):
+    throttled = httpx.Response(429, headers={"Retry-After": "1"})
+    handler, seen = scripted(throttled, throttled, throttled, OK_JUDGE)
+    policy = RetryPolicy(attempts=2, throttled_attempts=4)
+
+    assert make_client(handler, retry=policy).get_judge("j1") is not None
+    assert len(seen) == 4
+
+
+def test_gives_up_when_the_throttled_attempts_are_spent(make_client):
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "1"}))
+    policy = RetryPolicy(attempts=6, throttled_attempts=3, total_budget=100)
+
+    with pytest.raises(ApiError) as caught:
+        make_client(handler, retry=policy).get_judge("j1")
+
+    assert caught.value.status == 429
+    assert len(seen) == 3
+
+
+def test_a_429_pauses_the_requests_of_other_threads_too(make_client, fake_time):
+    arrivals: list[tuple[str, float]] = []
+    answers = iter([httpx.Response(429, headers={"Retry-After": "3"}), OK_JUDGE, OK_JUDGE])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        arrivals.append((request.url.path.rsplit("/", 1)[-1], fake_time.now))
+        return next(answers)
+
+    def request_from_another_thread() -> None:
+        other = threading.Thread(target=client.get_judge, args=("j2",))
+        other.start()
+        other.join()
+
+    client = make_client(handler, on_throttle=request_from_another_thread)
+    client.get_judge("j1")
+
+    assert arrivals == [("j1", 1000.0), ("j2", 1003.0), ("j1", 1003.0)]

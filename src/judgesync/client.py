@@ -2,9 +2,11 @@
 
 `JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
 call from many threads at once (one `httpx.Client`, which is thread-safe, and
-no other mutable state).
+one `Throttle`, which guards its state with a lock).
 
-Every request goes through one retry loop (see `judgesync.retry`): 429, 500,
+Every request goes through one retry loop (see `judgesync.retry`) and one
+shared `Throttle` (see `judgesync.throttle`): the requests in flight adapt to
+429s, and a 429's `Retry-After` pauses every thread together. 429, 500,
 502, 503, 504, timeouts and dropped connections are retried with backoff
 until the attempts or the time budget run out. Creating a judge is a POST and
 is retried too: when an answer is lost, the first attempt may already have
@@ -36,6 +38,7 @@ from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
 from judgesync.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
 from judgesync.spec import Judge, JudgeDefinition
+from judgesync.throttle import Throttle
 
 DEFAULT_API_URL = "https://api.mistral.ai"
 JUDGES_PATH = "/v1/observability/judges"
@@ -79,7 +82,8 @@ class JudgesClient:
             raise ValueError("page_size and list_concurrency must be at least 1.")
         self.base_url = base_url
         self._api_key = api_key
-        self._retrier = Retrier(retry, sleep, clock, on_throttle, on_success)
+        throttle = Throttle(sleep=sleep, clock=clock)
+        self._retrier = Retrier(retry, sleep, clock, on_throttle, on_success, throttle)
         self._page_size = page_size
         self._list_concurrency = list_concurrency
         headers = {"User-Agent": f"judgesync/{__version__}", "Accept": "application/json"}

@@ -6,6 +6,11 @@ exponential backoff with full jitter (a random delay between 0 and the
 exponential ceiling, so that many threads throttled at once do not come back
 in lockstep), except when the server says `Retry-After`, which wins (capped).
 Attempts and total time are both bounded.
+
+With a `Throttle` (see `judgesync.throttle`), each attempt holds a place in
+its window, and a 429's wait becomes a pause shared by every thread of the
+client instead of one thread's sleep. A 429 says "later", not "this request
+is broken", so it has its own, larger attempt limit (`throttled_attempts`).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from judgesync.throttle import Throttle, Ticket
 
 # 429 is throttling; the 5xx codes are the ones a gateway or an overloaded
 # service answers transiently. 501 and 505 would not change on a retry.
@@ -35,10 +43,13 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     total_budget: float = 60.0
+    # Under a rate limit a request may be refused many times through no fault
+    # of its own; the time budget bounds it too.
+    throttled_attempts: int = 30
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("RetryPolicy.attempts must be at least 1.")
+        if self.attempts < 1 or self.throttled_attempts < 1:
+            raise ValueError("RetryPolicy.attempts and throttled_attempts must be at least 1.")
         if min(self.base_delay, self.max_delay, self.total_budget) < 0:
             raise ValueError("RetryPolicy delays and budget must not be negative.")
 
@@ -77,14 +88,15 @@ def next_delay(
     elapsed: float,
     retry_after: float | None = None,
     rng: random.Random | None = None,
+    attempt_limit: int | None = None,
 ) -> float | None:
     """Seconds to sleep before the next attempt, or None to give up now.
 
-    Gives up when the attempts are spent or when sleeping would carry the
-    whole call past `total_budget` seconds: better to fail now than to sleep
-    and fail anyway.
+    Gives up when the attempts are spent (`attempt_limit`, by default
+    `policy.attempts`) or when sleeping would carry the whole call past
+    `total_budget` seconds: better to fail now than to sleep and fail anyway.
     """
-    if attempts_made >= policy.attempts:
+    if attempts_made >= (policy.attempts if attempt_limit is None else attempt_limit):
         return None
     if retry_after is not None:
         delay = min(retry_after, policy.max_delay)
@@ -116,9 +128,10 @@ class Outcome:
 class Retrier:
     """Runs one request until it succeeds or is not worth another attempt.
 
-    `on_throttle` hears of every 429 and `on_success` of every 2xx answer, so a
-    concurrency limiter can adapt. `sleep` and `clock` are injectable so tests
-    drive the loop without waiting.
+    `on_throttle` hears of every 429 and `on_success` of every 2xx answer.
+    `throttle`, when given, bounds the attempts in flight and turns 429 waits
+    into shared pauses. `sleep` and `clock` are injectable so tests drive the
+    loop without waiting.
     """
 
     policy: RetryPolicy
@@ -126,15 +139,24 @@ class Retrier:
     clock: Callable[[], float] = time.monotonic
     on_throttle: Callable[[], None] | None = None
     on_success: Callable[[], None] | None = None
+    throttle: Throttle | None = None
 
     def run(self, send: Callable[[], Answer], label: str) -> Outcome:
         """`send` returns the response or the transport error; `label` names it in logs."""
         started = self.clock()
         attempts = 0
+        throttled = 0
         while True:
             attempts += 1
-            answer = send()
-            delay = self._delay_after(answer, attempts, self.clock() - started)
+            with self._slot() as ticket:
+                answer = send()
+            elapsed = self.clock() - started
+            if _is_throttled(answer):
+                assert isinstance(answer, httpx.Response)
+                throttled += 1
+                delay = self._delay_after_throttle(answer, throttled, elapsed, ticket)
+            else:
+                delay = self._delay_after(answer, attempts - throttled, elapsed)
             if delay is None:
                 return Outcome(answer, attempts)
             what = (
@@ -142,11 +164,30 @@ class Retrier:
                 if isinstance(answer, httpx.Response)
                 else type(answer).__name__
             )
-            logger.info(
-                "%s %s; retrying in %.2f s (attempt %d of %d).",
-                label, what, delay, attempts + 1, self.policy.attempts,
-            )  # fmt: skip
+            logger.info("%s %s; retrying in %.2f s (attempt %d).", label, what, delay, attempts + 1)
+            if _is_throttled(answer) and self.throttle is not None:
+                continue  # the throttle's shared pause does the waiting, in `_slot`
             self.sleep(delay)
+
+    def _slot(self) -> AbstractContextManager[Ticket | None]:
+        return nullcontext() if self.throttle is None else self.throttle.slot()
+
+    def _delay_after_throttle(
+        self, answer: httpx.Response, throttled: int, elapsed: float, ticket: Ticket | None
+    ) -> float | None:
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        delay = next_delay(
+            self.policy,
+            throttled,
+            elapsed,
+            retry_after,
+            attempt_limit=self.policy.throttled_attempts,
+        )
+        if self.throttle is not None and ticket is not None:
+            self.throttle.throttled(ticket, pause=delay or 0.0)
+        if self.on_throttle is not None:
+            self.on_throttle()
+        return delay
 
     def _delay_after(self, answer: Answer, attempts: int, elapsed: float) -> float | None:
         if isinstance(answer, httpx.TransportError):
@@ -154,12 +195,16 @@ class Retrier:
                 return None
             return next_delay(self.policy, attempts, elapsed)
         if answer.is_success:
+            if self.throttle is not None:
+                self.throttle.succeeded()
             if self.on_success is not None:
                 self.on_success()
             return None
-        if answer.status_code == 429 and self.on_throttle is not None:
-            self.on_throttle()
         if answer.status_code not in RETRYABLE_STATUS_CODES:
             return None
         retry_after = parse_retry_after(answer.headers.get("Retry-After"))
         return next_delay(self.policy, attempts, elapsed, retry_after)
+
+
+def _is_throttled(answer: Answer) -> bool:
+    return isinstance(answer, httpx.Response) and answer.status_code == 429
