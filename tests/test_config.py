@@ -220,3 +220,32 @@ def test_outside_a_repository_only_the_start_folder_is_searched(tmp_path):
     (tmp_path / "sub").mkdir()
     assert find_config(tmp_path / "sub") is None
     assert find_config(tmp_path) == tmp_path / CONFIG_FILE
+
+
+ADOPTING = (Path(__file__).parent.parent / "docs" / "adopting.md").read_text(encoding="utf-8")
+
+
+def test_the_documented_example_is_the_tested_example():
+    reference = ADOPTING.split("## `judgesync.yaml` reference")[1]
+    documented = reference.split("```yaml\n")[1].split("```")[0]
+    assert documented == (DATA / "example.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "specs",
+        "ownership",
+        "ownership.names",
+        "prune",
+        "max_deletes",
+        "protect",
+        "targets",
+        "targets.NAME.api_url",
+        "targets.NAME.api_key_env",
+        "targets.NAME.model_overrides",
+        "default_target",
+    ],
+)
+def test_every_key_has_a_row_in_the_documented_reference(key):
+    assert f"\n| `{key}` |" in ADOPTING
