@@ -221,6 +221,32 @@ class JudgeStore:
             ).fetchall()
         return [_judge(row) for row in rows]
 
+    def newest_revisions_page(
+        self,
+        workspace_id: str,
+        *,
+        include_deleted: bool,
+        output_types: frozenset[str],
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[StoredJudge]]:
+        """(how many match, one page of them): `newest_revisions` paged in SQL, so a
+        page of a large workspace does not decode every judge in it."""
+        where = "workspace_id = ? AND up_revision IS NULL"
+        if not include_deleted:
+            where += " AND deleted_at IS NULL"
+        arguments: list[Any] = [workspace_id]
+        if output_types:
+            where += f" AND output_type IN ({', '.join('?' * len(output_types))})"
+            arguments.extend(sorted(output_types))
+        with self._read() as db:
+            count = db.execute(f"SELECT COUNT(*) FROM judges WHERE {where}", arguments).fetchone()
+            rows = db.execute(
+                f"SELECT * FROM judges WHERE {where} ORDER BY chain_seq, id LIMIT ? OFFSET ?",
+                [*arguments, limit, offset],
+            ).fetchall()
+        return count[0], [_judge(row) for row in rows]
+
     def _live_row(self, db: sqlite3.Connection, workspace_id: str, judge_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = db.execute(
             "SELECT * FROM judges WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL",
