@@ -8,16 +8,20 @@ worker) on a free loopback port, and reset it before every test that uses it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from judgesync.client import JudgesClient
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings
 
 API_KEY = "test-key-1"
+SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +82,22 @@ def emulator(emulator_server: EmulatorServer) -> EmulatorHandle:
 @pytest.fixture
 def api_key() -> str:
     return API_KEY
+
+
+@pytest.fixture
+def remote(emulator: EmulatorHandle, api_key: str) -> Iterator[JudgesClient]:
+    """judgesync's own client for the emulator, authenticated with `api_key`."""
+    with JudgesClient(emulator.url, api_key) as client:
+        yield client
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The current directory: a fresh repository holding a copy of the shipped judges."""
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(SHIPPED_JUDGES, tmp_path / "judges")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

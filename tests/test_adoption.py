@@ -22,12 +22,6 @@ def repo(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def remote(emulator, api_key):
-    with JudgesClient(emulator.url, api_key) as client:
-        yield client
-
-
-@pytest.fixture
 def run(emulator, api_key, monkeypatch):
     monkeypatch.setenv("MISTRAL_API_KEY", api_key)
     monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)

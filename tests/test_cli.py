@@ -13,20 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.client import JudgesClient
 from tests.builders import definition
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_JUDGES = REPO / "judges"
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    """A fresh repository holding a copy of the shipped judges."""
-    (tmp_path / ".git").mkdir()
-    shutil.copytree(SHIPPED_JUDGES, tmp_path / "judges")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture
@@ -39,12 +29,6 @@ def run(emulator, api_key, monkeypatch):
         return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
-
-
-@pytest.fixture
-def remote(emulator, api_key):
-    with JudgesClient(emulator.url, api_key) as client:
-        yield client
 
 
 def test_validate_accepts_the_shipped_judges(workdir, run):

@@ -8,16 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.client import JudgesClient
 from judgesync.normalize import canonical
 from tests.builders import definition
-from tests.test_cli import workdir  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def remote(emulator, api_key):
-    with JudgesClient(emulator.url, api_key) as client:
-        yield client
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def run(emulator, api_key, monkeypatch):
 
 
 @pytest.fixture
-def saved_update(workdir, run, remote):  # noqa: F811
+def saved_update(workdir, run, remote):
     """The shipped judges applied, then a saved plan updating `tone`."""
     assert run("apply", "--auto-approve").exit_code == 0
     spec = workdir / "judges" / "tone.yaml"
@@ -104,7 +96,7 @@ def test_stale_plan_is_refused_when_the_judge_was_deleted(saved_update, run, rem
     assert snapshot(remote) == before
 
 
-def test_stale_plan_is_refused_when_a_create_finds_its_name_taken(workdir, run, remote):  # noqa: F811
+def test_stale_plan_is_refused_when_a_create_finds_its_name_taken(workdir, run, remote):
     assert run("plan", "--out", "plan.json").exit_code == 0
     remote.create_judge(definition("tone"))
     before = snapshot(remote)
