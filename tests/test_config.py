@@ -170,7 +170,7 @@ BROKEN_CASES = [
 def test_each_broken_file_gets_one_problem_at_its_line(file, line, message):
     problems = problems_of(DATA / file)
     assert len(problems) == 1, problems
-    assert problems[0].path == str(DATA / file)
+    assert Path(problems[0].path).resolve() == DATA / file
     assert problems[0].line == line
     assert message in problems[0].message
 
@@ -249,3 +249,15 @@ def test_the_documented_example_is_the_tested_example():
 )
 def test_every_key_has_a_row_in_the_documented_reference(key):
     assert f"\n| `{key}` |" in ADOPTING
+
+
+def test_problems_name_a_found_file_relative_to_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write_config(tmp_path, "prune: 1\n")
+    (tmp_path / "judges").mkdir()
+    monkeypatch.chdir(tmp_path)
+    found = find_config(tmp_path / "judges")
+    assert found == tmp_path / CONFIG_FILE
+    assert [str(problem) for problem in problems_of(found)] == [
+        "judgesync.yaml:1: prune: must be true or false, got a number (1)"
+    ]

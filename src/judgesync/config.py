@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 
 from judgesync import yamlio
 from judgesync.errors import ConfigError, Problem, SpecError
+from judgesync.loader import MAX_FILE_BYTES
 from judgesync.specfile import describe, did_you_mean, dotted
 
 CONFIG_FILE = "judgesync.yaml"
@@ -34,7 +35,6 @@ LOCAL = "local"
 LOCAL_KEY_ENV = "MISTRAL_API_KEY"
 # Upper case by convention; it also keeps a pasted key from passing for a name.
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
-_MAX_FILE_BYTES = 1024 * 1024
 
 KeyPath = tuple[Hashable, ...]
 
@@ -127,7 +127,8 @@ def load_config(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
-    shown = str(path)
+    below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
+    shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
     document = yamlio.load_document(_read_text(path, shown), shown)
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
@@ -147,11 +148,11 @@ def _read_text(path: Path, shown: str) -> str:
     """The file as the spec loader reads files: UTF-8, BOM dropped, CRLF as LF."""
     try:
         with path.open("rb") as stream:
-            raw = stream.read(_MAX_FILE_BYTES + 1)
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         message = f"cannot read the file ({error.strerror}); check its path and permissions"
         raise SpecError([Problem(shown, message)]) from None
-    if len(raw) > _MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:
         raise SpecError([Problem(shown, "the file is larger than 1 MiB; it should be tiny")])
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
@@ -230,10 +231,10 @@ def _validate(data: dict[Hashable, Any]) -> tuple[_ConfigSchema | None, list[Fin
     try:
         return _ConfigSchema.model_validate(data), []
     except ValidationError as error:
-        return None, _schema_findings(data, error.errors())
+        return None, _schema_findings(error.errors())
 
 
-def _schema_findings(data: dict[Hashable, Any], errors: list[ErrorDetails]) -> list[Finding]:
+def _schema_findings(errors: list[ErrorDetails]) -> list[Finding]:
     # A missing field is not reported when an unknown key next to it probably misspells it.
     misspelt: set[KeyPath] = set()
     for error in errors:
