@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS judges (
 CREATE UNIQUE INDEX IF NOT EXISTS live_judge_names
     ON judges (workspace_id, name_key)
     WHERE deleted_at IS NULL AND up_revision IS NULL;
+-- List order, so that a page is read from the index instead of sorting the workspace.
+CREATE INDEX IF NOT EXISTS judges_in_list_order ON judges (workspace_id, chain_seq, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
