@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from judgesync.client import JudgesClient
 from judgesync.executor import apply
+from judgesync.names import name_key
 from judgesync.normalize import canonical
-from judgesync.planner import Policy, name_key, plan
+from judgesync.planner import Policy, plan
 from judgesync.spec import JudgeDefinition
 
 NAMES = ["alpha", "beta", "gamma", "Alpha", "delta"]

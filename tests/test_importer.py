@@ -18,9 +18,9 @@ from judgesync.importer import (
     write,
 )
 from judgesync.loader import load_specs
+from judgesync.names import name_key
 from judgesync.normalize import canonical
 from judgesync.spec import JudgeDefinition
-from judgesync.specfile import name_key
 from tests.builders import definition, regression, remote
 
 

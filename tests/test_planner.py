@@ -182,3 +182,9 @@ def test_exact_names_win_over_case_insensitive_matches():
 def test_specs_whose_names_differ_only_in_case_are_an_error():
     with pytest.raises(PlanError, match="same name"):
         plan([definition("tone"), definition(" Tone")], [])
+
+
+def test_a_protected_name_with_glob_characters_protects_itself():
+    judges = [remote(definition("keep")), remote(definition("tone[v2]"))]
+    with pytest.raises(PlanError, match="protected"):
+        plan([definition("keep")], judges, Policy(prune=True, protect=("tone[v2]",)))

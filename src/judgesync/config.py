@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import fnmatch
 import re
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pydantic_core import ErrorDetails
 from judgesync import yamlio
 from judgesync.errors import ConfigError, Problem, SpecError
 from judgesync.loader import MAX_FILE_BYTES
+from judgesync.names import matches_any
 from judgesync.specfile import describe, did_you_mean, dotted
 
 CONFIG_FILE = "judgesync.yaml"
@@ -68,11 +68,11 @@ class Config:
 
     def owns(self, name: str) -> bool:
         """Whether the judge `name` lies inside the ownership scope."""
-        return self.ownership is None or _matches_any(name, self.ownership)
+        return self.ownership is None or matches_any(name, self.ownership)
 
     def protects(self, name: str) -> bool:
         """Whether the judge `name` must never be deleted."""
-        return _matches_any(name, self.protect)
+        return matches_any(name, self.protect)
 
     def target(self, name: str | None) -> TargetConfig | None:
         """The target called `name`, else the default target, else None.
@@ -96,11 +96,6 @@ class Config:
         raise ConfigError(
             f"There is no target {chosen!r} in {where}; {hint}the targets are: {known}."
         )
-
-
-def _matches_any(name: str, patterns: tuple[str, ...]) -> bool:
-    # A pattern equal to the name matches even when it holds glob characters like "[".
-    return any(name == pattern or fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def find_config(start: Path) -> Path | None:

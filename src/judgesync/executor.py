@@ -17,8 +17,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from judgesync.errors import ApiError, JudgesyncError
+from judgesync.names import name_key
 from judgesync.normalize import canonical
-from judgesync.planner import Action, ActionKind, Plan, name_key
+from judgesync.planner import Action, ActionKind, Plan
 from judgesync.spec import Judge, JudgeDefinition
 
 

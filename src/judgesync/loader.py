@@ -19,6 +19,7 @@ from typing import Any
 
 from judgesync import specfile, templates, yamlio
 from judgesync.errors import Problem, SpecError
+from judgesync.names import name_key
 from judgesync.spec import JudgeDefinition
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -171,7 +172,7 @@ class _Run:
         first: dict[str, _NameClaim] = {}
         clashing = set()
         for claim in self.claims:
-            earlier = first.setdefault(specfile.name_key(claim.name), claim)
+            earlier = first.setdefault(name_key(claim.name), claim)
             # Clashes inside one file are that file's own findings.
             if earlier.path == claim.path:
                 continue

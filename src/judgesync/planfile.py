@@ -30,8 +30,9 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError
+from judgesync.names import name_key
 from judgesync.normalize import content_hash
-from judgesync.planner import Action, ActionKind, ModelOverride, Plan, diff, name_key
+from judgesync.planner import Action, ActionKind, ModelOverride, Plan, diff
 from judgesync.spec import Judge, JudgeDefinition
 
 FORMAT_VERSION = 1

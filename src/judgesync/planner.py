@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from fnmatch import fnmatchcase
 from typing import Any
 
 from judgesync.errors import PlanError
+from judgesync.names import matches_any, name_key
 from judgesync.normalize import canonical, flatten
 from judgesync.spec import Judge, JudgeDefinition
 
@@ -58,10 +58,10 @@ class Policy:
     model_overrides: tuple[tuple[str, str], ...] = ()
 
     def owns(self, name: str) -> bool:
-        return self.ownership is None or _matches(name, self.ownership)
+        return self.ownership is None or matches_any(name, self.ownership)
 
     def protects(self, name: str) -> bool:
-        return _matches(name, self.protect)
+        return matches_any(name, self.protect)
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,6 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
-
-
-def name_key(name: str) -> str:
-    """Names that some readings of the API treat as equal share a key."""
-    return name.strip().casefold()
 
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
@@ -142,10 +137,6 @@ def plan(
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
     return Plan(tuple(actions), tuple(leftovers), overrides)
-
-
-def _matches(name: str, globs: Sequence[str]) -> bool:
-    return any(fnmatchcase(name, glob) for glob in globs)
 
 
 def _override_models(

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeGuard
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from judgesync.names import name_key
 from judgesync.spec import (
     ClassificationOption,
     ClassificationOutput,
@@ -111,11 +112,6 @@ _EXPECTED = {
     "model_attributes_type": "a mapping of keys to values",
     "dict_type": "a mapping of keys to values",
 }
-
-
-def name_key(name: str) -> str:
-    """Names that some readings of the API treat as equal share a key."""
-    return name.strip().casefold()
 
 
 def validate(data: dict[Hashable, Any]) -> tuple[SpecFile | None, list[Finding]]:
