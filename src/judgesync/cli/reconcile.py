@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,22 @@ parallelism_option = click.option(
 )
 
 
+def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options plan and apply share, in the order --help lists them."""
+    shared = (
+        spec_directory,
+        api_url_option,
+        target_option,
+        prune_option,
+        allow_empty_option,
+        format_option,
+        parallelism_option,
+    )
+    for option in reversed(shared):
+        command = option(command)
+    return command
+
+
 @dataclass(frozen=True)
 class _Setup:
     config: Config
@@ -120,13 +137,7 @@ def validate_command(directory: Path | None) -> int:
 
 
 @click.command("plan")
-@spec_directory
-@api_url_option
-@target_option
-@prune_option
-@allow_empty_option
-@format_option
-@parallelism_option
+@planning_options
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -174,13 +185,7 @@ def plan_command(
 
 
 @click.command("apply")
-@spec_directory
-@api_url_option
-@target_option
-@prune_option
-@allow_empty_option
-@format_option
-@parallelism_option
+@planning_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option(
     "--allow-mass-delete",
