@@ -178,3 +178,12 @@ def test_plan_markdown_is_ready_for_a_pull_request_comment(workdir, run):
     assert result.output.startswith("<!-- judgesync-plan -->\n")
     assert "| + create | <code>tone</code> |" in result.output
     assert "<details>" in result.output and "\x1b[" not in result.output
+
+
+def test_debug_lets_the_traceback_through(workdir):
+    from judgesync.errors import ConfigError
+
+    quiet = CliRunner().invoke(cli, ["plan", "--api-url", "ftp://nowhere"])
+    assert quiet.exit_code == 1 and not isinstance(quiet.exception, ConfigError)
+    loud = CliRunner().invoke(cli, ["--debug", "plan", "--api-url", "ftp://nowhere"])
+    assert isinstance(loud.exception, ConfigError)
