@@ -1,0 +1,188 @@
+"""judgesync against the naive SDK loop, on a real emulator server with injected latency.
+
+    .venv/bin/python -m benchmarks.run                       # full: 100, 1,000, 10,000 judges
+    .venv/bin/python -m benchmarks.run --sizes 100,1000 --runs 3   # quick
+
+See benchmarks/README.md for what each row means and the results on our machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from benchmarks import workload
+from benchmarks.processes import BIN, JUDGESYNC, Measurement, emulator, measure, reset
+from judgesync.client import JudgesClient
+
+PAGE_SIZE = 100  # what judgesync asks for and the emulator's default maximum
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One row: how to prepare the remote and the spec files, and what to run."""
+
+    label: str
+    remote: Callable[[int], range]  # judges on the server before the run
+    specs: Callable[[int], range]  # judges in the spec files
+    changed: Callable[[int], range]  # spec judges whose content differs
+    command: str  # validate | plan | apply
+    prune: bool = False
+    writes: Callable[[int], int] = lambda n: 0  # requests apply must send
+
+
+def _tenth(n: int) -> range:
+    return range(0, n, 10)
+
+
+SCENARIOS = (
+    Scenario("validate", lambda n: range(0), range, lambda n: range(0), "validate"),
+    Scenario("plan, nothing changed", range, range, lambda n: range(0), "plan"),
+    Scenario("plan, 10% changed", range, range, _tenth, "plan"),
+    Scenario("apply, all creates", lambda n: range(0), range, lambda n: range(0), "apply",
+             writes=lambda n: n),
+    Scenario("apply, 10% updates", range, range, _tenth, "apply", writes=lambda n: len(_tenth(n))),
+    Scenario("apply --prune, 10% deletes", range, lambda n: range(n - n // 10),
+             lambda n: range(0), "apply", prune=True, writes=lambda n: n // 10),
+)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--parallelism", type=int, default=16)
+    parser.add_argument(
+        "--baseline-max",
+        type=int,
+        default=1000,
+        help="skip the (slow, sequential) baseline above this many judges",
+    )
+    parser.add_argument("--rate-limit", type=float, default=20.0)
+    parser.add_argument("--rate-limited-creates", type=int, default=300)
+    args = parser.parse_args()  # fmt: skip
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    print(f"cores: {os.cpu_count()}, latency {args.latency_ms:g} ms, "
+          f"--parallelism {args.parallelism}, medians of {args.runs} runs")  # fmt: skip
+    header = ("judges", "scenario", "judgesync s", "RSS MB", "ideal s", "baseline s",
+              "ratio", "listing s: judgesync / baseline = ratio")  # fmt: skip
+    rows: list[tuple[str, ...]] = []
+    with tempfile.TemporaryDirectory() as scratch, emulator(args.latency_ms) as url:
+        for size in sizes:
+            for scenario in SCENARIOS:
+                rows.append(_row(scenario, size, args, url, Path(scratch)))
+                print(" | ".join(rows[-1]), flush=True)
+    print()
+    _print_table(header, rows)
+    print()
+    limited = emulator(args.latency_ms, args.rate_limit)
+    with tempfile.TemporaryDirectory() as scratch, limited as url:
+        _rate_limited(url, Path(scratch), args)
+
+
+def _row(
+    scenario: Scenario, size: int, args: argparse.Namespace, url: str, scratch: Path
+) -> tuple[str, ...]:
+    ours: list[Measurement] = []
+    theirs: list[Measurement] = []
+    for _ in range(args.runs):
+        work = scratch / f"{size}-{scenario.command}-{uuid.uuid4().hex[:8]}"
+        specs = work / "judges"
+        workload.write_specs(specs, scenario.specs(size), scenario.changed(size))
+        ours.append(_once(scenario, size, url, specs, args, judgesync=True))
+        if scenario.command != "validate" and size <= args.baseline_max:
+            theirs.append(_once(scenario, size, url, specs, args, judgesync=False))
+    seconds = statistics.median(m.seconds for m in ours)
+    rss = statistics.median(m.peak_rss_mb for m in ours)
+    ideal = baseline = ratio = listing = "-"
+    if scenario.command == "apply":
+        pages = max(1, math.ceil(len(scenario.remote(size)) / PAGE_SIZE))
+        requests = scenario.writes(size) + pages
+        ideal = f"{requests / args.parallelism * args.latency_ms / 1000:.2f}"
+    if theirs:
+        baseline_seconds = statistics.median(m.seconds for m in theirs)
+        baseline = f"{baseline_seconds:.2f}"
+        ratio = f"{seconds / baseline_seconds:.3f}"
+        if scenario.command == "plan":
+            ours_list = statistics.median(m.list_seconds or 0.0 for m in ours)
+            base_list = statistics.median(json.loads(m.stdout)["list_seconds"] for m in theirs)
+            listing = f"{ours_list:.2f} / {base_list:.2f} = {ours_list / base_list:.2f}"
+    return (f"{size:,}", scenario.label, f"{seconds:.2f}", f"{rss:.0f}", ideal, baseline, ratio,
+            listing)  # fmt: skip
+
+
+def _once(
+    scenario: Scenario, size: int, url: str, specs: Path, args: argparse.Namespace, judgesync: bool
+) -> Measurement:
+    """Prepare a fresh workspace (a new key) with the scenario's remote judges, run once."""
+    reset(url)
+    key = f"bench-{uuid.uuid4().hex}"
+    workload.seed(url, key, scenario.remote(size))
+    env = {**os.environ, "MISTRAL_API_KEY": key, "NO_COLOR": "1"}
+    env.pop("JUDGESYNC_API_URL", None)
+    if judgesync:
+        command = [JUDGESYNC, scenario.command]
+        if scenario.command != "validate":
+            command += ["--api-url", url, "--parallelism", str(args.parallelism)]
+        if scenario.command == "apply":
+            command.append("--auto-approve")
+    else:
+        command = [str(BIN / "python"), "-m", "benchmarks.baseline_sdk", "--api-url", url]
+        if scenario.command == "plan":
+            command.append("--dry-run")
+    if scenario.prune:
+        command.append("--prune")
+        if judgesync:
+            command.append("--allow-mass-delete")  # judgesync's guard against deleting many
+    command.append(str(specs))
+    measured = measure(command, env, cwd=Path.cwd())
+    if judgesync and scenario.command == "plan":
+        # The same listing code plan runs, timed alone, against the same workspace.
+        with JudgesClient(url, key, list_concurrency=args.parallelism) as client:
+            started = time.perf_counter()
+            client.list_judges()
+            measured = replace(measured, list_seconds=time.perf_counter() - started)
+    return measured
+
+
+def _rate_limited(url: str, scratch: Path, args: argparse.Namespace) -> None:
+    creates = args.rate_limited_creates
+    specs = scratch / "judges"
+    workload.write_specs(specs, range(creates))
+    env = {**os.environ, "MISTRAL_API_KEY": f"bench-{uuid.uuid4().hex}", "NO_COLOR": "1"}
+    command = [JUDGESYNC, "apply", "--api-url", url, "--parallelism", str(args.parallelism),
+               "--auto-approve", "--format", "json", str(specs)]  # fmt: skip
+    result = measure(command, env, cwd=Path.cwd())
+    report = json.loads(result.stdout)["report"]
+    done = sum(r["outcome"] == "done" for r in report["results"])
+    failed = len(report["results"]) - done
+    requests = creates + 1  # the creates and one page of listing
+    throughput = requests / result.seconds
+    print(
+        f"Rate limit {args.rate_limit:g} req/s, apply of {creates} creates at --parallelism"
+        f" {args.parallelism}: {result.seconds:.2f} s whole process, {done} done,"
+        f" {failed} failed, {throughput:.1f} successful req/s"
+        f" = {throughput / args.rate_limit:.0%} of the limit"
+    )
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
