@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
+from judgesync.client import JudgesClient
+from judgesync.spec import JudgeDefinition
 
 _WORDS = [
     "assess",
@@ -44,7 +45,6 @@ _WORDS = [
     "the",
     "reply",
 ]
-JUDGES_PATH = "/v1/observability/judges"
 
 
 def judge_name(index: int) -> str:
@@ -136,14 +136,12 @@ def _spec_yaml(body: dict[str, Any]) -> str:
 
 
 def seed(api_url: str, api_key: str, indexes: Iterable[int]) -> None:
-    """Create the judges on the server directly (not measured), 32 at a time."""
-    headers = {"Authorization": f"Bearer {api_key}"}
-    with (
-        httpx.Client(base_url=api_url, headers=headers, timeout=60) as client,
-        ThreadPoolExecutor(32) as pool,
-    ):
+    """Create the judges on the server (not measured), 32 at a time, through
+    judgesync's client for its retries: a dropped connection must not end a
+    long benchmark."""
+    with JudgesClient(api_url, api_key) as client, ThreadPoolExecutor(32) as pool:
 
         def create(index: int) -> None:
-            client.post(JUDGES_PATH, json=definition(index)).raise_for_status()
+            client.create_judge(JudgeDefinition.model_validate(definition(index)))
 
         list(pool.map(create, indexes))
