@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+_LARGEST_SQLITE_INTEGER = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class StoredJudge:
     id: str
@@ -234,6 +237,8 @@ class JudgeStore:
     ) -> tuple[int, list[StoredJudge]]:
         """(how many match, one page of them): `newest_revisions` paged in SQL, so a
         page of a large workspace does not decode every judge in it."""
+        # A page far past the end is empty; SQLite cannot hold an offset past 2**63 - 1.
+        offset = min(offset, _LARGEST_SQLITE_INTEGER)
         where = "workspace_id = ? AND up_revision IS NULL"
         if not include_deleted:
             where += " AND deleted_at IS NULL"
