@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from judgesync.emulator.settings import DEFAULT_MAX_PAGE_SIZE
+from judgesync.emulator.limits import DEFAULT_MAX_PAGE_SIZE
 
 DEFAULT_DB = Path(".judgesync") / "emulator.db"
 

@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-from judgesync.specfile import SpecFile
-
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # Shown by editors on hover; docs/specs.md is the full reference.
 _FIELD_HELP = {
@@ -26,6 +24,8 @@ _FIELD_HELP = {
 def spec_file_schema() -> dict[str, Any]:
     """The schema pydantic derives from `SpecFile`, plus the one rule it cannot
     express itself: exactly one of `instructions` and `instructions_file`."""
+    from judgesync.specfile import SpecFile
+
     schema = SpecFile.model_json_schema()
     properties = schema["properties"]
     for field in ("instructions", "instructions_file"):

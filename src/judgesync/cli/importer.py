@@ -7,10 +7,6 @@ from pathlib import Path
 
 import click
 
-from judgesync.config import find_config, load_config
-from judgesync.connect import open_client, resolve_target
-from judgesync.importer import import_judges, select_judges
-
 EXIT_ERROR = 1
 
 
@@ -74,6 +70,10 @@ def import_command(
       judgesync import --name helpfulness --name tone --force
       judgesync import --target staging --out staging-judges/
     """
+    from judgesync.config import find_config, load_config
+    from judgesync.connect import open_client, resolve_target
+    from judgesync.importer import import_judges, select_judges
+
     config = load_config(find_config(Path.cwd()))
     target = resolve_target(api_url, os.environ, target_name, config)
     with open_client(target, Path.cwd()) as client:

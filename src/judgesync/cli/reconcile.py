@@ -7,23 +7,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from judgesync import executor, planfile
-from judgesync.config import Config, find_config, load_config
-from judgesync.connect import Target, open_client, resolve_target
 from judgesync.errors import JudgesyncError
-from judgesync.planner import ActionKind, Plan, Policy
-from judgesync.reconcile import (
-    build_plan,
-    check_delete_limit,
-    check_specs,
-    policy_for,
-    verify_saved_plan,
-)
-from judgesync.render import as_json, as_markdown, as_text
+
+# The core is imported inside each command: `judgesync --help` stays quick.
+if TYPE_CHECKING:
+    from judgesync.config import Config
+    from judgesync.connect import Target
+    from judgesync.planner import Plan, Policy
 
 EXIT_ERROR = 1
 EXIT_CHANGES_PENDING = 2
@@ -104,6 +98,10 @@ def _setup(
     prune: bool = False,
     allow_empty: bool = False,
 ) -> _Setup:
+    from judgesync.config import find_config, load_config
+    from judgesync.connect import resolve_target
+    from judgesync.reconcile import policy_for
+
     config = load_config(find_config(Path.cwd()))
     target = resolve_target(api_url, os.environ, target_name, config)
     policy = policy_for(
@@ -123,6 +121,9 @@ def validate_command(directory: Path | None) -> int:
     Example:
       judgesync validate judges/
     """
+    from judgesync.config import find_config, load_config
+    from judgesync.reconcile import check_specs, policy_for
+
     config = load_config(find_config(Path.cwd()))
     loaded, problems = check_specs(
         directory or config.specs, policy_for(config, prune=False, allow_empty=False)
@@ -167,6 +168,11 @@ def plan_command(
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
     """
+    from judgesync import planfile
+    from judgesync.connect import open_client
+    from judgesync.planner import ActionKind
+    from judgesync.reconcile import build_plan
+
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
     with open_client(setup.target, Path.cwd(), parallelism) as client:
         plan = build_plan(setup.directory, client, setup.policy)
@@ -221,6 +227,11 @@ def apply_command(
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
+    from judgesync import executor, planfile
+    from judgesync.connect import open_client
+    from judgesync.reconcile import build_plan, check_delete_limit, verify_saved_plan
+    from judgesync.render import as_json, as_markdown, as_text
+
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
     saved = planfile.load(saved_plan) if saved_plan else None
     if saved is not None:
@@ -260,6 +271,8 @@ def show_command(plan_file: Path, output_format: str) -> int:
     Example:
       judgesync show plan.json --format json
     """
+    from judgesync import planfile
+
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
     _echo_plan(saved.plan, saved.target, output_format)
@@ -277,6 +290,8 @@ def _confirm() -> None:
 
 
 def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
+    from judgesync.render import as_json, as_markdown, as_text
+
     if output_format == "json":
         click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
     elif output_format == "markdown":

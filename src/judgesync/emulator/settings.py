@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from judgesync.emulator.limits import DEFAULT_MAX_PAGE_SIZE
+
 RevisionMode = Literal["new-id", "in-place"]
 NameUniqueness = Literal["exact", "casefold"]
 DeletedVisibility = Literal["hidden", "visible"]
 PaginationStyle = Literal["links", "count-only"]
-
-DEFAULT_MAX_PAGE_SIZE = 100
 
 
 class EmulatorSettings(BaseModel):
