@@ -427,11 +427,24 @@ template_pieces = st.sampled_from(
         "\n",
         "{# c #}",
         "range(2)",
+        # Pieces of the simple-print fast path and its near misses.
+        "{{-",
+        "-}}",
+        "{{user_message}}",
+        "{{ assistant_message }}",
+        "properties.in",
+        "properties.x.y",
+        "system_prompt.",
+        "true",
+        "{",
+        "}",
+        "}}",
+        " ",
     ]
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(template_pieces, max_size=12).map("".join))
 def test_the_single_parse_template_check_agrees_with_the_separate_helpers(source):
     check = templates.check(source)
