@@ -28,3 +28,19 @@ def test_render_refuses_to_reach_python_internals():
 
     with pytest.raises(SecurityError):
         templates.render("{{ user_message.__class__.__mro__ }}", {"user_message": "hi"})
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{{{ properties.in }}", "{{ user_message }", "a {{ true }}", "{{ usr }}", "{% raw %}{{ x"],
+)
+def test_check_agrees_with_jinja_on_near_misses_of_the_simple_print_fast_path(source):
+    check = templates.check(source)
+    assert check.syntax == templates.syntax_problem(source)
+    if check.syntax is None:
+        assert list(check.unknown_variables) == templates.unknown_variables(source)
+
+
+def test_check_accepts_simple_prints_with_whitespace_control():
+    source = "{{- user_message }}\n{{assistant_message-}} x }} { {{ properties.a.b }}"
+    assert templates.check(source) == templates.TemplateCheck(syntax=None, unknown_variables=())

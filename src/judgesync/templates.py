@@ -92,10 +92,16 @@ def check(source: str) -> TemplateCheck:
 
 
 def _only_simple_platform_prints(source: str) -> bool:
-    if not set(_SIMPLE_PRINT.findall(source)) <= PLATFORM_VARIABLES:
-        return False
-    rest = _SIMPLE_PRINT.sub("", source)
-    return not any(opener in rest for opener in _JINJA_OPENERS)
+    # Scan as Jinja's lexer does: the leftmost opener starts the next tag.
+    position = 0
+    while True:
+        starts = [at for opener in _JINJA_OPENERS if (at := source.find(opener, position)) >= 0]
+        if not starts:
+            return True
+        match = _SIMPLE_PRINT.match(source, min(starts))
+        if match is None or match.group(1) not in PLATFORM_VARIABLES:
+            return False
+        position = match.end()
 
 
 def render(source: str, variables: Mapping[str, Any]) -> str:
