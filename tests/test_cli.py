@@ -187,3 +187,11 @@ def test_debug_lets_the_traceback_through(workdir):
     assert quiet.exit_code == 1 and not isinstance(quiet.exception, ConfigError)
     loud = CliRunner().invoke(cli, ["--debug", "plan", "--api-url", "ftp://nowhere"])
     assert isinstance(loud.exception, ConfigError)
+
+
+def test_invalid_specs_are_reported_before_any_connection(workdir):
+    (workdir / "judges" / "broken.yaml").write_text("name: [unclosed\n")
+    result = CliRunner().invoke(cli, ["plan", "--api-url", "local"])
+    assert result.exit_code == 1
+    assert "judges/broken.yaml:" in result.output
+    assert not (workdir / ".judgesync").exists()

@@ -3,6 +3,8 @@ and the guards that stand between a plan and the remote."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from judgesync import planfile, planner
@@ -11,6 +13,7 @@ from judgesync.errors import PlanError, Problem, SpecError
 from judgesync.executor import JudgesApi
 from judgesync.loader import LoadedSpecs, load_specs
 from judgesync.planner import ActionKind, Plan, Policy
+from judgesync.spec import JudgeDefinition
 
 
 def policy_for(
@@ -48,17 +51,29 @@ def check_specs(directory: Path, policy: Policy) -> tuple[LoadedSpecs, list[Prob
     return loaded, problems
 
 
-def build_plan(directory: Path, client: JudgesApi, policy: Policy) -> Plan:
-    """Plan the changes that make the remote match the specs in `directory`.
+@dataclass(frozen=True)
+class Desired:
+    """The judges the specs describe, with the names each had before."""
 
-    Raises SpecError listing every problem before any request is made.
-    """
+    definitions: tuple[JudgeDefinition, ...]
+    previous_names: Mapping[str, tuple[str, ...]]
+
+
+def load_desired(directory: Path, policy: Policy) -> Desired:
+    """Read the specs; raises SpecError listing every problem. Done before any
+    connection, so invalid specs never reach the API."""
     loaded, problems = check_specs(directory, policy)
     if problems:
         raise SpecError(problems)
-    renames = {spec.definition.name: spec.previous_names for spec in loaded.specs}
-    desired = [spec.definition for spec in loaded.specs]
-    return planner.plan(desired, client.list_judges(), policy, renames)
+    return Desired(
+        tuple(spec.definition for spec in loaded.specs),
+        {spec.definition.name: spec.previous_names for spec in loaded.specs},
+    )
+
+
+def build_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
+    """Plan the changes that make the remote match the desired judges."""
+    return planner.plan(desired.definitions, client.list_judges(), policy, desired.previous_names)
 
 
 def check_delete_limit(plan: Plan, max_deletes: int, allow_mass_delete: bool) -> None:

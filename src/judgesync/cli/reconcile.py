@@ -171,11 +171,12 @@ def plan_command(
     from judgesync import planfile
     from judgesync.connect import open_client
     from judgesync.planner import ActionKind
-    from judgesync.reconcile import build_plan
+    from judgesync.reconcile import build_plan, load_desired
 
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
+    desired = load_desired(setup.directory, setup.policy)
     with open_client(setup.target, Path.cwd(), parallelism) as client:
-        plan = build_plan(setup.directory, client, setup.policy)
+        plan = build_plan(desired, client, setup.policy)
     if out is not None:
         spec_files_hash = planfile.specs_hash(setup.directory)
         planfile.save(out, planfile.to_document(plan, setup.target.api_url, spec_files_hash))
@@ -229,19 +230,26 @@ def apply_command(
     """
     from judgesync import executor, planfile
     from judgesync.connect import open_client
-    from judgesync.reconcile import build_plan, check_delete_limit, verify_saved_plan
+    from judgesync.reconcile import (
+        build_plan,
+        check_delete_limit,
+        load_desired,
+        verify_saved_plan,
+    )
     from judgesync.render import as_json, as_markdown, as_text
 
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
     saved = planfile.load(saved_plan) if saved_plan else None
     if saved is not None:
         planfile.check_target(saved, setup.target.api_url)
+    desired = None if saved else load_desired(setup.directory, setup.policy)
     with open_client(setup.target, Path.cwd(), parallelism) as client:
-        if saved is None:
-            plan = build_plan(setup.directory, client, setup.policy)
-        else:
+        if saved is not None:
             plan = saved.plan
             verify_saved_plan(plan, client)
+        else:
+            assert desired is not None
+            plan = build_plan(desired, client, setup.policy)
         if output_format != "json":
             _echo_plan(plan, setup.target.label, output_format)
         check_delete_limit(plan, setup.config.max_deletes, allow_mass_delete)
