@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from judgesync.client import JudgesClient
+from judgesync.errors import ApiError
 from judgesync.spec import JudgeDefinition
 
 _WORDS = [
@@ -142,6 +143,11 @@ def seed(api_url: str, api_key: str, indexes: Iterable[int]) -> None:
     with JudgesClient(api_url, api_key) as client, ThreadPoolExecutor(32) as pool:
 
         def create(index: int) -> None:
-            client.create_judge(JudgeDefinition.model_validate(definition(index)))
+            try:
+                client.create_judge(JudgeDefinition.model_validate(definition(index)))
+            except ApiError as error:
+                # A create retried after a lost answer finds its own judge: seeded all the same.
+                if error.error_code != "JUDGE_NAME_ALREADY_EXISTS":
+                    raise
 
         list(pool.map(create, indexes))
