@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from judgesync import templates
 from judgesync.emulator.refusals import ApiRefusal, validation_error
-from judgesync.templates import syntax_problem
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE_SIZE = 50
@@ -105,7 +105,8 @@ def parse_judge_definition(raw: bytes) -> dict[str, Any]:
     except ValidationError as error:
         raise validation_error(f"Invalid judge: {_field_errors(error)}") from None
     _check_semantics(body)
-    problem = syntax_problem(body.instructions)
+    # check() answers the common all-platform-variables prompt without Jinja's parser.
+    problem = templates.check(body.instructions).syntax
     if problem is not None:
         raise ApiRefusal(
             400,
