@@ -19,25 +19,11 @@ from judgesync.client import JUDGES_PATH, JudgesClient
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
 from judgesync.retry import RetryPolicy
 from tests.builders import definition, regression
+from tests.fakes import FakeTime
 
 API_KEY = "sk-test-5ecret-key-0123456789"
 BASE_URL = "https://api.example.test"
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeTime:
-    """A clock that moves only when the client sleeps, so no test waits."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -7,20 +7,7 @@ import threading
 import pytest
 
 from judgesync.throttle import AimdWindow, Throttle, Ticket
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
+from tests.fakes import FakeTime
 
 # -- AimdWindow ----------------------------------------------------------------
 
