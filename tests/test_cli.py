@@ -195,3 +195,20 @@ def test_invalid_specs_are_reported_before_any_connection(workdir):
     assert result.exit_code == 1
     assert "judges/broken.yaml:" in result.output
     assert not (workdir / ".judgesync").exists()
+
+
+def test_a_local_database_that_cannot_be_opened_is_one_line_of_error(workdir):
+    (workdir / ".judgesync").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["plan", "--api-url", "local"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot open the emulator database")
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_api_error_reads_as_one_sentence():
+    from judgesync.errors import ApiError, ApiUnreachable
+
+    unreachable = ApiUnreachable("GET", "/v1/x", None, "Could not reach it.")
+    assert str(unreachable) == "GET /v1/x failed: Could not reach it."
+    refused = ApiError("PUT", "/v1/x", 409, "Taken.", "JUDGE_NAME_ALREADY_EXISTS")
+    assert str(refused) == "PUT /v1/x failed: 409 JUDGE_NAME_ALREADY_EXISTS: Taken."

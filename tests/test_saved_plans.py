@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
 from judgesync.normalize import canonical
+from judgesync.yamlio import dump
 from tests.builders import definition
 
 
@@ -142,3 +144,60 @@ def test_show_renders_a_saved_plan_offline(saved_update, remote):
     document = json.loads(as_json.stdout)
     (action,) = [a for a in document["actions"] if a["action"] == "update"]
     assert canonical(definition("x")).keys() == action["desired"].keys()
+
+
+def test_plan_for_another_key_at_the_same_url_is_refused(saved_update, remote, monkeypatch):
+    monkeypatch.setenv("MISTRAL_API_KEY", "another-workspace-key")
+    before = snapshot(remote)
+    result = CliRunner().invoke(
+        cli, ["apply", "--plan", str(saved_update), "--auto-approve", "--api-url", remote.base_url]
+    )
+    assert result.exit_code == 1
+    assert "with another API key" in result.output
+    assert snapshot(remote) == before
+
+
+def test_stale_plan_is_refused_when_a_renames_new_name_was_taken(workdir, run, remote):
+    old = remote.create_judge(definition("old-name"))
+    spec = definition("new-name").model_dump(mode="json") | {"previous_names": ["old-name"]}
+    shutil.rmtree(workdir / "judges")
+    (workdir / "judges").mkdir()
+    (workdir / "judges" / "new.yaml").write_text(dump(spec))
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    remote.create_judge(definition("new-name", description="someone else's"))
+    before = snapshot(remote)
+
+    result = run("apply", "--plan", "plan.json", "--auto-approve")
+
+    assert result.exit_code == 1
+    assert "new-name: the new name was taken since the plan" in result.output
+    assert snapshot(remote) == before
+    assert judge_named(remote, "old-name").id == old.id
+
+
+def test_a_saved_plan_that_deletes_a_now_protected_judge_is_refused(workdir, run, remote):
+    assert run("apply", "--auto-approve").exit_code == 0
+    remote.create_judge(definition("critical-legacy"))
+    assert run("plan", "--prune", "--out", "plan.json").exit_code == 0
+    (workdir / "judgesync.yaml").write_text('protect: ["critical-*"]\n')
+    before = snapshot(remote)
+    result = run("apply", "--plan", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert "deletes protected judge(s) 'critical-legacy'" in result.output
+    assert snapshot(remote) == before
+
+
+def test_a_plan_file_with_a_malformed_action_is_refused_without_a_traceback(saved_update, run):
+    document = json.loads(saved_update.read_text())
+    document["actions"][0]["remote"] = None
+    saved_update.write_text(json.dumps(document))
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 1
+    assert "the plan file is damaged" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unwritable_plan_path_is_one_line_of_error(workdir, run):
+    result = run("plan", "--out", str(workdir / "missing" / "dir" / "plan.json"))
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("cannot write the plan file (No such file or directory).")

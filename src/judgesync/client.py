@@ -40,7 +40,6 @@ from judgesync.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
 from judgesync.spec import Judge, JudgeDefinition
 from judgesync.throttle import Throttle
 
-DEFAULT_API_URL = "https://api.mistral.ai"
 JUDGES_PATH = "/v1/observability/judges"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
 

@@ -4,7 +4,7 @@ emulator in for `--api-url local`."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -83,13 +83,17 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
 def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator[JudgesClient]:
     """A client for the target; for `local`, an emulator runs while the client is open."""
     if target.is_local:
+        from judgesync.emulator import EmulatorStartError
         from judgesync.local import embedded_emulator
 
-        with (
-            embedded_emulator(workdir) as url,
-            JudgesClient(url, target.api_key, list_concurrency=parallelism) as client,
-        ):
-            yield client
+        with ExitStack() as stack:
+            try:
+                url = stack.enter_context(embedded_emulator(workdir))
+            except EmulatorStartError as error:
+                raise ConfigError(f"{error} Check the .judgesync folder.") from None
+            yield stack.enter_context(
+                JudgesClient(url, target.api_key, list_concurrency=parallelism)
+            )
         return
     with JudgesClient(target.api_url, target.api_key, list_concurrency=parallelism) as client:
         yield client

@@ -61,9 +61,8 @@ class ApiError(JudgesyncError):
         self.status = status
         self.error_code = error_code
         self.message = message
-        code = f" {error_code}" if error_code else ""
-        status_text = f" {status}" if status is not None else ""
-        super().__init__(f"{method} {path} failed:{status_text}{code}: {message}")
+        detail = " ".join(str(part) for part in (status, error_code) if part is not None)
+        super().__init__(f"{method} {path} failed: {detail + ': ' if detail else ''}{message}")
 
 
 class ApiUnreachable(ApiError):

@@ -199,11 +199,17 @@ def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> list[
             f"Refusing to overwrite {len(existing)} existing file(s); nothing was written:\n"
             f"{listed}\nMove them away, import into another folder with --out, or pass --force."
         )
-    written = []
+    written: list[Path] = []
     for path, text in targets:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Bytes, not text mode: no platform newline translation may touch the round trip.
-        path.write_bytes(text.encode("utf-8"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Bytes, not text mode: no platform newline translation may touch the round trip.
+            path.write_bytes(text.encode("utf-8"))
+        except OSError as error:
+            raise ConfigError(
+                f"{path}: cannot write the spec file ({error.strerror}); {len(written)} file(s)"
+                " were written before it. Check the --out folder."
+            ) from None
         written.append(path)
     return written
 

@@ -3,7 +3,8 @@
 A plan file is JSON (documented in docs/planfile.md):
 
     {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
-     "target": str (API URL or "local", never the key), "specs_hash": str,
+     "target": str (API URL or "local", never the key), "target_name": str | null,
+     "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
      "actions": [{"action": "create"|"update"|"delete", "name": str,
                   "desired": {judge definition} | null,
                   "remote": {judge as read at plan time} | null,
@@ -13,7 +14,10 @@ A plan file is JSON (documented in docs/planfile.md):
 
 Preconditions: a create needs its name still free; an update or delete needs
 the judge it read (same id, still the newest revision, same `updated_at`,
-same content hash). Anything else may change in between.
+same content hash), and a rename needs its new name still free. Anything
+else may change in between. A plan applies only to the target it was made
+for: same URL, same target name and same key (compared by fingerprint, since
+two targets may share a URL with different keys).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ FORMAT_VERSION = 1
 class SavedPlan:
     plan: Plan
     target: str
+    target_name: str | None
+    key_fingerprint: str
     judgesync_version: str
     created_at: str
     specs_hash: str
@@ -56,12 +62,21 @@ def specs_hash(directory: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def to_document(plan: Plan, target: str, spec_files_hash: str) -> dict[str, Any]:
+def key_fingerprint(api_key: str) -> str:
+    """Tells keys apart without revealing them: 48 bits of a salted hash."""
+    return hashlib.sha256(b"judgesync plan target\0" + api_key.encode()).hexdigest()[:12]
+
+
+def to_document(
+    plan: Plan, target: str, target_name: str | None, api_key: str, spec_files_hash: str
+) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "judgesync_version": __version__,
         "created_at": datetime.now(UTC).isoformat(),
         "target": target,
+        "target_name": target_name,
+        "key_fingerprint": key_fingerprint(api_key),
         "specs_hash": spec_files_hash,
         "actions": [_action_document(action) for action in plan.changes],
         "unmanaged": [judge.model_dump(mode="json") for judge in plan.unmanaged],
@@ -70,7 +85,10 @@ def to_document(plan: Plan, target: str, spec_files_hash: str) -> dict[str, Any]
 
 
 def save(path: Path, document: dict[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write the plan file ({error.strerror}).") from None
 
 
 def load(path: Path) -> SavedPlan:
@@ -92,6 +110,8 @@ def load(path: Path) -> SavedPlan:
         return SavedPlan(
             plan=Plan(actions, unmanaged, overrides),
             target=str(document["target"]),
+            target_name=document["target_name"],
+            key_fingerprint=str(document["key_fingerprint"]),
             judgesync_version=str(document["judgesync_version"]),
             created_at=str(document["created_at"]),
             specs_hash=str(document["specs_hash"]),
@@ -118,6 +138,14 @@ def stale_preconditions(plan: Plan, live: Sequence[Judge]) -> list[str]:
             continue
         assert action.remote is not None
         current = by_id.get(action.remote.id)
+        if action.desired is not None and name_key(action.desired.name) != name_key(
+            action.remote.name
+        ):
+            taken = by_key.get(name_key(action.desired.name))
+            if taken is not None and taken.id != action.remote.id:
+                problems.append(
+                    f"{action.name}: the new name was taken since the plan (id {taken.id})."
+                )
         if current is None:
             problems.append(
                 f"{action.name}: judge {action.remote.id} was deleted or revised since the plan."
@@ -130,11 +158,18 @@ def stale_preconditions(plan: Plan, live: Sequence[Judge]) -> list[str]:
     return problems
 
 
-def check_target(saved: SavedPlan, target: str) -> None:
+def check_target(saved: SavedPlan, target: str, target_name: str | None, api_key: str) -> None:
+    """Refuse a plan made for another URL, named target or key."""
     if saved.target != target:
         raise PlanError(
             f"The plan was made against {saved.target}, not {target}; apply it with the"
             " same --api-url, or run plan again for this target."
+        )
+    if saved.target_name != target_name or saved.key_fingerprint != key_fingerprint(api_key):
+        made_for = saved.target_name or "no named target"
+        raise PlanError(
+            f"The plan was made for {made_for} with another API key; apply it with the"
+            " same --target and key, or run plan again for this target."
         )
 
 
@@ -160,10 +195,20 @@ def _action_document(action: Action) -> dict[str, Any]:
     }
 
 
+# Which of desired / remote each saved action must carry.
+_SHAPES = {
+    ActionKind.CREATE: (True, False),
+    ActionKind.UPDATE: (True, True),
+    ActionKind.DELETE: (False, True),
+}
+
+
 def _action_from(item: dict[str, Any]) -> Action:
     kind = ActionKind(item["action"])
     desired = JudgeDefinition.model_validate(item["desired"]) if item["desired"] else None
     remote = Judge.model_validate(item["remote"]) if item["remote"] else None
+    if _SHAPES.get(kind) != (desired is not None, remote is not None):
+        raise ValueError(f"a saved {kind.value} action has the wrong fields")
     if remote is not None and _precondition(remote) != item["precondition"]:
         raise ValueError("precondition does not match the recorded remote judge")
     changes = diff(remote.definition, desired) if remote and desired else ()

@@ -86,6 +86,21 @@ def check_delete_limit(plan: Plan, max_deletes: int, allow_mass_delete: bool) ->
         )
 
 
+def check_protected(plan: Plan, policy: Policy) -> None:
+    """A saved plan may predate a protection; it must not delete what is protected now."""
+    protected = [
+        action.name
+        for action in plan.changes
+        if action.kind is ActionKind.DELETE and policy.protects(action.name)
+    ]
+    if protected:
+        names = ", ".join(repr(name) for name in protected)
+        raise PlanError(
+            f"The saved plan deletes protected judge(s) {names}; nothing was changed."
+            " Lift the protection in judgesync.yaml in a reviewed change first."
+        )
+
+
 def verify_saved_plan(plan: Plan, client: JudgesApi) -> None:
     """Raise PlanError, listing each judge, when the plan's preconditions no longer hold."""
     stale = planfile.stale_preconditions(plan, client.list_judges())

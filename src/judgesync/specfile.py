@@ -316,10 +316,6 @@ def _same(text: str) -> str:
     return text
 
 
-def _is_text(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str)
-
-
 def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 

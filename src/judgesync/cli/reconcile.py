@@ -179,7 +179,11 @@ def plan_command(
         plan = build_plan(desired, client, setup.policy)
     if out is not None:
         spec_files_hash = planfile.specs_hash(setup.directory)
-        planfile.save(out, planfile.to_document(plan, setup.target.api_url, spec_files_hash))
+        target = setup.target
+        document = planfile.to_document(
+            plan, target.api_url, target.name, target.api_key, spec_files_hash
+        )
+        planfile.save(out, document)
     _echo_plan(plan, setup.target.label, output_format)
     deletes = plan.count(ActionKind.DELETE)
     if deletes > setup.config.max_deletes:
@@ -233,6 +237,7 @@ def apply_command(
     from judgesync.reconcile import (
         build_plan,
         check_delete_limit,
+        check_protected,
         load_desired,
         verify_saved_plan,
     )
@@ -241,7 +246,9 @@ def apply_command(
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
     saved = planfile.load(saved_plan) if saved_plan else None
     if saved is not None:
-        planfile.check_target(saved, setup.target.api_url)
+        target = setup.target
+        planfile.check_target(saved, target.api_url, target.name, target.api_key)
+        check_protected(saved.plan, setup.policy)
     desired = None if saved else load_desired(setup.directory, setup.policy)
     with open_client(setup.target, Path.cwd(), parallelism) as client:
         if saved is not None:
@@ -293,7 +300,12 @@ def _confirm() -> None:
             "Refusing to apply without confirmation: stdin is not a terminal."
             " Review the plan above and re-run with --auto-approve."
         )
-    if not click.confirm("Apply these changes?", default=False):
+    try:
+        approved = click.confirm("Apply these changes?", default=False)
+    except click.Abort:
+        # click turns Ctrl-C at a prompt into Abort; the boundary exits 130 for it.
+        raise KeyboardInterrupt from None
+    if not approved:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
 
 
