@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from judgesync.cli import cli
 from judgesync.client import JudgesClient
+from judgesync.errors import ApiError
 from judgesync.yamlio import dump
 from tests.builders import definition
 
@@ -193,3 +195,24 @@ def test_a_broken_config_file_is_reported_with_its_line(repo, run, remote):
     assert "judgesync.yaml:2: " in result.output
     assert "max_deletes" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_refused_key_names_the_targets_key_variable(repo, monkeypatch):
+    import httpx
+
+    from judgesync.config import find_config, load_config
+    from judgesync.connect import resolve_target
+
+    write_config(
+        repo, "targets:\n  prod:\n    api_url: http://api.test\n    api_key_env: KEY_PROD\n"
+    )
+    monkeypatch.setenv("KEY_PROD", "wrong-key")
+    target = resolve_target(None, os.environ, "prod", load_config(find_config(repo)))
+    assert target.key_env == "KEY_PROD"
+
+    refuse = httpx.MockTransport(lambda request: httpx.Response(401, json={"detail": "no"}))
+    client = JudgesClient(target.api_url, target.api_key, transport=refuse, key_env=target.key_env)
+    with client, pytest.raises(ApiError) as raised:
+        client.list_judges()
+    assert "Set KEY_PROD to a valid key." in str(raised.value)
+    assert "wrong-key" not in str(raised.value)

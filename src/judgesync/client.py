@@ -76,11 +76,14 @@ class JudgesClient:
         on_success: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        key_env: str = "MISTRAL_API_KEY",
     ) -> None:
         if page_size < 1 or list_concurrency < 1:
             raise ValueError("page_size and list_concurrency must be at least 1.")
         self.base_url = base_url
         self._api_key = api_key
+        # Named in 401/403 messages: where the user should look for the key.
+        self._key_env = key_env
         throttle = Throttle(sleep=sleep, clock=clock)
         self._retrier = Retrier(retry, sleep, clock, on_throttle, on_success, throttle)
         self._page_size = page_size
@@ -256,12 +259,12 @@ class JudgesClient:
         if status == 401:
             message = (
                 "The API refused the request as unauthenticated: the API key is missing "
-                "or wrong. Set MISTRAL_API_KEY to a valid key."
+                f"or wrong. Set {self._key_env} to a valid key."
             )
         elif status == 403:
             message = (
                 "The API refused the request: the API key is wrong or has no access to "
-                "this workspace. Check MISTRAL_API_KEY."
+                f"this workspace. Check {self._key_env}."
             )
         elif status in RETRYABLE_STATUS_CODES and attempts > 1:
             message = f"{message} (still failing after {attempts} attempts; try again later)"

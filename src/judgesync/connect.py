@@ -26,6 +26,8 @@ class Target:
     # The judgesync.yaml target this came from, if any.
     name: str | None = None
     model_overrides: tuple[tuple[str, str], ...] = ()
+    # The environment variable the key came from, for error messages.
+    key_env: str = "MISTRAL_API_KEY"
 
     @property
     def label(self) -> str:
@@ -65,7 +67,7 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
     url = url.strip()
     key = environ.get(key_env, "").strip()
     if url == LOCAL:
-        return Target(LOCAL, key or LOCAL_API_KEY)
+        return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env)
     if not url.startswith(("http://", "https://")):
         raise ConfigError(
             f"The API URL {url!r} is neither 'local' nor an http(s) URL; pass --api-url"
@@ -76,7 +78,7 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
             f"{key_env} is not set. Export your Mistral API key, or use --api-url local"
             " to work against the embedded emulator."
         )
-    return Target(url.rstrip("/"), key)
+    return Target(url.rstrip("/"), key, key_env=key_env)
 
 
 @contextmanager
@@ -92,8 +94,12 @@ def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator
             except EmulatorStartError as error:
                 raise ConfigError(f"{error} Check the .judgesync folder.") from None
             yield stack.enter_context(
-                JudgesClient(url, target.api_key, list_concurrency=parallelism)
+                JudgesClient(
+                    url, target.api_key, list_concurrency=parallelism, key_env=target.key_env
+                )
             )
         return
-    with JudgesClient(target.api_url, target.api_key, list_concurrency=parallelism) as client:
+    with JudgesClient(
+        target.api_url, target.api_key, list_concurrency=parallelism, key_env=target.key_env
+    ) as client:
         yield client
