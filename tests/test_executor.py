@@ -127,3 +127,22 @@ def test_rename_in_place_keeps_one_judge_in_both_revision_modes(emulator, client
         assert report.ok
         (judge,) = client.list_judges()
         assert canonical(judge.definition) == canonical(definition("Tone"))
+
+
+class InterruptedOnFirstCreate:
+    """A client on which the first create is interrupted (Ctrl-C) and the rest are counted."""
+
+    def __init__(self) -> None:
+        self.creates = 0
+
+    def create_judge(self, definition):
+        self.creates += 1
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_stops_apply_from_starting_more_actions():
+    client = InterruptedOnFirstCreate()
+    planned = plan([definition(f"judge-{i:02d}") for i in range(40)], [])
+    with pytest.raises(KeyboardInterrupt):
+        apply(planned, client, parallelism=1)
+    assert client.creates < 40
