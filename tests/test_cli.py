@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from judgesync.cli import cli
 from tests.builders import definition
+from tests.test_loader import BROKEN, BROKEN_CASES
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_JUDGES = REPO / "judges"
@@ -212,3 +213,20 @@ def test_an_unreachable_api_error_reads_as_one_sentence():
     assert str(unreachable) == "GET /v1/x failed: Could not reach it."
     refused = ApiError("PUT", "/v1/x", 409, "Taken.", "JUDGE_NAME_ALREADY_EXISTS")
     assert str(refused) == "PUT /v1/x failed: 409 JUDGE_NAME_ALREADY_EXISTS: Taken."
+
+
+@pytest.mark.parametrize(
+    "case, file, line, message", BROKEN_CASES, ids=[case[0] for case in BROKEN_CASES]
+)
+def test_validate_rejects_each_broken_spec_naming_its_file(
+    tmp_path, monkeypatch, case, file, line, message
+):
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(BROKEN / case, tmp_path / "judges", symlinks=True)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert f"judges/{file}:{line}: " in result.output
+    # A copied symlink points elsewhere than the original, so its message differs.
+    assert message in result.output or case == "instructions-file-symlink"
+    assert "Traceback" not in result.output
