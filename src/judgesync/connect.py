@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from judgesync.client import JudgesClient
-from judgesync.config import Config
+from judgesync.config import LOCAL, Config
 from judgesync.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.mistral.ai"
-LOCAL = "local"
 # The embedded emulator gives each key its own workspace; without a key set,
 # every local run shares this one.
 LOCAL_API_KEY = "local"

@@ -11,8 +11,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OutputType = Literal["CLASSIFICATION", "REGRESSION"]
-
 
 class _Value(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

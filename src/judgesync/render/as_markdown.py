@@ -18,16 +18,17 @@ import html
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from judgesync.executor import Outcome, Report
 from judgesync.normalize import canonical, flatten
 from judgesync.planner import Action, ActionKind, FieldChange, Plan
-from judgesync.render.as_text import summary, text_diff
+from judgesync.render.as_text import is_multiline, show_value, summary, text_diff
 
 PLAN_MARKER = "<!-- judgesync-plan -->"
 REPORT_MARKER = "<!-- judgesync-apply -->"
 GITHUB_COMMENT_LIMIT = 65_536
+# Below GitHub's limit, with room for what a workflow adds around the plan.
+DEFAULT_LIMIT = 65_000
 # Below this a plan's head, table and notice cannot be promised to fit.
 MIN_LIMIT = 2_000
 
@@ -57,7 +58,7 @@ _BACKTICK_RUN = re.compile(r"`+")
 _ENTITIES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]\\~"}
 
 
-def render_plan(plan: Plan, target: str, limit: int = 65_000) -> str:
+def render_plan(plan: Plan, target: str, limit: int = DEFAULT_LIMIT) -> str:
     """The plan as GitHub markdown, never longer than `limit` characters."""
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters, got {limit}")
@@ -177,13 +178,13 @@ def _diff_lines(action: Action) -> list[str]:
 
 def _change_lines(change: FieldChange) -> list[str]:
     # Lines start with +, - or @@ so that GitHub colours them; field headers with a space.
-    if _is_multiline(change.before) or _is_multiline(change.after):
+    if is_multiline(change.before) or is_multiline(change.after):
         return [f"  {change.path}:", *text_diff(change)]
     lines = []
     if change.before is not None:
-        lines.append(f"- {change.path}: {_show(change.before)}")
+        lines.append(f"- {change.path}: {show_value(change.before)}")
     if change.after is not None:
-        lines.append(f"+ {change.path}: {_show(change.after)}")
+        lines.append(f"+ {change.path}: {show_value(change.after)}")
     return lines
 
 
@@ -322,11 +323,3 @@ def _visible(text: str) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _is_multiline(value: Any) -> bool:
-    return isinstance(value, str) and "\n" in value
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

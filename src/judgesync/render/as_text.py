@@ -90,13 +90,14 @@ def _action_lines(action: Action, paint: _Painter) -> list[str]:
 
 
 def _change_lines(change: FieldChange, paint: _Painter) -> list[str]:
-    if _is_multiline(change.before) or _is_multiline(change.after):
+    if is_multiline(change.before) or is_multiline(change.after):
         lines = [f"    {change.path}:"]
         lines.extend(f"      {_paint_diff_line(line, paint)}" for line in text_diff(change))
         return lines
     if change.before is None:
-        return [f"    {change.path}: {paint(_show(change.after), 'green')}"]
-    before, after = paint(_show(change.before), "red"), paint(_show(change.after), "green")
+        return [f"    {change.path}: {paint(show_value(change.after), 'green')}"]
+    before = paint(show_value(change.before), "red")
+    after = paint(show_value(change.after), "green")
     return [f"    {change.path}: {before} -> {after}"]
 
 
@@ -111,7 +112,7 @@ def text_diff(change: FieldChange) -> list[str]:
 def _lines(value: Any) -> list[str]:
     if value is None:
         return []
-    text = value if isinstance(value, str) else _show(value)
+    text = value if isinstance(value, str) else show_value(value)
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -130,9 +131,9 @@ def _paint_diff_line(line: str, paint: _Painter) -> str:
     return line
 
 
-def _is_multiline(value: Any) -> bool:
+def is_multiline(value: Any) -> bool:
     return isinstance(value, str) and "\n" in value
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
