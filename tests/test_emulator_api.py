@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -225,6 +226,14 @@ def test_a_regression_whose_min_is_not_below_max_answers_422(
     response = api_client.post(JUDGES, json=judge_definition(output=output))
     assert response.status_code == 422
     assert error_code(response) == "VALIDATION_ERROR"
+
+
+def test_a_number_that_overflows_to_infinity_answers_422(api_client, judge_definition):
+    output = {"type": "REGRESSION", "min": -1.5, "min_description": "a", "max_description": "b"}
+    body = json.dumps(judge_definition(output=output)).replace("-1.5", "-1e999")
+    response = api_client.post(JUDGES, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "1e999" in response.json()["detail"]["message"]
 
 
 def test_instructions_that_are_not_jinja2_answer_400_template_syntax_error(

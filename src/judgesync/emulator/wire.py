@@ -7,6 +7,7 @@ else, so no malformed request can reach the storage or turn into a 500.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,10 +77,19 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    # 1e999 parses as infinity, which no response could carry back as JSON.
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large for a JSON number")
+    return number
+
+
 def parse_json(raw: bytes) -> Any:
-    """The JSON value of a body; refuses NaN/Infinity and text that cannot round-trip as UTF-8."""
+    """The JSON value of a body; refuses NaN/Infinity, numbers that overflow to infinity
+    and text that cannot round-trip as UTF-8."""
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
         # Lone surrogates ("\ud800") parse but cannot be stored or sent back.
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError, UnicodeError) as error:
