@@ -75,8 +75,8 @@ class Emulator:
     def close(self) -> None:
         self.store.close()
 
-    def authenticate(self, authorization: str | None) -> Workspace:
-        hashed = key_hash(bearer_key(authorization))
+    def authenticate(self, hashed: str) -> Workspace:
+        """The caller whose key hashes to `hashed`; refuses keys outside `accepted_keys`."""
         if self._accepted_key_hashes and hashed not in self._accepted_key_hashes:
             raise _unauthorized("This API key is not accepted by the emulator.")
         return Workspace(

@@ -4,8 +4,9 @@ A live judge's name is unique in its workspace through a partial unique index
 over `(workspace_id, name_key)` restricted to live, newest revisions, so two
 concurrent creates of one name cannot both succeed: the second insert fails
 inside its own transaction. Writes use `BEGIN IMMEDIATE`; one connection is
-shared behind a lock (uvicorn calls us from its thread pool), and file
-databases run in WAL mode so another process can read and write them too.
+shared behind a lock (the server's event loop calls us, and so do tests and
+admin endpoints from other threads), and file databases run in WAL mode so
+another process can read and write them too.
 """
 
 from __future__ import annotations
