@@ -94,6 +94,7 @@ def test_the_command_help_shows_an_example_and_every_reading():
         "--seed",
         "--rate-limit",
         "--api-key",
+        "--no-access-log",
     ):
         assert flag in result.output
 
@@ -104,8 +105,9 @@ def test_the_command_refuses_an_unknown_reading():
     assert "sometimes" in result.output
 
 
-def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path):
-    command = ["emulator", "--port", "0", "--db", str(tmp_path / "e.db")]
+@pytest.mark.parametrize(("flags", "logs_requests"), [([], True), (["--no-access-log"], False)])
+def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path, flags, logs_requests):
+    command = ["emulator", "--port", "0", "--db", str(tmp_path / "e.db"), *flags]
     process = subprocess.Popen(
         [sys.executable, "-c", "from judgesync.cli import main; main()", *command],
         stdout=subprocess.PIPE,
@@ -120,10 +122,11 @@ def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path):
         url = export_line.strip().removeprefix("export JUDGESYNC_API_URL=")
         assert httpx.get(f"{url}{JUDGES}", headers=HEADERS).status_code == 200
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        stdout, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode == 0
     assert "Emulator stopped." in stderr
+    assert (f"GET {JUDGES}" in stdout) == logs_requests

@@ -79,8 +79,19 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
     default=0.0,
     help="Requests per second per key before 429 (0 = off).",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Print a line per request; turning it off saves CPU under load.",
+)
 def emulator_command(
-    host: str, port: int, db: str, api_keys: tuple[str, ...], **settings: Any
+    host: str,
+    port: int,
+    db: str,
+    api_keys: tuple[str, ...],
+    access_log: bool,
+    **settings: Any,
 ) -> None:
     """Serve a local emulator of the Mistral judges API.
 
@@ -97,7 +108,7 @@ def emulator_command(
 
     try:
         emulator = Emulator(EmulatorSettings(**settings), db=db, accepted_keys=api_keys)
-        server = EmulatorServer(emulator, host, port, access_log=True, configure_logging=True)
+        server = EmulatorServer(emulator, host, port, access_log=access_log, configure_logging=True)
         server.start()
     except EmulatorStartError as error:
         raise click.ClickException(str(error)) from None
