@@ -3,13 +3,14 @@ and sandboxed rendering. Shared by the spec loader and the emulator."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # The variables the service injects when it judges (see the API contract).
 PLATFORM_VARIABLES = frozenset(
@@ -24,7 +25,14 @@ PLATFORM_VARIABLES = frozenset(
     }
 )
 
-_environment = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+@functools.cache
+def _environment() -> ImmutableSandboxedEnvironment:
+    # Imported on first use: most prompts pass `check` without Jinja (see below),
+    # and importing it costs every command ~25 ms of start-up.
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,10 @@ class TemplateSyntaxProblem:
 
 def syntax_problem(source: str) -> TemplateSyntaxProblem | None:
     """The first Jinja2 syntax error of `source` (line within the template), or None."""
+    from jinja2 import TemplateSyntaxError
+
     try:
-        _environment.parse(source)
+        _environment().parse(source)
     except TemplateSyntaxError as error:
         return TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
     return None
@@ -47,7 +57,9 @@ def unknown_variables(source: str) -> list[str]:
 
     `source` must parse; `properties.*` is allowed whatever the attribute.
     """
-    undeclared = meta.find_undeclared_variables(_environment.parse(source))
+    from jinja2 import meta
+
+    undeclared = meta.find_undeclared_variables(_environment().parse(source))
     return sorted(undeclared - PLATFORM_VARIABLES)
 
 
@@ -74,8 +86,10 @@ def check(source: str) -> TemplateCheck:
         # Jinja's parser would find nothing wrong (a property test checks it), at a
         # fraction of its cost over 10,000 spec files.
         return TemplateCheck(syntax=None, unknown_variables=())
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
     try:
-        tree = _environment.parse(source)
+        tree = _environment().parse(source)
     except TemplateSyntaxError as error:
         problem = TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
         return TemplateCheck(syntax=problem, unknown_variables=())
@@ -106,4 +120,4 @@ def _only_simple_platform_prints(source: str) -> bool:
 
 def render(source: str, variables: Mapping[str, Any]) -> str:
     """Render untrusted `source` in a sandbox: no attribute escapes, no mutation."""
-    return _environment.from_string(source).render(dict(variables))
+    return _environment().from_string(source).render(dict(variables))
