@@ -2,7 +2,8 @@
 
 `JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
 call from many threads at once (one `httpx.Client`, which is thread-safe, and
-one `Throttle`, which guards its state with a lock).
+one `Throttle`, which guards its state with a lock). Requests travel over
+`judgesync.transport.PooledTransport` unless a test passes its own transport.
 
 Every request goes through one retry loop (see `judgesync.retry`) and one
 shared `Throttle` (see `judgesync.throttle`): the requests in flight adapt to
@@ -39,6 +40,7 @@ from judgesync.errors import ApiError, ApiUnreachable, ConfigError
 from judgesync.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
 from judgesync.spec import Judge, JudgeDefinition
 from judgesync.throttle import Throttle
+from judgesync.transport import PooledTransport
 
 JUDGES_PATH = "/v1/observability/judges"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
@@ -93,7 +95,10 @@ class JudgesClient:
             headers["Authorization"] = f"Bearer {api_key}"
         try:
             self._http = httpx.Client(
-                base_url=base_url, headers=headers, transport=transport, timeout=timeout
+                base_url=base_url,
+                headers=headers,
+                transport=transport or PooledTransport(),
+                timeout=timeout,
             )
         except httpx.InvalidURL as error:
             message = f"The API URL {base_url!r} is not a valid URL ({error}). Check --api-url."
