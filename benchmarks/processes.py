@@ -60,7 +60,7 @@ def emulator(latency_ms: float, rate_limit: float = 0.0) -> Iterator[str]:
     """A `judgesync emulator` server in its own process (its CPU is not judgesync's)."""
     command = [
         JUDGESYNC, "emulator", "--port", "0", "--db", ":memory:",
-        "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit),
+        "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit), "--no-access-log",
     ]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -71,7 +71,7 @@ def emulator(latency_ms: float, rate_limit: float = 0.0) -> Iterator[str]:
         found = re.search(r"listening on (http://\S+)", first_line)
         if not found:
             raise CommandFailed(f"The emulator did not start: {first_line!r}")
-        # Keep reading its access log, or the server blocks once the pipe is full.
+        # Keep reading its output, or the server blocks once the pipe is full.
         threading.Thread(target=process.stdout.read, daemon=True).start()
         yield found.group(1)
     finally:
