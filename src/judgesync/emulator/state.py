@@ -7,6 +7,7 @@ as SHA-256 hashes; a workspace id is derived from the hash, never the key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 import uuid
@@ -36,6 +37,16 @@ class Workspace:
 
 def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+# Cached: every request needs its caller's ids, and a benchmark sends thousands per key.
+@functools.lru_cache(maxsize=1024)
+def _workspace(hashed: str) -> Workspace:
+    return Workspace(
+        workspace_id=str(uuid.UUID(hashed[:32])),
+        owner_id=str(uuid.UUID(hashed[32:])),
+        key_hash=hashed,
+    )
 
 
 def _unauthorized(message: str) -> ApiRefusal:
@@ -79,11 +90,7 @@ class Emulator:
         """The caller whose key hashes to `hashed`; refuses keys outside `accepted_keys`."""
         if self._accepted_key_hashes and hashed not in self._accepted_key_hashes:
             raise _unauthorized("This API key is not accepted by the emulator.")
-        return Workspace(
-            workspace_id=str(uuid.UUID(hashed[:32])),
-            owner_id=str(uuid.UUID(hashed[32:])),
-            key_hash=hashed,
-        )
+        return _workspace(hashed)
 
     def configure(self, **changes: Any) -> None:
         """Change settings at runtime; all-or-nothing, refusing invalid values (ValueError)."""

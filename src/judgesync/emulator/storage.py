@@ -29,7 +29,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judges (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    chain_seq INTEGER NOT NULL,          -- seq of the chain's first revision: list order
+    chain_seq INTEGER NOT NULL,          -- grows with each new chain: list order
     workspace_id TEXT NOT NULL,
     owner_id TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -178,10 +178,13 @@ class JudgeStore:
         with self._write() as db:
             self._sync_name_keys(db, uniqueness)
             try:
-                cursor = db.execute(
+                # MAX(seq) + 1 exceeds every chain_seq so far without a second write: seq
+                # only grows, and a chain's chain_seq is at most its first revision's seq.
+                db.execute(
                     "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
                     " output_type, definition, created_at, updated_at, base_revision)"
-                    " VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM judges),"
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         judge_id,
                         workspace_id,
@@ -199,8 +202,18 @@ class JudgeStore:
                 if _is_name_conflict(error):
                     raise name_taken(definition["name"]) from None
                 raise
-            db.execute("UPDATE judges SET chain_seq = seq WHERE seq = ?", (cursor.lastrowid,))
-            return _judge(db.execute("SELECT * FROM judges WHERE id = ?", (judge_id,)).fetchone())
+        return StoredJudge(
+            id=judge_id,
+            workspace_id=workspace_id,
+            owner_id=owner_id,
+            definition=dict(definition),
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+            up_revision=None,
+            down_revision=None,
+            base_revision=base,
+        )
 
     def get(self, workspace_id: str, judge_id: str) -> StoredJudge | None:
         with self._read() as db:
