@@ -84,11 +84,11 @@ def _spec_files(directory: Path) -> list[Path]:
     return sorted(found)
 
 
-def _shown(path: Path) -> str:
-    """The path relative to the working directory when it lies below it."""
+def _shown(path: Path, cwd: Path | None = None) -> str:
+    """The path relative to the working directory (`cwd`, else asked) when it lies below it."""
     if path.is_absolute():
         try:
-            return str(path.relative_to(Path.cwd()))
+            return str(path.relative_to(cwd or Path.cwd()))
         except ValueError:
             return str(path)
     return str(path)
@@ -97,7 +97,7 @@ def _shown(path: Path) -> str:
 def _read_text(path: Path, shown: str) -> str | Problem:
     """UTF-8 text with any BOM dropped and CRLF turned into LF, or why not."""
     try:
-        with path.open("rb") as stream:
+        with open(path, "rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         return Problem(shown, f"cannot read the file ({error.strerror}); check its permissions")
@@ -128,6 +128,7 @@ class _Run:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.cwd = Path.cwd()  # asked once: thousands of files are shown relative to it
         self.problems: list[Problem] = []
         self.loaded: list[DesiredJudge] = []
         self.claims: list[_NameClaim] = []
@@ -146,7 +147,7 @@ class _Run:
         return LoadedSpecs(tuple(specs), tuple(ordered))
 
     def load_file(self, path: Path) -> None:
-        shown = _shown(path)
+        shown = _shown(path, self.cwd)
         text = _read_text(path, shown)
         if isinstance(text, Problem):
             self.problems.append(text)
@@ -269,9 +270,10 @@ class _FileCheck:
             return None
         if not resolved.is_file():
             what = "is not a file" if resolved.exists() else "does not exist"
-            self._problem(f"instructions_file: {_shown(target)} {what}; fix the path", at)
+            shown_target = _shown(target, self.run.cwd)
+            self._problem(f"instructions_file: {shown_target} {what}; fix the path", at)
             return None
-        shown = _shown(Path(os.path.normpath(target)))
+        shown = _shown(Path(os.path.normpath(target)), self.run.cwd)
         cache = self.run.instruction_texts
         if resolved not in cache:
             cache[resolved] = _read_text(resolved, shown)

@@ -77,7 +77,7 @@ class TemplateCheck:
 _SIMPLE_PRINT = re.compile(
     r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*-?\}\}"
 )
-_JINJA_OPENERS = ("{{", "{%", "{#")
+_JINJA_OPENER = re.compile(r"\{[{%#]")
 
 
 def check(source: str) -> TemplateCheck:
@@ -109,10 +109,10 @@ def _only_simple_platform_prints(source: str) -> bool:
     # Scan as Jinja's lexer does: the leftmost opener starts the next tag.
     position = 0
     while True:
-        starts = [at for opener in _JINJA_OPENERS if (at := source.find(opener, position)) >= 0]
-        if not starts:
+        opener = _JINJA_OPENER.search(source, position)
+        if opener is None:
             return True
-        match = _SIMPLE_PRINT.match(source, min(starts))
+        match = _SIMPLE_PRINT.match(source, opener.start())
         if match is None or match.group(1) not in PLATFORM_VARIABLES:
             return False
         position = match.end()

@@ -176,6 +176,8 @@ class _Builder:
         return value
 
     def _scalar_value(self, node: ScalarNode) -> Any:
+        if node.tag == _STR:  # most values and every key: skip the builder lookup
+            return node.value
         builder = _SCALAR_BUILDERS.get(node.tag)
         if builder is None:
             self._problem(_tag_message(node.tag), node)
