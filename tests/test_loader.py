@@ -1,5 +1,9 @@
 import os
 import re
+import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -7,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from judgesync import templates, yamlio
-from judgesync.loader import MAX_FILE_BYTES, load_specs
+from judgesync.loader import MAX_FILE_BYTES, PARALLEL_FROM_FILES, load_specs, worker_count
 from judgesync.spec import ClassificationOutput, RegressionOutput
 
 DATA = Path(__file__).parent / "data"
@@ -471,3 +475,76 @@ def test_a_prompt_reached_through_dot_dot_is_shown_by_its_plain_path(in_tmp):
     write(in_tmp / "judges/nested/judge.yaml", spec_text(body="instructions_file: ../p/j.md\n"))
     [problem] = load_specs(Path("judges")).problems
     assert (problem.path, problem.line) == (os.path.join("judges", "p", "j.md"), 1)
+
+
+def mixed_repository(root: Path, files: int) -> None:
+    """`files` spec files with the kinds of trouble a load must see across
+    processes: broken files, one name in two far-apart files, a shared prompt."""
+    write(root / "prompts" / "shared.md", "Judge {{ assistant_message }}.\n")
+    for index in range(files):
+        body = 'instructions: "{{ assistant_message }}"\n'
+        if index % 7 == 0:
+            body = "instructions_file: ../prompts/shared.md\n"
+        text = spec_text(f"judge-{index:04d}", body)
+        if index % 13 == 5:
+            text = text.replace("description:", "descripton:")
+        if index % 17 == 3:
+            text = "name: [unclosed\n"
+        write(root / "judges" / f"judge-{index:04d}.yaml", text)
+    write(root / "judges" / "judge-9999-twin.yaml", spec_text("judge-0001"))
+
+
+PARALLEL_LOAD = """
+import sys
+from pathlib import Path
+from judgesync.loader import load_specs, worker_count
+root = Path(sys.argv[1])
+sequential = load_specs(root / "judges", root, workers=1)
+parallel = load_specs(root / "judges", root, workers=3)
+print(parallel == sequential, len(parallel.specs), len(parallel.problems), worker_count(10_000))
+"""
+
+
+def test_loading_in_forked_processes_gives_the_sequential_result(tmp_path):
+    # A subprocess: the test process runs threads, where loading never forks.
+    mixed_repository(tmp_path, 60)
+    result = subprocess.run(
+        [sys.executable, "-c", PARALLEL_LOAD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    same, specs, problems, workers = result.stdout.split()
+    assert same == "True"
+    assert int(specs) > 40 and int(problems) > 5  # the comparison covered both kinds
+    expected_workers = min(len(os.sched_getaffinity(0)), 4) if sys.platform == "linux" else 1
+    assert int(workers) == expected_workers
+
+
+def test_validate_of_a_large_repository_reports_what_a_sequential_load_finds(tmp_path):
+    mixed_repository(tmp_path, PARALLEL_FROM_FILES + 40)
+    script = shutil.which("judgesync") or str(Path(sys.executable).with_name("judgesync"))
+    result = subprocess.run(
+        [script, "validate", "judges"], capture_output=True, text=True, cwd=tmp_path
+    )
+    os.chdir(tmp_path)
+    try:
+        expected = [str(problem) for problem in load_specs(Path("judges"), workers=1).problems]
+    finally:
+        os.chdir(REPOSITORY)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:-1] == expected
+    assert "Traceback" not in result.stderr
+
+
+def test_loading_stays_in_process_for_few_files_or_with_threads_running():
+    assert worker_count(PARALLEL_FROM_FILES - 1) == 1
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert worker_count(100_000) == 1
+    finally:
+        stop.set()
+        other.join()

@@ -10,9 +10,15 @@ is documented in docs/specs.md.
 from __future__ import annotations
 
 import codecs
+import math
+import multiprocessing
 import os
 import re
-from collections.abc import Hashable
+import sys
+import threading
+from collections.abc import Hashable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,9 @@ from judgesync.spec import JudgeDefinition
 MAX_FILE_BYTES = 1024 * 1024
 _LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
 SPEC_SUFFIXES = (".yaml", ".yml")
+# Below this many files a second process costs more than it saves.
+PARALLEL_FROM_FILES = 256
+_MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -51,21 +60,37 @@ _ALLOWED_VARIABLES = ", ".join(
 _TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.DOTALL)
 
 
-def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
+def load_specs(
+    directory: Path, repo_root: Path | None = None, workers: int | None = None
+) -> LoadedSpecs:
     """Load and check every spec file under `directory`.
 
     `repo_root` bounds where an `instructions_file` may point; by default the
     nearest ancestor of `directory` holding `.git`, else the working directory.
+    `workers` is how many processes share the files (by default chosen by
+    `worker_count`); the result is the same whatever it is.
     """
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
         return LoadedSpecs((), (Problem(_shown(directory), message),))
     root = (repo_root or _default_repo_root(directory)).resolve()
+    paths = _spec_files(directory)
     run = _Run(root)
-    for path in _spec_files(directory):
-        run.load_file(path)
+    run.load_files(paths, worker_count(len(paths)) if workers is None else workers)
     return run.result()
+
+
+def worker_count(files: int) -> int:
+    """Processes worth loading `files` spec files with.
+
+    Parsing is CPU-bound Python, so large repositories are shared among
+    forked processes. Only on Linux, and only while this process runs no
+    other thread: forking a threaded process can deadlock the child.
+    """
+    if files < PARALLEL_FROM_FILES or sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), _MAX_WORKERS))
 
 
 def _default_repo_root(directory: Path) -> Path:
@@ -146,6 +171,31 @@ class _Run:
         ordered = sorted(unique, key=lambda problem: (problem.path, problem.line or 0))
         return LoadedSpecs(tuple(specs), tuple(ordered))
 
+    def load_files(self, paths: Sequence[Path], workers: int) -> None:
+        """Load `paths` here, or split among `workers` processes (forked, see
+        `worker_count`), keeping file order so that the result is the same."""
+        if workers <= 1 or len(paths) < 2:
+            for path in paths:
+                self.load_file(path)
+            return
+        size = math.ceil(len(paths) / workers)
+        mine, *shares = [paths[start : start + size] for start in range(0, len(paths), size)]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
+            futures = [pool.submit(_load_share, self.root, share) for share in shares]
+            for path in mine:
+                self.load_file(path)
+            for share, future in zip(shares, futures, strict=True):
+                try:
+                    loaded, problems, claims = future.result()
+                except BrokenProcessPool:  # a worker was killed (out of memory?): do it here
+                    for path in share:
+                        self.load_file(path)
+                    continue
+                self.loaded.extend(loaded)
+                self.problems.extend(problems)
+                self.claims.extend(claims)
+
     def load_file(self, path: Path) -> None:
         shown = _shown(path, self.cwd)
         text = _read_text(path, shown)
@@ -187,6 +237,16 @@ class _Run:
             self.problems.append(Problem(claim.path, message, claim.line))
             clashing.add(claim.path)
         return clashing
+
+
+def _load_share(
+    root: Path, paths: Sequence[Path]
+) -> tuple[list[DesiredJudge], list[Problem], list[_NameClaim]]:
+    """A worker process's part of `_Run.load_files`."""
+    run = _Run(root)
+    for path in paths:
+        run.load_file(path)
+    return run.loaded, run.problems, run.claims
 
 
 class _FileCheck:
