@@ -92,7 +92,10 @@ class Plan:
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
     """The managed fields that differ, compared in canonical form."""
-    old, new = flatten(canonical(before)), flatten(canonical(after))
+    before_form, after_form = canonical(before), canonical(after)
+    if before_form == after_form:  # most judges in a plan: skip the field-by-field walk
+        return ()
+    old, new = flatten(before_form), flatten(after_form)
     paths = list(new) + [path for path in old if path not in new]
     return tuple(
         FieldChange(path, old.get(path), new.get(path))
