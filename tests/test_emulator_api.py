@@ -277,6 +277,15 @@ def test_unknown_paths_and_methods_still_answer_the_error_body(api_client):
     assert error_code(response) is None
 
 
+def test_head_answers_like_get_without_a_body(api_client, judge_definition):
+    judge_id = api_client.post(JUDGES, json=judge_definition()).json()["id"]
+    for path in (JUDGES, f"{JUDGES}/{judge_id}"):
+        response = api_client.head(path)
+        assert response.status_code == 200
+        assert response.content == b""
+        assert response.headers["content-length"] == str(len(api_client.get(path).content))
+
+
 def test_each_key_sees_only_its_own_workspace(emulator, api_client, judge_definition):
     mine = api_client.post(JUDGES, json=judge_definition("mine")).json()
     with httpx.Client(

@@ -56,7 +56,7 @@ def create_app(emulator: Emulator) -> FastAPI:
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
-    app.include_router(routes.router)
+    routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
     app.add_exception_handler(RequestValidationError, _invalid_request)
