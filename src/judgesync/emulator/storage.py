@@ -50,6 +50,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS live_judge_names
     WHERE deleted_at IS NULL AND up_revision IS NULL;
 -- List order, so that a page is read from the index instead of sorting the workspace.
 CREATE INDEX IF NOT EXISTS judges_in_list_order ON judges (workspace_id, chain_seq, id);
+-- The same for the usual list (live, newest revisions): pages and counts skip judges in
+-- the index alone, instead of reading each row past its long definition to filter it.
+CREATE INDEX IF NOT EXISTS live_judges_in_list_order ON judges (workspace_id, chain_seq, id)
+    WHERE deleted_at IS NULL AND up_revision IS NULL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
