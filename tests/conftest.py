@@ -1,5 +1,5 @@
-"""Shared fixtures. Tests are hermetic: no JUDGESYNC_* or MISTRAL_* variable
-from the developer's shell leaks in.
+"""Shared fixtures. Tests are hermetic: no JUDGESYNC_*, MISTRAL_* or *_proxy
+variable from the developer's shell leaks in.
 
 The emulator fixtures run one real uvicorn server per test session (per xdist
 worker) on a free loopback port, and reset it before every test that uses it.
@@ -27,7 +27,8 @@ SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
 @pytest.fixture(autouse=True)
 def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith(("JUDGESYNC_", "MISTRAL_")):
+        # Proxies too: requests to the loopback emulator must not be sent through one.
+        if name.startswith(("JUDGESYNC_", "MISTRAL_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NO_COLOR", "1")
 

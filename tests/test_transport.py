@@ -16,7 +16,7 @@ import pytest
 import trustme
 
 from judgesync.client import JudgesClient
-from judgesync.errors import ApiUnreachable
+from judgesync.errors import ApiUnreachable, ConfigError
 from judgesync.retry import RetryPolicy
 from judgesync.transport import PooledTransport
 
@@ -278,3 +278,59 @@ def test_https_verifies_the_server_certificate(serve, certificate_authority) -> 
         pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
     ):
         client.get("/")
+
+
+def test_a_proxy_from_the_environment_carries_the_requests(serve, monkeypatch) -> None:
+    def proxy(server: ScriptedServer) -> Script:
+        def script(connection: socket.socket) -> None:
+            while server.read_request(connection) is not None:
+                connection.sendall(answer(b'{"judges": {"count": 0, "results": []}}'))
+
+        return script
+
+    server = serve(proxy)
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    with JudgesClient("http://judges.invalid", "secret-key") as client:
+        assert client.list_judges() == []
+    request_line = server.requests[0].split(b"\r\n", 1)[0]
+    assert request_line.startswith(b"GET http://judges.invalid/v1/observability/judges?")
+
+
+def test_a_response_header_that_is_not_ascii_is_kept_as_bytes(serve) -> None:
+    def latin1_header(server: ScriptedServer) -> Script:
+        def script(connection: socket.socket) -> None:
+            server.read_request(connection)
+            connection.sendall(answer(b"{}").replace(b"\r\n\r\n", b"\r\nX-Note: caf\xe9\r\n\r\n"))
+
+        return script
+
+    server = serve(latin1_header)
+    with httpx.Client(base_url=server.url, transport=PooledTransport()) as client:
+        response = client.get("/")
+    assert response.json() == {}
+    assert response.headers.raw[-1] == (b"X-Note", b"caf\xe9")
+
+
+def test_a_header_http_client_refuses_fails_without_quoting_it(serve) -> None:
+    server = serve(keep_alive)
+    with (
+        httpx.Client(base_url=server.url, transport=PooledTransport()) as client,
+        pytest.raises(httpx.LocalProtocolError) as raised,
+    ):
+        client.get("/", headers={"X-Token": "secret\nX-Injected: 1"})
+    assert "secret" not in str(raised.value)
+
+
+def test_an_api_key_with_a_line_break_is_refused_without_quoting_it() -> None:
+    with pytest.raises(ConfigError) as raised:
+        JudgesClient("http://127.0.0.1:9", "sk-secret\nX: y", key_env="MY_KEY")
+    assert "MY_KEY" in str(raised.value) and "sk-secret" not in str(raised.value)
+
+
+def test_a_streamed_body_is_sent_whole_with_its_length(serve) -> None:
+    server = serve(keep_alive)
+    with httpx.Client(base_url=server.url, transport=PooledTransport()) as client:
+        client.post("/", content=iter([b'{"a": ', b"1}"]))
+    head, _, body = server.requests[0].partition(b"\r\n\r\n")
+    assert b"content-length: 8" in head.lower() and b"transfer-encoding" not in head.lower()
+    assert body == b'{"a": 1}'

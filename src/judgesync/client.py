@@ -3,7 +3,8 @@
 `JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
 call from many threads at once (one `httpx.Client`, which is thread-safe, and
 one `Throttle`, which guards its state with a lock). Requests travel over
-`judgesync.transport.PooledTransport` unless a test passes its own transport.
+`judgesync.transport.PooledTransport`, except through a proxy from the
+environment or when a test passes its own transport.
 
 Every request goes through one retry loop (see `judgesync.retry`) and one
 shared `Throttle` (see `judgesync.throttle`): the requests in flight adapt to
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -82,6 +84,12 @@ class JudgesClient:
     ) -> None:
         if page_size < 1 or list_concurrency < 1:
             raise ValueError("page_size and list_concurrency must be at least 1.")
+        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in api_key):
+            # No header can carry it, and the error http.client would raise quotes it.
+            raise ConfigError(
+                f"The API key in {key_env} holds a line break or another control"
+                " character; set it again, without them."
+            )
         self.base_url = base_url
         self._api_key = api_key
         # Named in 401/403 messages: where the user should look for the key.
@@ -97,7 +105,7 @@ class JudgesClient:
             self._http = httpx.Client(
                 base_url=base_url,
                 headers=headers,
-                transport=transport or PooledTransport(),
+                transport=transport or _default_transport(),
                 timeout=timeout,
             )
         except httpx.InvalidURL as error:
@@ -312,6 +320,12 @@ class JudgesClient:
     def _scrub(self, text: str) -> str:
         """Remove the API key from text that came from a server or an exception."""
         return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def _default_transport() -> httpx.BaseTransport | None:
+    """`PooledTransport`, unless the environment configures a proxy: httpx routes
+    requests through proxies (and honours NO_PROXY) only with its own transport."""
+    return None if urllib.request.getproxies() else PooledTransport()
 
 
 def _judge_path(judge_id: str) -> str:

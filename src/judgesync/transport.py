@@ -4,9 +4,9 @@ httpx's default transport (httpcore and h11, both pure Python) spends about
 1 ms of CPU per request; with 16 threads sharing one interpreter that, not
 the network, bounds how fast `apply` goes. `http.client` parses responses in
 a fraction of that. Everything above the transport is still httpx: request
-building, headers, decoding of `Content-Encoding`, proxies from the
-environment (httpx mounts its own transport for those), `MockTransport` in
-tests.
+building, headers, decoding of `Content-Encoding`, `MockTransport` in tests.
+It speaks to the server directly: `judgesync.client` keeps httpx's own
+transport when the environment configures a proxy.
 
 Connections are kept alive in a pool per origin. One that the server closed
 while idle is noticed before reuse (its socket reads as ready) and replaced.
@@ -49,11 +49,16 @@ class PooledTransport(httpx.BaseTransport):
         url = request.url
         if url.scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"Unsupported URL scheme {url.scheme!r}.")
-        origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])
+        origin = (url.scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[url.scheme])
         timeouts = request.extensions.get("timeout", {})
-        body = request.read()
+        body = request.read() or None
         # str names (http.client looks for "host" and "content-length"), raw byte values.
-        headers = {name.decode("latin-1"): value for name, value in request.headers.raw}
+        # The body is sent whole, so http.client frames it with Content-Length, not chunks.
+        headers = {
+            name.decode("latin-1"): value
+            for name, value in request.headers.raw
+            if name.lower() != b"transfer-encoding"
+        }
         connection = self._idle_connection(origin) or self._connect(origin, timeouts)
         try:
             connection.sock.settimeout(timeouts.get("write"))
@@ -76,12 +81,17 @@ class PooledTransport(httpx.BaseTransport):
             self._release(origin, connection)
         return httpx.Response(
             answer.status,
-            headers=answer.getheaders(),
+            # Bytes, as received: http.client decoded them as Latin-1, and httpx would
+            # refuse to re-encode a non-ASCII value as text.
+            headers=[
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in answer.getheaders()
+            ],
             # A stream, not `content`: httpx then decodes gzip and the like itself.
             stream=httpx.ByteStream(content),
             extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": answer.reason.encode("ascii", "replace"),
+                "http_version": b"HTTP/1.0" if answer.version == 10 else b"HTTP/1.1",
+                "reason_phrase": answer.reason.encode("latin-1", "replace"),
             },
         )
 
@@ -119,11 +129,13 @@ class PooledTransport(httpx.BaseTransport):
             connection = http.client.HTTPConnection(host, port, timeout=connect_timeout)
         try:
             connection.connect()
-        except Exception as error:
+        except BaseException as error:
             connection.close()
             if isinstance(error, TimeoutError):
                 raise httpx.ConnectTimeout(str(error) or "timed out") from None
-            raise httpx.ConnectError(str(error)) from None
+            if isinstance(error, Exception):
+                raise httpx.ConnectError(str(error)) from None
+            raise
         # Small requests must not wait on Nagle's algorithm for the server's ACK.
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection
@@ -144,10 +156,16 @@ class PooledTransport(httpx.BaseTransport):
 
 
 def _readable(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle connection's socket has something to read: a hang-up, or junk."""
     sock = connection.sock
     if sock is None:
         return True
     try:
+        # poll, where there is one: select cannot watch descriptors numbered 1024 or more.
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
         ready, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
         return True
@@ -168,8 +186,10 @@ _WRITE_ERRORS: _ErrorMap = (
 )
 
 
-def _as_httpx_error(error: Exception, mapping: _ErrorMap) -> Exception:
+def _as_httpx_error(error: Exception, mapping: _ErrorMap) -> httpx.TransportError:
     for kind, httpx_error in mapping:
         if isinstance(error, kind):
             return httpx_error(str(error) or type(error).__name__)
-    return error
+    # Not quoted: http.client's complaints about a header quote its value, which may be
+    # the Authorization header.
+    return httpx.LocalProtocolError(f"The request could not be sent ({type(error).__name__}).")
