@@ -479,12 +479,19 @@ def test_a_prompt_reached_through_dot_dot_is_shown_by_its_plain_path(in_tmp):
 
 def mixed_repository(root: Path, files: int) -> None:
     """`files` spec files with the kinds of trouble a load must see across
-    processes: broken files, one name in two far-apart files, a shared prompt."""
+    processes: broken files, one name in two far-apart files, a shared prompt,
+    a broken prompt reached directly and through a symlinked folder."""
     write(root / "prompts" / "shared.md", "Judge {{ assistant_message }}.\n")
+    (root / "prompts" / "latin1.md").write_bytes(b"caf\xe9 {{ assistant_message }}\n")
+    (root / "aliases").symlink_to(root / "prompts")
     for index in range(files):
         body = 'instructions: "{{ assistant_message }}"\n'
         if index % 7 == 0:
             body = "instructions_file: ../prompts/shared.md\n"
+        if index % 11 == 2:
+            body = "instructions_file: ../prompts/latin1.md\n"
+        if index % 11 == 8:
+            body = "instructions_file: ../aliases/latin1.md\n"
         text = spec_text(f"judge-{index:04d}", body)
         if index % 13 == 5:
             text = text.replace("description:", "descripton:")

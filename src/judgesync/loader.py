@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Hashable, Sequence
@@ -158,7 +159,9 @@ class _Run:
         self.loaded: list[DesiredJudge] = []
         self.claims: list[_NameClaim] = []
         self.template_checks: dict[str, templates.TemplateCheck] = {}
-        self.instruction_texts: dict[Path, str | Problem] = {}
+        # By resolved file and shown path: a prompt reached through a symlink is
+        # reported under each path, whichever process loads which spec.
+        self.instruction_texts: dict[tuple[Path, str], str | Problem] = {}
 
     def result(self) -> LoadedSpecs:
         clashing = self._name_clashes()
@@ -181,7 +184,9 @@ class _Run:
         size = math.ceil(len(paths) / workers)
         mine, *shares = [paths[start : start + size] for start in range(0, len(paths), size)]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            len(shares), mp_context=context, initializer=_end_quietly_on_interrupt
+        ) as pool:
             futures = [pool.submit(_load_share, self.root, share) for share in shares]
             for path in mine:
                 self.load_file(path)
@@ -237,6 +242,12 @@ class _Run:
             self.problems.append(Problem(claim.path, message, claim.line))
             clashing.add(claim.path)
         return clashing
+
+
+def _end_quietly_on_interrupt() -> None:
+    """In a worker: Ctrl-C ends it at once, without a traceback of its own; the
+    parent, interrupted too, reports the interrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _load_share(
@@ -335,9 +346,9 @@ class _FileCheck:
             return None
         shown = _shown(Path(os.path.normpath(target)), self.run.cwd)
         cache = self.run.instruction_texts
-        if resolved not in cache:
-            cache[resolved] = _read_text(resolved, shown)
-        text = cache[resolved]
+        if (resolved, shown) not in cache:
+            cache[resolved, shown] = _read_text(resolved, shown)
+        text = cache[resolved, shown]
         if isinstance(text, Problem):
             self.run.problems.append(text)
             return None
