@@ -529,17 +529,14 @@ def test_loading_in_forked_processes_gives_the_sequential_result(tmp_path):
     assert int(workers) == expected_workers
 
 
-def test_validate_of_a_large_repository_reports_what_a_sequential_load_finds(tmp_path):
+def test_validate_of_a_large_repository_reports_what_a_sequential_load_finds(tmp_path, monkeypatch):
     mixed_repository(tmp_path, PARALLEL_FROM_FILES + 40)
     script = shutil.which("judgesync") or str(Path(sys.executable).with_name("judgesync"))
     result = subprocess.run(
         [script, "validate", "judges"], capture_output=True, text=True, cwd=tmp_path
     )
-    os.chdir(tmp_path)
-    try:
-        expected = [str(problem) for problem in load_specs(Path("judges"), workers=1).problems]
-    finally:
-        os.chdir(REPOSITORY)
+    monkeypatch.chdir(tmp_path)
+    expected = [str(problem) for problem in load_specs(Path("judges"), workers=1).problems]
     assert result.returncode == 1
     assert result.stderr.splitlines()[:-1] == expected
     assert "Traceback" not in result.stderr

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import codecs
 import math
-import multiprocessing
 import os
 import re
 import signal
 import sys
 import threading
 from collections.abc import Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,7 +177,16 @@ class _Run:
         if workers <= 1 or len(paths) < 2:
             for path in paths:
                 self.load_file(path)
-            return
+        else:
+            self._load_in_processes(paths, workers)
+
+    def _load_in_processes(self, paths: Sequence[Path], workers: int) -> None:
+        # Imported here: most repositories are loaded in-process, and these cost
+        # start-up (~10 ms) to every command that reads specs.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         size = math.ceil(len(paths) / workers)
         mine, *shares = [paths[start : start + size] for start in range(0, len(paths), size)]
         context = multiprocessing.get_context("fork")
