@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks import workload
 from benchmarks.processes import BIN, JUDGESYNC, Measurement, emulator, measure, reset
-from judgesync.client import JudgesClient
+from judgesync.remote.client import JudgesClient
 
 PAGE_SIZE = 100  # what judgesync asks for and the emulator's default maximum
 

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from judgesync.client import JudgesClient
 from judgesync.errors import ApiError
+from judgesync.remote.client import JudgesClient
 from judgesync.spec import JudgeDefinition
 
 _WORDS = [

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from judgesync.client import JudgesClient
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings
+from judgesync.remote.client import JudgesClient
 
 API_KEY = "test-key-1"
 SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"

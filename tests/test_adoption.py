@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.client import JudgesClient
 from judgesync.errors import ApiError
-from judgesync.yamlio import dump
+from judgesync.remote.client import JudgesClient
+from judgesync.specs.yamlio import dump
 from tests.builders import definition
 
 
@@ -201,7 +201,7 @@ def test_a_refused_key_names_the_targets_key_variable(repo, monkeypatch):
     import httpx
 
     from judgesync.config import find_config, load_config
-    from judgesync.connect import resolve_target
+    from judgesync.remote.connect import resolve_target
 
     write_config(
         repo, "targets:\n  prod:\n    api_url: http://api.test\n    api_key_env: KEY_PROD\n"

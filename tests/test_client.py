@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from judgesync import __version__
-from judgesync.client import JUDGES_PATH, JudgesClient
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
-from judgesync.retry import RetryPolicy
+from judgesync.remote.client import JUDGES_PATH, JudgesClient
+from judgesync.remote.retry import RetryPolicy
 from tests.builders import definition, regression
 from tests.fakes import FakeTime
 

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from judgesync.client import JUDGES_PATH, JudgesClient
 from judgesync.errors import ApiError, ApiUnreachable
-from judgesync.retry import RetryPolicy
+from judgesync.remote.client import JUDGES_PATH, JudgesClient
+from judgesync.remote.retry import RetryPolicy
 from tests.builders import definition, regression
 
 # Fast retries: the emulator's faults are instant, so no test needs real waits.

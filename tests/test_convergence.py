@@ -7,11 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judgesync.client import JudgesClient
-from judgesync.executor import apply
 from judgesync.names import name_key
-from judgesync.normalize import canonical
-from judgesync.planner import Policy, plan
+from judgesync.plan.executor import apply
+from judgesync.plan.normalize import canonical
+from judgesync.plan.planner import Policy, plan
+from judgesync.remote.client import JudgesClient
 from judgesync.spec import JudgeDefinition
 
 NAMES = ["alpha", "beta", "gamma", "Alpha", "delta"]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from judgesync.cli.emulator import emulator_command
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
-from judgesync.local import embedded_emulator
+from judgesync.remote.local import embedded_emulator
 
 JUDGES = "/v1/observability/judges"
 HEADERS = {"Authorization": "Bearer persistent-key"}

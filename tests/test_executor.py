@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from judgesync.client import JudgesClient
-from judgesync.executor import Outcome, apply
-from judgesync.normalize import canonical
-from judgesync.planner import Policy, plan
+from judgesync.plan.executor import Outcome, apply
+from judgesync.plan.normalize import canonical
+from judgesync.plan.planner import Policy, plan
+from judgesync.remote.client import JudgesClient
 from tests.builders import definition
 
 

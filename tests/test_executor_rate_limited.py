@@ -3,9 +3,9 @@ every action is done, none failed for good. (Speed is the benchmark's business.)
 
 from __future__ import annotations
 
-from judgesync.client import JudgesClient
-from judgesync.executor import Outcome, apply
-from judgesync.planner import Policy, plan
+from judgesync.plan.executor import Outcome, apply
+from judgesync.plan.planner import Policy, plan
+from judgesync.remote.client import JudgesClient
 from tests.builders import definition
 
 

@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
-from judgesync.client import JudgesClient
 from judgesync.errors import ConfigError
 from judgesync.importer import (
     SpecFileToWrite,
@@ -17,10 +16,11 @@ from judgesync.importer import (
     survives_prompt_file,
     write,
 )
-from judgesync.loader import load_specs
 from judgesync.names import name_key
-from judgesync.normalize import canonical
+from judgesync.plan.normalize import canonical
+from judgesync.remote.client import JudgesClient
 from judgesync.spec import JudgeDefinition
+from judgesync.specs.loader import load_specs
 from tests.builders import definition, regression, remote
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judgesync import templates, yamlio
-from judgesync.loader import MAX_FILE_BYTES, PARALLEL_FROM_FILES, load_specs, worker_count
 from judgesync.spec import ClassificationOutput, RegressionOutput
+from judgesync.specs import templates, yamlio
+from judgesync.specs.loader import MAX_FILE_BYTES, PARALLEL_FROM_FILES, load_specs, worker_count
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -504,7 +504,7 @@ def mixed_repository(root: Path, files: int) -> None:
 PARALLEL_LOAD = """
 import sys
 from pathlib import Path
-from judgesync.loader import load_specs, worker_count
+from judgesync.specs.loader import load_specs, worker_count
 root = Path(sys.argv[1])
 sequential = load_specs(root / "judges", root, workers=1)
 parallel = load_specs(root / "judges", root, workers=3)

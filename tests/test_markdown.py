@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from judgesync.executor import ActionResult, Outcome, Report
-from judgesync.planner import Plan, Policy, plan
+from judgesync.plan.executor import ActionResult, Outcome, Report
+from judgesync.plan.planner import Plan, Policy, plan
 from judgesync.render import as_markdown
 from tests.builders import definition, regression, remote
 

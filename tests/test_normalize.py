@@ -1,4 +1,4 @@
-from judgesync.normalize import canonical, content_hash, flatten
+from judgesync.plan.normalize import canonical, content_hash, flatten
 from tests.builders import definition, regression
 
 

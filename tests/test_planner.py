@@ -1,7 +1,7 @@
 import pytest
 
 from judgesync.errors import PlanError
-from judgesync.planner import ActionKind, Policy, plan
+from judgesync.plan.planner import ActionKind, Policy, plan
 from tests.builders import definition, regression, remote
 
 

@@ -1,7 +1,7 @@
 import json
 
-from judgesync.executor import ActionResult, Outcome, Report
-from judgesync.planner import Policy, plan
+from judgesync.plan.executor import ActionResult, Outcome, Report
+from judgesync.plan.planner import Policy, plan
 from judgesync.render import as_json, as_text
 from tests.builders import definition, regression, remote
 

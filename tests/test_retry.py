@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from judgesync.retry import RetryPolicy, backoff_ceiling, next_delay, parse_retry_after
+from judgesync.remote.retry import RetryPolicy, backoff_ceiling, next_delay, parse_retry_after
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.normalize import canonical
-from judgesync.yamlio import dump
+from judgesync.plan.normalize import canonical
+from judgesync.specs.yamlio import dump
 from tests.builders import definition
 
 

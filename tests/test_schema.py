@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.specfile import SpecFile
+from judgesync.specs.specfile import SpecFile
 
 ROOT = Path(__file__).parent.parent
 SHIPPED_SPECS = sorted((ROOT / "judges").glob("*.yaml"))

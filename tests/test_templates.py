@@ -1,6 +1,6 @@
 import pytest
 
-from judgesync import templates
+from judgesync.specs import templates
 
 
 def test_syntax_problem_reports_the_line_of_an_unclosed_tag():

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from judgesync.throttle import AimdWindow, Throttle, Ticket
+from judgesync.remote.throttle import AimdWindow, Throttle, Ticket
 from tests.fakes import FakeTime
 
 # -- AimdWindow ----------------------------------------------------------------

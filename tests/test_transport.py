@@ -15,10 +15,10 @@ import httpx
 import pytest
 import trustme
 
-from judgesync.client import JudgesClient
 from judgesync.errors import ApiUnreachable, ConfigError
-from judgesync.retry import RetryPolicy
-from judgesync.transport import PooledTransport
+from judgesync.remote.client import JudgesClient
+from judgesync.remote.retry import RetryPolicy
+from judgesync.remote.transport import PooledTransport
 
 # One connection's behaviour: given the socket, serve it until done.
 Script = Callable[[socket.socket], None]

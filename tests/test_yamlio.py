@@ -3,8 +3,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from judgesync import yamlio
 from judgesync.errors import SpecError
+from judgesync.specs import yamlio
 
 
 def problems_of(text: str) -> list[str]:

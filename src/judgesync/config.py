@@ -21,11 +21,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from judgesync import yamlio
 from judgesync.errors import ConfigError, Problem, SpecError
-from judgesync.loader import MAX_FILE_BYTES
 from judgesync.names import matches_any
-from judgesync.specfile import describe, did_you_mean, dotted
+from judgesync.specs import yamlio
+from judgesync.specs.loader import MAX_FILE_BYTES
+from judgesync.specs.specfile import describe, did_you_mean, dotted
 
 CONFIG_FILE = "judgesync.yaml"
 DEFAULT_SPECS = "judges"

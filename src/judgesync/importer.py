@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from judgesync import yamlio
 from judgesync.errors import ConfigError, Problem
-from judgesync.loader import MAX_FILE_BYTES, load_specs
 from judgesync.spec import ClassificationOutput, Judge
+from judgesync.specs import yamlio
+from judgesync.specs.loader import MAX_FILE_BYTES, load_specs
 
 PROMPTS_FOLDER = "prompts"
 FALLBACK_SLUG = "judge"

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgesync import planfile, planner
 from judgesync.config import Config
 from judgesync.errors import PlanError, Problem, SpecError
-from judgesync.executor import JudgesApi
-from judgesync.loader import LoadedSpecs, load_specs
-from judgesync.planner import ActionKind, Plan, Policy
+from judgesync.plan import planfile, planner
+from judgesync.plan.executor import JudgesApi
+from judgesync.plan.planner import ActionKind, Plan, Policy
 from judgesync.spec import JudgeDefinition
+from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
 def policy_for(

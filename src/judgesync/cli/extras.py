@@ -24,7 +24,7 @@ _FIELD_HELP = {
 def spec_file_schema() -> dict[str, Any]:
     """The schema pydantic derives from `SpecFile`, plus the one rule it cannot
     express itself: exactly one of `instructions` and `instructions_file`."""
-    from judgesync.specfile import SpecFile
+    from judgesync.specs.specfile import SpecFile
 
     schema = SpecFile.model_json_schema()
     properties = schema["properties"]

@@ -71,8 +71,8 @@ def import_command(
       judgesync import --target staging --out staging-judges/
     """
     from judgesync.config import find_config, load_config
-    from judgesync.connect import open_client, resolve_target
     from judgesync.importer import import_judges, select_judges
+    from judgesync.remote.connect import open_client, resolve_target
 
     config = load_config(find_config(Path.cwd()))
     target = resolve_target(api_url, os.environ, target_name, config)

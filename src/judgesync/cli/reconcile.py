@@ -16,8 +16,8 @@ from judgesync.errors import JudgesyncError
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.config import Config
-    from judgesync.connect import Target
-    from judgesync.planner import Plan, Policy
+    from judgesync.plan.planner import Plan, Policy
+    from judgesync.remote.connect import Target
 
 EXIT_ERROR = 1
 EXIT_CHANGES_PENDING = 2
@@ -99,8 +99,8 @@ def _setup(
     allow_empty: bool = False,
 ) -> _Setup:
     from judgesync.config import find_config, load_config
-    from judgesync.connect import resolve_target
     from judgesync.reconcile import policy_for
+    from judgesync.remote.connect import resolve_target
 
     config = load_config(find_config(Path.cwd()))
     target = resolve_target(api_url, os.environ, target_name, config)
@@ -168,10 +168,10 @@ def plan_command(
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
     """
-    from judgesync import planfile
-    from judgesync.connect import open_client
-    from judgesync.planner import ActionKind
+    from judgesync.plan import planfile
+    from judgesync.plan.planner import ActionKind
     from judgesync.reconcile import build_plan, load_desired
+    from judgesync.remote.connect import open_client
 
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
     desired = load_desired(setup.directory, setup.policy)
@@ -232,8 +232,7 @@ def apply_command(
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
-    from judgesync import executor, planfile
-    from judgesync.connect import open_client
+    from judgesync.plan import executor, planfile
     from judgesync.reconcile import (
         build_plan,
         check_delete_limit,
@@ -241,6 +240,7 @@ def apply_command(
         load_desired,
         verify_saved_plan,
     )
+    from judgesync.remote.connect import open_client
     from judgesync.render import as_json, as_markdown, as_text
 
     setup = _setup(directory, api_url, target_name, prune, allow_empty)
@@ -286,7 +286,7 @@ def show_command(plan_file: Path, output_format: str) -> int:
     Example:
       judgesync show plan.json --format json
     """
-    from judgesync import planfile
+    from judgesync.plan import planfile
 
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)

@@ -9,7 +9,7 @@
     routes.py    the six API endpoints; admin.py the `/_emulator/` endpoints
     app.py       the FastAPI app and its error handlers; server.py uvicorn in a thread
 
-It shares only `judgesync.templates` with the rest of judgesync; see docs/emulator.md.
+It shares only `judgesync.specs.templates` with the rest of judgesync; see docs/emulator.md.
 
 The names below are imported on first use (PEP 562): importing
 `judgesync.emulator.settings` for a constant must not pull in FastAPI, which

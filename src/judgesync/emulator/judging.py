@@ -14,9 +14,9 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from judgesync import templates
 from judgesync.emulator.refusals import ApiRefusal
 from judgesync.emulator.wire import Conversation, regression_range
+from judgesync.specs import templates
 
 
 def _last_content(messages: list[dict[str, Any]], role: str) -> str:

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from judgesync import templates
 from judgesync.emulator.refusals import ApiRefusal, validation_error
+from judgesync.specs import templates
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE_SIZE = 50

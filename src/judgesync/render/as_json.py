@@ -21,8 +21,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from judgesync.executor import Report
-from judgesync.planner import Action, ActionKind, Plan
+from judgesync.plan.executor import Report
+from judgesync.plan.planner import Action, ActionKind, Plan
 
 FORMAT_VERSION = 1
 

@@ -19,9 +19,9 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
-from judgesync.executor import Outcome, Report
-from judgesync.normalize import canonical, flatten
-from judgesync.planner import Action, ActionKind, FieldChange, Plan
+from judgesync.plan.executor import Outcome, Report
+from judgesync.plan.normalize import canonical, flatten
+from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
 from judgesync.render.as_text import is_multiline, show_value, summary, text_diff
 
 PLAN_MARKER = "<!-- judgesync-plan -->"

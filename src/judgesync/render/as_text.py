@@ -6,9 +6,9 @@ import difflib
 import json
 from typing import Any
 
-from judgesync.executor import Outcome, Report
-from judgesync.normalize import canonical, flatten
-from judgesync.planner import Action, ActionKind, FieldChange, Plan
+from judgesync.plan.executor import Outcome, Report
+from judgesync.plan.normalize import canonical, flatten
+from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
 
 _COLOURS = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SYMBOLS = {

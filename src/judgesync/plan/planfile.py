@@ -35,8 +35,8 @@ from pydantic import ValidationError
 from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError
 from judgesync.names import name_key
-from judgesync.normalize import content_hash
-from judgesync.planner import Action, ActionKind, ModelOverride, Plan, diff
+from judgesync.plan.normalize import content_hash
+from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, diff
 from judgesync.spec import Judge, JudgeDefinition
 
 FORMAT_VERSION = 1

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from judgesync import specfile, templates, yamlio
 from judgesync.errors import Problem, SpecError
 from judgesync.names import name_key
 from judgesync.spec import JudgeDefinition
+from judgesync.specs import specfile, templates, yamlio
 
 MAX_FILE_BYTES = 1024 * 1024
 _LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"

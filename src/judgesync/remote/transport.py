@@ -5,7 +5,7 @@ httpx's default transport (httpcore and h11, both pure Python) spends about
 the network, bounds how fast `apply` goes. `http.client` parses responses in
 a fraction of that. Everything above the transport is still httpx: request
 building, headers, decoding of `Content-Encoding`, `MockTransport` in tests.
-It speaks to the server directly: `judgesync.client` keeps httpx's own
+It speaks to the server directly: `judgesync.remote.client` keeps httpx's own
 transport when the environment configures a proxy.
 
 Connections are kept alive in a pool per origin. One that the server closed

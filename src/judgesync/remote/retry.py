@@ -7,7 +7,7 @@ exponential ceiling, so that many threads throttled at once do not come back
 in lockstep), except when the server says `Retry-After`, which wins (capped).
 Attempts and total time are both bounded.
 
-With a `Throttle` (see `judgesync.throttle`), each attempt holds a place in
+With a `Throttle` (see `judgesync.remote.throttle`), each attempt holds a place in
 its window, and a 429's wait becomes a pause shared by every thread of the
 client instead of one thread's sleep. A 429 says "later", not "this request
 is broken", so it has its own, larger attempt limit (`throttled_attempts`).
@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from judgesync.throttle import Throttle, Ticket
+from judgesync.remote.throttle import Throttle, Ticket
 
 # 429 is throttling; the 5xx codes are the ones a gateway or an overloaded
 # service answers transiently. 501 and 505 would not change on a retry.

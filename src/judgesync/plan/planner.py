@@ -16,7 +16,7 @@ from typing import Any
 
 from judgesync.errors import PlanError
 from judgesync.names import matches_any, name_key
-from judgesync.normalize import canonical, flatten
+from judgesync.plan.normalize import canonical, flatten
 from judgesync.spec import Judge, JudgeDefinition
 
 

@@ -8,9 +8,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from judgesync.client import JudgesClient
 from judgesync.config import LOCAL, Config
 from judgesync.errors import ConfigError
+from judgesync.remote.client import JudgesClient
 
 DEFAULT_API_URL = "https://api.mistral.ai"
 # The embedded emulator gives each key its own workspace; without a key set,
@@ -85,7 +85,7 @@ def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator
     """A client for the target; for `local`, an emulator runs while the client is open."""
     if target.is_local:
         from judgesync.emulator import EmulatorStartError
-        from judgesync.local import embedded_emulator
+        from judgesync.remote.local import embedded_emulator
 
         with ExitStack() as stack:
             try:

@@ -3,11 +3,11 @@
 `JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
 call from many threads at once (one `httpx.Client`, which is thread-safe, and
 one `Throttle`, which guards its state with a lock). Requests travel over
-`judgesync.transport.PooledTransport`, except through a proxy from the
+`judgesync.remote.transport.PooledTransport`, except through a proxy from the
 environment or when a test passes its own transport.
 
-Every request goes through one retry loop (see `judgesync.retry`) and one
-shared `Throttle` (see `judgesync.throttle`): the requests in flight adapt to
+Every request goes through one retry loop (see `judgesync.remote.retry`) and one
+shared `Throttle` (see `judgesync.remote.throttle`): the requests in flight adapt to
 429s, and a 429's `Retry-After` pauses every thread together. 429, 500,
 502, 503, 504, timeouts and dropped connections are retried with backoff
 until the attempts or the time budget run out. Creating a judge is a POST and
@@ -39,10 +39,10 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
-from judgesync.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
+from judgesync.remote.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
+from judgesync.remote.throttle import Throttle
+from judgesync.remote.transport import PooledTransport
 from judgesync.spec import Judge, JudgeDefinition
-from judgesync.throttle import Throttle
-from judgesync.transport import PooledTransport
 
 JUDGES_PATH = "/v1/observability/judges"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
@@ -63,7 +63,7 @@ class JudgesClient:
     """A client of the judges API. Use it as a context manager or call `close()`.
 
     `retry`, `on_throttle`, `on_success`, `sleep` and `clock` configure the
-    retry loop; see `judgesync.retry.Retrier`.
+    retry loop; see `judgesync.remote.retry.Retrier`.
     """
 
     def __init__(

@@ -18,8 +18,8 @@ from typing import Protocol
 
 from judgesync.errors import ApiError, JudgesyncError
 from judgesync.names import name_key
-from judgesync.normalize import canonical
-from judgesync.planner import Action, ActionKind, Plan
+from judgesync.plan.normalize import canonical
+from judgesync.plan.planner import Action, ActionKind, Plan
 from judgesync.spec import Judge, JudgeDefinition
 
 

@@ -1,0 +1,1 @@
+"""Pure planning, saved plans, and running a plan against the remote."""

@@ -1,0 +1,1 @@
+"""Reading spec files: safe YAML with lines, the spec schema, prompts, templates."""
