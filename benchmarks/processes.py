@@ -29,6 +29,7 @@ class Measurement:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: float  # user + sys of the measured process
     list_seconds: float | None = None  # listing alone, where the row reports it
 
 
@@ -52,15 +53,16 @@ def measure(command: Sequence[str], env: Mapping[str, str], cwd: Path) -> Measur
                 f"{' '.join(command)} exited {process.returncode}:\n{err.read().decode()[-2000:]}"
             )
     # ru_maxrss is in kilobytes on Linux.
-    return Measurement(seconds, usage.ru_maxrss / 1024, stdout)
+    return Measurement(seconds, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime)
 
 
 @contextmanager
-def emulator(latency_ms: float, rate_limit: float = 0.0) -> Iterator[str]:
+def emulator(latency_ms: float, jitter_ms: float, rate_limit: float = 0.0) -> Iterator[str]:
     """A `judgesync emulator` server in its own process (its CPU is not judgesync's)."""
     command = [
         JUDGESYNC, "emulator", "--port", "0", "--db", ":memory:",
-        "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit), "--no-access-log",
+        "--latency-ms", str(latency_ms), "--jitter-ms", str(jitter_ms),
+        "--rate-limit", str(rate_limit), "--no-access-log",
     ]  # fmt: skip
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
