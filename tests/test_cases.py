@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from judgesync.spec import JudgeDefinition
-from judgesync.specs.cases import Case, ScoreRange, load_cases
+from judgesync.specs.case import Case, ScoreRange
+from judgesync.specs.cases import load_cases
 from judgesync.specs.loader import load_specs
 
 JUDGES = Path(__file__).parent / "data" / "review" / "judges"

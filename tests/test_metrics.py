@@ -17,7 +17,7 @@ from judgesync.review.metrics import (
     regression_metrics,
     spearman,
 )
-from judgesync.specs.cases import ScoreRange
+from judgesync.specs.case import ScoreRange
 
 
 def table(*cells: tuple[str, str, int]) -> tuple[list[str], list[str]]:

@@ -21,7 +21,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from judgesync.specs.cases import ScoreRange
+from judgesync.specs.case import ScoreRange
 
 Verdict = str | float
 Label = TypeVar("Label", bound=Hashable)

@@ -21,18 +21,17 @@ input: the caller decides what problems mean.
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple
 
 from judgesync.errors import Problem, SpecError
 from judgesync.spec import ClassificationOutput, JudgeDefinition, RegressionOutput
 from judgesync.specs import templates, yamlio
+from judgesync.specs.case import Case, Expectation, ScoreRange, is_number
 from judgesync.specs.loader import CASES_SUFFIXES, _read_text, _shown
 from judgesync.specs.specfile import describe, did_you_mean, dotted
 
@@ -42,50 +41,6 @@ CASE_KEYS = frozenset({"id", "messages", "properties", "expect", "must_pass"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
 ROLES = ("system", "user", "assistant", "tool")
 RANGE_KEYS = frozenset({"min", "max"})
-
-
-@dataclass(frozen=True)
-class ScoreRange:
-    """The scores a regression case accepts, bounds included; `expect: 4` is 4..4."""
-
-    min: float
-    max: float
-
-    def __contains__(self, score: float) -> bool:
-        return self.min <= score <= self.max
-
-    def __str__(self) -> str:
-        return f"{self.min:g}" if self.min == self.max else f"{self.min:g}..{self.max:g}"
-
-
-Expectation = str | ScoreRange
-
-
-@dataclass(frozen=True)
-class Case:
-    """One checked case; `line` is the line of its `id`."""
-
-    judge: str
-    id: str
-    messages: tuple[Mapping[str, Any], ...]
-    properties: Mapping[str, Any]
-    expect: Expectation
-    must_pass: bool
-    path: str
-    line: int | None
-
-    def request(self) -> dict[str, Any]:
-        """The body of a live-judging request for this case."""
-        return {
-            "messages": [copy.deepcopy(dict(message)) for message in self.messages],
-            "properties": copy.deepcopy(dict(self.properties)) or None,
-        }
-
-    def passes(self, answer: str | float) -> bool:
-        """Whether the judge's answer is the expected option, or inside the expected range."""
-        if isinstance(self.expect, ScoreRange):
-            return _is_number(answer) and answer in self.expect
-        return answer == self.expect
 
 
 class LoadedCases(NamedTuple):
@@ -368,7 +323,7 @@ class _FileCheck:
         self, expect: Any, at: yamlio.KeyPath, judge: str, output: RegressionOutput
     ) -> ScoreRange | None:
         scale = _scale(output)
-        if _is_number(expect):
+        if is_number(expect):
             expected = ScoreRange(expect, expect)
         elif isinstance(expect, dict):
             self._unknown_keys(expect, at, RANGE_KEYS)
@@ -376,12 +331,12 @@ class _FileCheck:
             for bound, value in (("min", low), ("max", high)):
                 if bound not in expect:
                     self._problem(f"{dotted((*at, bound))}: field required; add '{bound}:'", at)
-                elif not _is_number(value):
+                elif not is_number(value):
                     got = describe(value)
                     self._problem(
                         f"{dotted((*at, bound))}: must be a number, got {got}", (*at, bound)
                     )
-            if not (_is_number(low) and _is_number(high)):
+            if not (is_number(low) and is_number(high)):
                 return None
             if low > high:
                 self._problem(
@@ -411,7 +366,3 @@ def _scale(output: RegressionOutput) -> ScoreRange:
     low = output.min if output.min is not None else -math.inf
     high = output.max if output.max is not None else math.inf
     return ScoreRange(low, high)
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -57,10 +57,7 @@ def unknown_variables(source: str) -> list[str]:
 
     `source` must parse; `properties.*` is allowed whatever the attribute.
     """
-    from jinja2 import meta
-
-    undeclared = meta.find_undeclared_variables(_environment().parse(source))
-    return sorted(undeclared - PLATFORM_VARIABLES)
+    return sorted(read_variables(source) - PLATFORM_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -121,6 +118,13 @@ def _only_simple_platform_prints(source: str) -> bool:
 def render(source: str, variables: Mapping[str, Any]) -> str:
     """Render untrusted `source` in a sandbox: no attribute escapes, no mutation."""
     return _environment().from_string(source).render(dict(variables))
+
+
+def read_variables(source: str) -> frozenset[str]:
+    """The variables `source` reads from its context (platform ones or not); it must parse."""
+    from jinja2 import meta
+
+    return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
 
 
 def property_names(source: str) -> frozenset[str]:
