@@ -1,8 +1,12 @@
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from judgesync.spec import JudgeDefinition
+from judgesync.specs import yamlio
 from judgesync.specs.case import Case, ScoreRange
 from judgesync.specs.cases import load_cases
 from judgesync.specs.loader import load_specs
@@ -120,6 +124,11 @@ BROKEN = [
     (tone_case("    expect: rude\n    must_pass: yes please\n"), 9, "must be true or false"),
     (tone_case(props="{}"), 7, "use properties.locale, which this case does not set"),
     (tone_case(props="[en]"), 7, "cases[0].properties: must be a mapping, got a list"),
+    (
+        tone_case(props="{locale: en, since: 2024-05-01}"),
+        7,
+        "cases[0].properties.since: 2024-05-01 is read as a date; put it in quotes",
+    ),
     (helpfulness_case("7"), 7, "7 lies outside the range of 'helpfulness' (1..5)"),
     (helpfulness_case("{min: 0, max: 3}"), 7, "0..3 lies outside the range"),
     (helpfulness_case("{min: 4, max: 2}"), 7, "min (4) is greater than max (2); swap them"),
@@ -248,3 +257,36 @@ def test_a_missing_directory_is_one_problem(tmp_path, specs):
 
 def test_a_directory_without_cases_files_has_no_cases_and_no_problems(tmp_path, specs):
     assert load_cases(tmp_path, specs) == ({}, ())
+
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "user", "assistant", "tool"]), "content": texts}
+)
+generated_case = st.fixed_dictionaries(
+    {
+        "messages": st.lists(message, min_size=1, max_size=3),
+        "properties": st.fixed_dictionaries(
+            {"locale": texts}, optional={"tier": st.integers() | st.booleans() | texts}
+        ),
+        "expect": st.sampled_from(["on_brand", "rude"]),
+    },
+    optional={"must_pass": st.booleans()},
+)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(generated_case, min_size=1, max_size=4))
+def test_cases_written_as_yaml_load_back_as_written(specs, items):
+    items = [{"id": f"case-{index}", **item} for index, item in enumerate(items)]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory, "tone.cases.yaml")
+        path.write_text(yamlio.dump({"judge": "tone", "cases": items}), encoding="utf-8")
+        loaded = load_cases(Path(directory), specs)
+    assert loaded.problems == ()
+    cases = loaded.cases_by_judge["tone"]
+    assert [case.id for case in cases] == [item["id"] for item in items]
+    for case, item in zip(cases, items, strict=True):
+        assert case.request() == {"messages": item["messages"], "properties": item["properties"]}
+        assert case.expect == item["expect"]
+        assert case.must_pass is item.get("must_pass", False)

@@ -21,6 +21,7 @@ input: the caller decides what problems mean.
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -179,6 +180,8 @@ class _FileCheck:
             case_id = self._id(item, at, ids)
             messages = self._messages(item, at)
             properties = self._properties(item, at, required)
+            for key in ("messages", "properties"):
+                self._no_dates(item.get(key), (*at, key))
             expect = self._expect(item, at, judge)
             must_pass = item.get("must_pass", False)
             if not isinstance(must_pass, bool):
@@ -260,6 +263,15 @@ class _FileCheck:
                 " put it in quotes",
                 (*at, "content"),
             )
+
+    def _no_dates(self, value: Any, at: yamlio.KeyPath) -> None:
+        """Dates, which YAML reads from unquoted `2024-05-01`, cannot go in a JSON request."""
+        if isinstance(value, datetime.date):
+            self._problem(f"{dotted(at)}: {value} is read as a date; put it in quotes", at)
+        elif isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                self._no_dates(item, (*at, key))
 
     def _properties(
         self, item: dict[Hashable, Any], at: yamlio.KeyPath, required: frozenset[str]
