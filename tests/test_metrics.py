@@ -8,16 +8,21 @@ from scipy.stats import rankdata, spearmanr
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
 from judgesync.review.metrics import (
+    ClassificationMetrics,
     Flip,
+    RegressionMetrics,
     average_ranks,
     classification_metrics,
     cohen_kappa,
     compare_versions,
+    failed_must_pass,
+    judge_metrics,
     noise_floor,
     regression_metrics,
     spearman,
 )
-from judgesync.specs.case import ScoreRange
+from judgesync.specs.case import Case, ScoreRange
+from tests.builders import definition, regression
 
 
 def table(*cells: tuple[str, str, int]) -> tuple[list[str], list[str]]:
@@ -240,3 +245,34 @@ def test_noise_floor_equals_the_chance_two_repeats_differ(verdicts):
 
 def test_noise_floor_without_repeats_is_undefined():
     assert noise_floor({"a": ["x"]}).rate is None
+
+
+def tone_case(case_id: str, expect, must_pass: bool = False) -> Case:
+    return Case("tone", case_id, (), {}, expect, must_pass, "tone.cases.yaml", 1)
+
+
+def test_judge_metrics_of_a_classification_judge_use_its_options_as_labels():
+    cases = [tone_case("a", "polite"), tone_case("b", "rude"), tone_case("unanswered", "rude")]
+    metrics = judge_metrics(definition(), cases, {"a": "polite", "b": "polite"})
+    assert isinstance(metrics, ClassificationMetrics)
+    assert metrics.count == 2
+    assert metrics.labels == ("polite", "rude")
+    assert metrics.accuracy == 0.5
+
+
+def test_judge_metrics_of_a_regression_judge_skip_answers_that_are_not_numbers():
+    cases = [tone_case("a", ScoreRange(4, 5)), tone_case("b", ScoreRange(1, 1))]
+    metrics = judge_metrics(regression(), cases, {"a": 3.0, "b": "oops"})
+    assert isinstance(metrics, RegressionMetrics)
+    assert (metrics.count, metrics.mean_absolute_error, metrics.within_range) == (1, 1.0, 0.0)
+
+
+def test_failed_must_pass_lists_missed_and_unanswered_required_cases():
+    cases = [
+        tone_case("kept", "polite", must_pass=True),
+        tone_case("missed", "polite", must_pass=True),
+        tone_case("unanswered", "polite", must_pass=True),
+        tone_case("optional", "polite"),
+    ]
+    answers = {"kept": "polite", "missed": "rude", "optional": "rude"}
+    assert [case.id for case in failed_must_pass(cases, answers)] == ["missed", "unanswered"]

@@ -6,7 +6,8 @@
   as mean absolute error, Spearman's rho and the share inside the range;
 - `compare_versions`: the verdicts of the old and the new judge on the same
   cases, as flips, a transition matrix, κ between versions and a flip rate;
-- `noise_floor`: how often repeats of one judge on one case disagree.
+- `noise_floor`: how often repeats of one judge on one case disagree;
+- `judge_metrics` and `failed_must_pass`: the above for a judge's `Case`s.
 
 Definitions, and what each returns when it is undefined, are in
 docs/review.md; a metric that is undefined is None, never NaN.
@@ -21,7 +22,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from judgesync.specs.case import ScoreRange
+from judgesync.spec import ClassificationOutput, JudgeDefinition
+from judgesync.specs.case import Case, ScoreRange, is_number
 
 Verdict = str | float
 Label = TypeVar("Label", bound=Hashable)
@@ -133,6 +135,41 @@ def regression_metrics(
         mean_absolute_error=sum(errors) / len(errors) if errors else None,
         spearman=spearman(midpoints, given),
         within_range=_share(inside, len(given)),
+    )
+
+
+def judge_metrics(
+    judge: JudgeDefinition, cases: Sequence[Case], answers: Mapping[str, Verdict]
+) -> ClassificationMetrics | RegressionMetrics:
+    """The metrics of `judge` on its `cases`, from its answers by case id.
+
+    Cases without an answer (the request failed) are left out; so is a
+    regression answer that is not a number. Both are the caller's to report.
+    """
+    answered = [case for case in cases if case.id in answers]
+    if isinstance(judge.output, ClassificationOutput):
+        pairs = [(case.expect, answers[case.id]) for case in answered]
+        return classification_metrics(
+            [str(expected) for expected, _ in pairs],
+            [str(answer) for _, answer in pairs],
+            labels=[option.value for option in judge.output.options],
+        )
+    expected: list[ScoreRange] = []
+    scores: list[float] = []
+    for case in answered:
+        answer = answers[case.id]
+        if isinstance(case.expect, ScoreRange) and is_number(answer):
+            expected.append(case.expect)
+            scores.append(answer)
+    return regression_metrics(expected, scores)
+
+
+def failed_must_pass(cases: Sequence[Case], answers: Mapping[str, Verdict]) -> tuple[Case, ...]:
+    """The `must_pass` cases whose answer misses their expectation, or that have none."""
+    return tuple(
+        case
+        for case in cases
+        if case.must_pass and (case.id not in answers or not case.passes(answers[case.id]))
     )
 
 

@@ -74,7 +74,7 @@ def load_cases(directory: Path, specs: Iterable[JudgeDefinition]) -> LoadedCases
                     " results are reported by id, so give each case of a judge its own id"
                 )
                 check.problems.append(Problem(shown, message, case.line))
-        problems += check.problems
+        problems += sorted(check.problems, key=lambda problem: problem.line or 0)
         if not check.problems:
             for case in cases:
                 by_judge.setdefault(case.judge, []).append(case)
