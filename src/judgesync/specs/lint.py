@@ -53,6 +53,9 @@ _ROLE_SETTING = {
 }
 
 
+Finding = tuple[str, int | None]  # message, line within the template
+
+
 @dataclass(frozen=True)
 class TextOrigin:
     """Where the instructions' first line is: the spec line after `instructions: |`,
@@ -84,10 +87,7 @@ def lint(
     ]
 
 
-Warning = tuple[str, int | None]  # message, line within the template
-
-
-def _answers_told(spec: DesiredJudge, source: str) -> Iterator[Warning]:
+def _answers_told(spec: DesiredJudge, source: str) -> Iterator[Finding]:
     if "answer_type_definition" in templates.read_variables(source):
         return
     output = spec.definition.output
@@ -120,7 +120,7 @@ def _answers_told(spec: DesiredJudge, source: str) -> Iterator[Warning]:
         )
 
 
-def _anchors_outside_range(spec: DesiredJudge, source: str) -> Iterator[Warning]:
+def _anchors_outside_range(spec: DesiredJudge, source: str) -> Iterator[Finding]:
     output = spec.definition.output
     if not isinstance(output, RegressionOutput) or output.min is None or output.max is None:
         return
@@ -144,7 +144,7 @@ def _anchors_outside_range(spec: DesiredJudge, source: str) -> Iterator[Warning]
         )
 
 
-def _properties(source: str, cases: Sequence[Case]) -> Iterator[Warning]:
+def _properties(source: str, cases: Sequence[Case]) -> Iterator[Finding]:
     if not cases:
         return
     read = templates.property_names(source)
@@ -165,7 +165,7 @@ def _properties(source: str, cases: Sequence[Case]) -> Iterator[Warning]:
         )
 
 
-def _variables(source: str, cases: Sequence[Case]) -> Iterator[Warning]:
+def _variables(source: str, cases: Sequence[Case]) -> Iterator[Finding]:
     read = templates.read_variables(source)
     for name in sorted(read - templates.PLATFORM_VARIABLES):
         yield (
