@@ -1,8 +1,9 @@
 """Spec files -> desired judges, with every problem in every file.
 
 `load_specs` reads each `*.yaml` / `*.yml` file under a directory (one judge
-per file), checks it and returns the judges of the files that passed and the
-problems of those that did not, each at a line when it is known. It never
+per file; `*.cases.yaml` files hold test cases, see specs/cases.py), checks
+it and returns the judges of the files that passed and the problems of those
+that did not, each at a line when it is known. It never
 raises for bad input: the caller decides what problems mean. The file format
 is documented in docs/specs.md.
 """
@@ -29,6 +30,8 @@ from judgesync.specs import specfile, templates, yamlio
 MAX_FILE_BYTES = 1024 * 1024
 _LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
 SPEC_SUFFIXES = (".yaml", ".yml")
+# Test cases of judges (specs/cases.py) sit beside the specs but are not specs.
+CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 # Below this many files a second process costs more than it saves.
 PARALLEL_FROM_FILES = 256
 _MAX_WORKERS = 4
@@ -103,7 +106,11 @@ def _spec_files(directory: Path) -> list[Path]:
     found: list[Path] = []
     for folder, subfolders, files in os.walk(directory):
         subfolders.sort()
-        found.extend(Path(folder, name) for name in files if name.lower().endswith(SPEC_SUFFIXES))
+        found.extend(
+            Path(folder, name)
+            for name in files
+            if name.lower().endswith(SPEC_SUFFIXES) and not name.lower().endswith(CASES_SUFFIXES)
+        )
     return sorted(found)
 
 

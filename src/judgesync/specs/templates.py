@@ -57,10 +57,7 @@ def unknown_variables(source: str) -> list[str]:
 
     `source` must parse; `properties.*` is allowed whatever the attribute.
     """
-    from jinja2 import meta
-
-    undeclared = meta.find_undeclared_variables(_environment().parse(source))
-    return sorted(undeclared - PLATFORM_VARIABLES)
+    return sorted(read_variables(source) - PLATFORM_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -121,3 +118,35 @@ def _only_simple_platform_prints(source: str) -> bool:
 def render(source: str, variables: Mapping[str, Any]) -> str:
     """Render untrusted `source` in a sandbox: no attribute escapes, no mutation."""
     return _environment().from_string(source).render(dict(variables))
+
+
+def read_variables(source: str) -> frozenset[str]:
+    """The variables `source` reads from its context (platform ones or not); it must parse."""
+    from jinja2 import meta
+
+    return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+
+
+def property_names(source: str) -> frozenset[str]:
+    """The `properties.*` keys `source` reads, as `properties.x` or `properties["x"]`.
+
+    `source` must parse. Method calls such as `properties.get("x")` are not
+    reads (the template copes with a missing key), and keys chosen at render
+    time cannot be known, so neither is listed.
+    """
+    from jinja2 import nodes
+
+    tree = _environment().parse(source)
+    called = {id(call.node) for call in tree.find_all(nodes.Call)}
+    names: set[str] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, nodes.Getattr | nodes.Getitem) or id(node) in called:
+            continue
+        base = node.node
+        if not (isinstance(base, nodes.Name) and base.name == "properties"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            names.add(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            names.add(node.arg.value)
+    return frozenset(names)
