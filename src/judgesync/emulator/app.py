@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from judgesync.emulator import admin, routes
+from judgesync.emulator.judging_pool import JudgingPool
 from judgesync.emulator.refusals import ApiRefusal, error_body
 from judgesync.emulator.state import Emulator
 
@@ -56,6 +57,8 @@ def create_app(emulator: Emulator) -> FastAPI:
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
+    # Live judging's worker processes: whoever serves the app closes it (server.py).
+    app.state.judging_pool = JudgingPool()
     routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
