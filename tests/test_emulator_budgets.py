@@ -140,6 +140,9 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, Any], bool]:
     response = http.client.HTTPResponse(sock)
     response.begin()
     body = httpx.Response(response.status, content=response.read()).json()
+    # A server that closes sends its FIN with the response; one keeping the connection
+    # alive would only drop it after uvicorn's 5 s keep-alive timeout.
+    sock.settimeout(2)
     try:
         closed = sock.recv(1) == b""
     except ConnectionResetError:

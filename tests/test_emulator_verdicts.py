@@ -107,10 +107,10 @@ def test_editing_an_option_changes_some_verdicts_even_if_the_template_ignores_it
     assert before != verdicts(classification("Judge this.", edited), SAMPLE)
 
 
-def test_changing_the_regression_range_changes_some_verdicts():
-    assert verdicts(regression("Rate.", 1.0, 5.0), SAMPLE) != verdicts(
-        regression("Rate.", 1.0, 10.0), SAMPLE
-    )
+def test_editing_a_regression_description_changes_some_verdicts():
+    edited = regression("Rate.", 1.0, 5.0)
+    edited["output"]["max_description"] = "best of all"
+    assert verdicts(regression("Rate.", 1.0, 5.0), SAMPLE) != verdicts(edited, SAMPLE)
 
 
 def test_messages_and_properties_the_template_ignores_still_change_verdicts():

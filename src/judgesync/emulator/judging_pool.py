@@ -50,6 +50,8 @@ class _Worker:
             [sys.executable, "-m", "judgesync.emulator.judging_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Out of the terminal's process group: Ctrl-C stops the server, which kills it.
+            start_new_session=True,
         )
         self._jobs: IO[bytes] = self.process.stdin  # type: ignore[assignment]
         self._answers: IO[bytes] = self.process.stdout  # type: ignore[assignment]
