@@ -28,6 +28,10 @@ HUGE_PADDING = "{{ 'a'|center(10**9) }}"
 HUGE_FORMAT = "{{ '%2000000000s'|format('a') }}"
 HUGE_RANGE = "{% for i in range(10**10) %}x{% endfor %}"
 NESTED_LOOPS = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+DEEP_LOOPS = (
+    "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+    "{{ a }}{{ b }}{{ c }}{% endfor %}{% endfor %}{% endfor %}"
+)
 ENDLESS_MACRO = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"
 EXPONENTIAL_MACRO = (
     "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}"
@@ -75,7 +79,7 @@ def assert_template_error(response: httpx.Response) -> None:
 
 @pytest.mark.parametrize(
     "instructions",
-    [HUGE_STRING, HUGE_PADDING, HUGE_FORMAT, HUGE_RANGE, NESTED_LOOPS, ENDLESS_MACRO],
+    [HUGE_STRING, HUGE_PADDING, HUGE_FORMAT, HUGE_RANGE, NESTED_LOOPS, DEEP_LOOPS, ENDLESS_MACRO],
 )
 def test_a_hostile_template_answers_template_error_while_lists_are_served(
     api_client, judge_definition, instructions

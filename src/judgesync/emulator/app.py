@@ -52,12 +52,12 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def create_app(emulator: Emulator) -> FastAPI:
+    """The app; whoever serves it calls `app.state.judging_pool.close()` when done."""
     app = FastAPI(
         title="judgesync emulator",
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
-    # Live judging's worker processes: whoever serves the app closes it (server.py).
     app.state.judging_pool = JudgingPool()
     routes.add_routes(app)
     app.include_router(admin.router)

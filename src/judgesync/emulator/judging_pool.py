@@ -58,11 +58,12 @@ class _Worker:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._answers, selectors.EVENT_READ)
         try:
-            ready = self._read_line(_STARTUP_SECONDS)
+            ready = self._read_line(_STARTUP_SECONDS) == b'"ready"\n'
         except (TimeoutError, _WorkerDied):
+            ready = False
+        if not ready:
             self.kill()
-            raise RuntimeError("A live-judging worker process failed to start.") from None
-        assert ready == b'"ready"\n', ready
+            raise RuntimeError("A live-judging worker process failed to start.")
 
     def ask(self, job: bytes, timeout: float) -> dict[str, Any]:
         try:
