@@ -4,6 +4,7 @@
     wire.py      request bodies and query strings → validated plain data
     storage.py   judges and revisions in sqlite; name uniqueness in the database
     judging.py   offline live judging: render the template, answer deterministically
+    judging_pool.py  runs it in worker processes (judging_worker.py) within a time and memory budget
     faults.py    latency, seeded random failures, per-key rate limit
     state.py     `Emulator`: settings + storage + faults + authentication
     routes.py    the six API endpoints; admin.py the `/_emulator/` endpoints

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from judgesync.emulator import admin, routes
+from judgesync.emulator.judging_pool import JudgingPool
 from judgesync.emulator.refusals import ApiRefusal, error_body
 from judgesync.emulator.state import Emulator
 
@@ -51,11 +52,13 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def create_app(emulator: Emulator) -> FastAPI:
+    """The app; whoever serves it calls `app.state.judging_pool.close()` when done."""
     app = FastAPI(
         title="judgesync emulator",
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
+    app.state.judging_pool = JudgingPool()
     routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)

@@ -1,19 +1,26 @@
 """Offline live judging: render the judge's instructions, answer deterministically.
 
-No model is called. The answer is a pure function of the rendered prompt:
-its SHA-256, read as a 256-bit integer `h`, picks option `h % len(options)`
-of a classification judge, or the number `min + (h / 2**256) * (max - min)`
-(rounded to 4 decimals, inside the range) for a regression judge. The same
-judge and conversation always get the same answer; any change to the
-instructions, messages or properties may change it.
+No model is called. The instructions are rendered only to refuse templates that
+fail (TEMPLATE_ERROR), as the service would. The answer is a pure function of
+what a verdict may depend on: the judge's instructions and output (options, or
+range and its descriptions) and the conversation's messages and properties,
+whether or not the template reads them. Their SHA-256 (of canonical JSON), read
+as a 256-bit integer `h`, picks option `h % len(options)` of a classification
+judge, or the number `min + (h / 2**256) * (max - min)` (rounded to 4 decimals,
+inside the range) for a regression judge. The same judge and conversation
+always get the same answer; editing the judge or the conversation may change it.
+
+This runs in a worker process with a time and memory budget (judging_pool.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from judgesync.emulator.limits import RENDER_MEMORY_BYTES
 from judgesync.emulator.refusals import ApiRefusal
 from judgesync.emulator.wire import Conversation, regression_range
 from judgesync.specs import templates
@@ -66,18 +73,36 @@ def template_variables(conversation: Conversation, output: Mapping[str, Any]) ->
     }
 
 
+def template_error(message: str) -> ApiRefusal:
+    return ApiRefusal(400, "TEMPLATE_ERROR", message)
+
+
+def verdict_digest(definition: Mapping[str, Any], conversation: Conversation) -> str:
+    """SHA-256 of everything a verdict depends on, as canonical JSON (sorted keys)."""
+    judged = {
+        "instructions": definition["instructions"],
+        "output": definition["output"],
+        "messages": conversation.messages,
+        "properties": conversation.properties,
+    }
+    canonical = json.dumps(judged, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
 def judge(definition: Mapping[str, Any], conversation: Conversation) -> dict[str, Any]:
     """The `JudgeOutput` body for one conversation; refuses templates that fail to render."""
     output = definition["output"]
     try:
-        prompt = templates.render(
-            definition["instructions"], template_variables(conversation, output)
-        )
-    except Exception as error:  # a sandbox violation or any runtime error in the template
-        raise ApiRefusal(
-            400, "TEMPLATE_ERROR", f"The instructions failed to render: {error}"
+        templates.render(definition["instructions"], template_variables(conversation, output))
+    except MemoryError:
+        # Raised by the worker's address-space cap (judging_worker.py).
+        raise template_error(
+            f"The instructions need more than {RENDER_MEMORY_BYTES // 2**20} MiB to render;"
+            " build smaller strings and lists."
         ) from None
-    digest = hashlib.sha256(prompt.encode("utf-8", errors="surrogatepass")).hexdigest()
+    except Exception as error:  # a sandbox violation or any runtime error in the template
+        raise template_error(f"The instructions failed to render: {error}") from None
+    digest = verdict_digest(definition, conversation)
     pick = int(digest, 16)
     if output["type"] == "CLASSIFICATION":
         answer: str | float = output["options"][pick % len(output["options"])]["value"]
@@ -88,8 +113,9 @@ def judge(definition: Mapping[str, Any], conversation: Conversation) -> dict[str
         answer = min(high, max(low, round(low * (1 - fraction) + high * fraction, 4)))
     return {
         "analysis": (
-            "Emulated judgement: no model was called. The answer was picked from the "
-            f"SHA-256 of the rendered instructions ({digest[:12]}…)."
+            "Emulated verdict: no model was called, and the answer says nothing about"
+            " quality. It was derived from the SHA-256 of the judge's instructions and"
+            f" output and the conversation's messages and properties ({digest[:12]}…)."
         ),
         "answer": answer,
     }

@@ -15,10 +15,8 @@ from typing import Any
 
 import pydantic_core
 from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from judgesync.emulator import judging
 from judgesync.emulator.refusals import ApiRefusal, judge_not_found
 from judgesync.emulator.state import Emulator, Workspace, bearer_key, key_hash
 from judgesync.emulator.storage import StoredJudge
@@ -60,7 +58,14 @@ async def _caller(request: Request) -> tuple[Emulator, Workspace]:
 
 async def _body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it grows past MAX_BODY_BYTES."""
-    too_large = ApiRefusal(413, None, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    # Connection: close, or uvicorn would read and discard the rest of the body to keep
+    # the connection alive.
+    too_large = ApiRefusal(
+        413,
+        None,
+        f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+        headers={"Connection": "close"},
+    )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
@@ -208,8 +213,8 @@ async def live_judging(request: Request) -> JSONResponse:
     if judge.deleted_at is not None:
         raise judge_not_found(canonical_id)
     conversation = parse_conversation(await _body(request))
-    # Rendering runs user templates of any size: that one stays off the event loop.
-    return _JsonResponse(await run_in_threadpool(judging.judge, judge.definition, conversation))
+    # Untrusted templates render in worker processes, within a time and memory budget.
+    return _JsonResponse(await request.app.state.judging_pool.judge(judge.definition, conversation))
 
 
 def add_routes(app: FastAPI) -> None:

@@ -111,6 +111,7 @@ class EmulatorServer:
         if self._thread.is_alive():
             self._thread.join(timeout=_SHUTDOWN_TIMEOUT_SECONDS)
         self._socket.close()
+        self.app.state.judging_pool.close()
         self.emulator.close()
 
     def __enter__(self) -> EmulatorServer:
