@@ -183,7 +183,9 @@ def test_a_saved_plan_that_deletes_a_now_protected_judge_is_refused(workdir, run
     before = snapshot(remote)
     result = run("apply", "--plan", "plan.json", "--auto-approve")
     assert result.exit_code == 1
-    assert "deletes protected judge(s) 'critical-legacy'" in result.output
+    assert "would delete protected judge(s) 'critical-legacy'; nothing was changed" in (
+        result.output
+    )
     assert snapshot(remote) == before
 
 
