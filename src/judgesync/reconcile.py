@@ -136,7 +136,7 @@ def apply(
     """
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    saved = _load_saved(saved_plan, choices, settings) if saved_plan is not None else None
+    saved = _load_saved(saved_plan, choices, settings, workdir) if saved_plan else None
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
@@ -157,7 +157,9 @@ def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
     return planner.plan(desired.definitions, client.list_judges(), policy, desired.previous_names)
 
 
-def _load_saved(path: Path, choices: Choices, settings: Settings) -> planfile.SavedPlan:
+def _load_saved(
+    path: Path, choices: Choices, settings: Settings, workdir: Path
+) -> planfile.SavedPlan:
     """The saved plan, when it may run here: nothing in it is decided again."""
     if choices.prune or choices.allow_empty:
         flag = "--prune" if choices.prune else "--allow-empty"
@@ -170,7 +172,10 @@ def _load_saved(path: Path, choices: Choices, settings: Settings) -> planfile.Sa
     planfile.check_target(saved, target.api_url, target.name, target.api_key)
     differences = saved.spec_files.differences(planfile.hash_spec_files(policy.specs))
     if differences:
-        lines = "\n".join(f"  {policy.specs / line}" for line in differences)
+        specs = policy.specs
+        if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
+            specs = specs.relative_to(workdir.resolve())
+        lines = "\n".join(f"  {specs.as_posix()}/{line}" for line in differences)
         raise PlanError(
             f"The spec files differ from those the plan was made from; nothing was changed.\n"
             f"{lines}\nApply the plan from the checkout it was made in, or run plan again"
