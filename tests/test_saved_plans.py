@@ -141,6 +141,7 @@ def test_show_renders_a_saved_plan_offline(saved_update, remote):
     assert "Plan: 0 to create, 1 to update, 0 to delete." in result.output
 
     as_json = CliRunner().invoke(cli, ["show", str(saved_update), "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.stdout)
     (action,) = [a for a in document["actions"] if a["action"] == "update"]
     assert canonical(definition("x")).keys() == action["desired"].keys()
