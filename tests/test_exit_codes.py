@@ -100,8 +100,11 @@ def test_3_for_an_internal_error_one_line_naming_a_log_without_the_key(
 ):
     import judgesync.reconcile
 
+    # A target's key may live in a variable of any name.
+    monkeypatch.setenv("PROD_ACCESS", "Zq81fakeKeyForTests0123456789")
+
     def broken(*args, **kwargs):
-        raise RuntimeError(f"a bug that quotes {api_key}")
+        raise RuntimeError(f"a bug that quotes {api_key} and Zq81fakeKeyForTests0123456789")
 
     monkeypatch.setattr(judgesync.reconcile, "plan", broken)
     result = run("plan")
@@ -113,8 +116,8 @@ def test_3_for_an_internal_error_one_line_naming_a_log_without_the_key(
     try:
         text = log.read_text(encoding="utf-8")
         assert text.startswith("Traceback (most recent call last):\n")
-        assert "RuntimeError: a bug that quotes <MISTRAL_API_KEY>" in text
-        assert api_key not in text
+        assert "RuntimeError: a bug that quotes <MISTRAL_API_KEY> and <PROD_ACCESS>" in text
+        assert api_key not in text and "Zq81fakeKey" not in text
     finally:
         log.unlink()
 

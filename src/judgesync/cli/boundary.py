@@ -28,8 +28,11 @@ EXIT_CHANGES_PENDING = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130
 
-# Environment variables whose values never reach a crash log.
+# Environment values that never reach a crash log: those of variables named like
+# secrets, and any long value without '/' or spaces, which is how API keys look
+# (a target's key variable may have any name).
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+_KEY_LIKE = re.compile(r"[^/\s]{16,}")
 
 
 def run_command(command: Callable[[], object], debug: bool) -> int:
@@ -88,7 +91,7 @@ def _report(error: JudgesyncError) -> None:
 def _write_crash_log(error: BaseException) -> str:
     text = "".join(traceback.format_exception(error))
     for name, value in os.environ.items():
-        if _SECRET_NAME.search(name) and len(value) >= 4:
+        if (_SECRET_NAME.search(name) and len(value) >= 4) or _KEY_LIKE.fullmatch(value):
             text = text.replace(value, f"<{name}>")
     handle, path = tempfile.mkstemp(prefix="judgesync-crash-", suffix=".log")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
