@@ -83,12 +83,20 @@ def test_prune_from_config_and_the_delete_limit(repo, run, remote):
     write_spec(repo, "kept")
 
     planned = run("plan")
-    assert "Plan: 0 to create, 0 to update, 3 to delete." in planned.output
-    assert "apply will refuse this plan: 3 deletions exceed max_deletes (2)" in planned.output
+    assert planned.exit_code == 0, planned.output
+    assert planned.output.endswith(
+        "Plan: 0 to create, 0 to update, 3 to delete.\n"
+        "Warning: apply will refuse this plan: 3 deletions exceed max_deletes (2) unless"
+        " --allow-mass-delete is given.\n"
+    )
 
     refused = run("apply", "--auto-approve")
     assert refused.exit_code == 1
-    assert "more than max_deletes (2); nothing was changed" in refused.output
+    assert refused.output.endswith(
+        "Error: The plan deletes 3 judges, more than max_deletes (2); nothing was changed."
+        " Review the deletions, then pass --allow-mass-delete or raise max_deletes in"
+        " judgesync.yaml.\n"
+    )
     assert len(names(remote)) == 4
 
     allowed = run("apply", "--auto-approve", "--allow-mass-delete")
@@ -122,7 +130,8 @@ def test_previous_names_rename_in_place(repo, run, remote, emulator, revisions):
     original = remote.create_judge(definition("old-name"))
     write_spec(repo, "new-name", previous_names=["old-name"])
 
-    planned = run("plan", "--prune")
+    planned = run("plan", "--prune", "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
     assert f"~ update new-name (id {original.id})" in planned.output
     assert 'name: "old-name" -> "new-name"' in planned.output
     assert run("apply", "--prune", "--auto-approve").exit_code == 0
@@ -166,6 +175,7 @@ def test_targets_with_separate_keys_are_separate_workspaces(repo, emulator, monk
         assert prod.list_judges() == []
 
     default = CliRunner().invoke(cli, ["plan"])
+    assert default.exit_code == 0, default.output
     assert default.output.startswith(f"Target: prod: {emulator.url}\n")
     assert "Plan: 1 to create" in default.output
 
@@ -189,12 +199,25 @@ def test_an_unknown_target_lists_the_known_ones(repo):
 
 
 def test_a_broken_config_file_is_reported_with_its_line(repo, run, remote):
-    write_config(repo, "prune: false\nmax_delete: 3\n")
+    write_config(repo, "prune: 1\nmax_delete: 3\n")
     result = run("apply", "--auto-approve")
     assert result.exit_code == 1
-    assert "judgesync.yaml:2: " in result.output
-    assert "max_deletes" in result.output
-    assert "Traceback" not in result.output
+    assert result.output == (
+        "judgesync.yaml:1: prune: must be true or false, got a number (1)\n"
+        "judgesync.yaml:2: unknown key 'max_delete'; did you mean 'max_deletes'?\n"
+        "2 problem(s) in judgesync.yaml; nothing was sent to the API.\n"
+    )
+    assert remote.list_judges() == []
+
+
+def test_validate_reports_config_problems_as_config_problems(repo):
+    write_config(repo, "prune: 1\n")
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "judgesync.yaml:1: prune: must be true or false, got a number (1)\n"
+        "1 problem(s) in judgesync.yaml; nothing was sent to the API.\n"
+    )
 
 
 def test_a_refused_key_names_the_targets_key_variable(repo, monkeypatch):

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from judgesync.names import name_key
 from judgesync.plan.executor import apply
 from judgesync.plan.normalize import canonical
-from judgesync.plan.planner import Policy, plan
+from judgesync.plan.planner import plan
+from judgesync.policy import Policy
 from judgesync.remote.client import JudgesClient
 from judgesync.spec import JudgeDefinition
 

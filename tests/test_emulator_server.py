@@ -11,6 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from judgesync.cli import cli
 from judgesync.cli.emulator import emulator_command
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
 from judgesync.remote.local import embedded_emulator
@@ -99,10 +100,10 @@ def test_the_command_help_shows_an_example_and_every_reading():
         assert flag in result.output
 
 
-def test_the_command_refuses_an_unknown_reading():
-    result = CliRunner().invoke(emulator_command, ["--revisions", "sometimes"])
-    assert result.exit_code == 2
-    assert "sometimes" in result.output
+def test_the_command_refuses_an_unknown_reading_as_a_usage_error():
+    result = CliRunner().invoke(cli, ["emulator", "--revisions", "sometimes"])
+    assert result.exit_code == 1
+    assert "Invalid value for '--revisions': 'sometimes' is not one of" in result.output
 
 
 @pytest.mark.parametrize(("flags", "logs_requests"), [([], True), (["--no-access-log"], False)])

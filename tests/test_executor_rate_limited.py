@@ -4,7 +4,8 @@ every action is done, none failed for good. (Speed is the benchmark's business.)
 from __future__ import annotations
 
 from judgesync.plan.executor import Outcome, apply
-from judgesync.plan.planner import Policy, plan
+from judgesync.plan.planner import plan
+from judgesync.policy import Policy
 from judgesync.remote.client import JudgesClient
 from tests.builders import definition
 

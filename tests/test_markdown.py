@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from judgesync.plan.executor import ActionResult, Outcome, Report
-from judgesync.plan.planner import Plan, Policy, plan
+from judgesync.plan.planner import Plan, plan
+from judgesync.policy import Policy
 from judgesync.render import as_markdown
 from tests.builders import definition, regression, remote
 

@@ -1,7 +1,8 @@
 import pytest
 
 from judgesync.errors import PlanError
-from judgesync.plan.planner import ActionKind, Policy, plan
+from judgesync.plan.planner import ActionKind, plan
+from judgesync.policy import Policy
 from tests.builders import definition, regression, remote
 
 

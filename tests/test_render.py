@@ -1,7 +1,8 @@
 import json
 
 from judgesync.plan.executor import ActionResult, Outcome, Report
-from judgesync.plan.planner import Policy, plan
+from judgesync.plan.planner import plan
+from judgesync.policy import Policy
 from judgesync.render import as_json, as_text
 from tests.builders import definition, regression, remote
 

@@ -141,6 +141,7 @@ def test_show_renders_a_saved_plan_offline(saved_update, remote):
     assert "Plan: 0 to create, 1 to update, 0 to delete." in result.output
 
     as_json = CliRunner().invoke(cli, ["show", str(saved_update), "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.stdout)
     (action,) = [a for a in document["actions"] if a["action"] == "update"]
     assert canonical(definition("x")).keys() == action["desired"].keys()
@@ -183,7 +184,9 @@ def test_a_saved_plan_that_deletes_a_now_protected_judge_is_refused(workdir, run
     before = snapshot(remote)
     result = run("apply", "--plan", "plan.json", "--auto-approve")
     assert result.exit_code == 1
-    assert "deletes protected judge(s) 'critical-legacy'" in result.output
+    assert "would delete protected judge(s) 'critical-legacy'; nothing was changed" in (
+        result.output
+    )
     assert snapshot(remote) == before
 
 
@@ -201,3 +204,78 @@ def test_an_unwritable_plan_path_is_one_line_of_error(workdir, run):
     result = run("plan", "--out", str(workdir / "missing" / "dir" / "plan.json"))
     assert result.exit_code == 1
     assert result.output.strip().endswith("cannot write the plan file (No such file or directory).")
+
+
+def test_saved_plan_records_a_hash_per_spec_file(saved_update, workdir):
+    document = json.loads(saved_update.read_text())
+    shipped = sorted(
+        path.relative_to(workdir / "judges").as_posix()
+        for path in (workdir / "judges").rglob("*")
+        if path.is_file()
+    )
+    assert sorted(document["spec_files"]) == shipped
+    assert "prompts/groundedness.md" in document["spec_files"]
+    assert all(value.startswith("sha256:") for value in document["spec_files"].values())
+
+
+def test_a_saved_plan_is_refused_when_the_spec_files_changed_since(saved_update, run, remote):
+    # From judgesync.yaml the spec directory is absolute; it is shown relative.
+    (saved_update.parent / "judgesync.yaml").write_text("specs: judges\n")
+    judges = saved_update.parent / "judges"
+    (judges / "prompts" / "groundedness.md").write_text("edited after review\n")
+    (judges / "tone.yaml").unlink()
+    (judges / "new.yaml").write_text("name: new\n")
+    before = snapshot(remote)
+
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The spec files differ from those the plan was made from; nothing was changed.\n"
+        "  judges/new.yaml: added since the plan\n"
+        "  judges/prompts/groundedness.md: changed since the plan\n"
+        "  judges/tone.yaml: removed since the plan\n"
+        "Apply the plan from the checkout it was made in, or run plan again to review"
+        " these files.\n"
+    )
+    assert snapshot(remote) == before
+
+
+def test_a_saved_plan_checks_the_directory_given_with_it(workdir, run, remote):
+    shutil.move(workdir / "judges", workdir / "elsewhere")
+    assert run("plan", "elsewhere", "--out", "plan.json").exit_code == 0
+
+    default = run("apply", "--plan", "plan.json", "--auto-approve")
+    assert default.exit_code == 1
+    assert "  judges/tone.yaml: removed since the plan\n" in default.output
+    assert remote.list_judges() == []
+
+    given = run("apply", "elsewhere", "--plan", "plan.json", "--auto-approve")
+    assert given.exit_code == 0, given.output
+    assert len(remote.list_judges()) == 4
+
+
+@pytest.mark.parametrize("flag", ["--prune", "--allow-empty"])
+def test_a_saved_plan_refuses_flags_that_would_decide_again(saved_update, run, remote, flag):
+    before = snapshot(remote)
+    result = run("apply", "--plan", str(saved_update), "--auto-approve", flag)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {flag} does not apply with --plan: the saved plan already decided what to"
+        f" delete. Drop {flag}, or run plan again with it.\n"
+    )
+    assert snapshot(remote) == before
+
+
+def test_a_saved_plan_refuses_a_target_other_than_its_own(saved_update, workdir, emulator):
+    (workdir / "judgesync.yaml").write_text(
+        f"targets:\n  prod:\n    api_url: {emulator.url}\n    api_key_env: MISTRAL_API_KEY\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["apply", "--plan", str(saved_update), "--auto-approve", "--target", "prod"]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The plan was made for no named target with another API key; apply it with"
+        " the same --target and key, or run plan again for this target.\n"
+    )

@@ -1,80 +1,122 @@
 """`judgesync.yaml`: the optional repository settings.
 
 Where the specs live, which remote judges this repository owns, the guards on
-deletion, and named targets. The file is checked with the same care as spec
-files: unknown keys, wrong types and bad values are each a `Problem` at its
-line, all raised together as one `SpecError`. Without a file, `load_config`
-returns the defaults. The format is documented in docs/adopting.md.
+deletion, and named targets. `Config` is the one model of the file: pydantic
+checks the types, `_value_findings` the rules types cannot say, and
+`specs.problems` words both as it words spec files, each problem at its line,
+all raised together as one `ConfigFileError`. Without a file, `load_config`
+returns the defaults. The format is documented in docs/adopting.md; how the
+settings meet the flags is `policy.Policy.resolve`.
 """
 
 from __future__ import annotations
 
 import codecs
-import difflib
 import re
 from collections.abc import Hashable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from judgesync.errors import ConfigError, Problem, SpecError
-from judgesync.names import matches_any
+from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
+from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
 from judgesync.specs import yamlio
 from judgesync.specs.loader import MAX_FILE_BYTES
-from judgesync.specs.specfile import describe, did_you_mean, dotted
+from judgesync.specs.problems import (
+    Finding,
+    KeyPath,
+    closest,
+    describe,
+    did_you_mean,
+    dotted,
+    fields_at,
+    line_of,
+    schema_findings,
+)
 
 CONFIG_FILE = "judgesync.yaml"
-DEFAULT_SPECS = "judges"
-DEFAULT_MAX_DELETES = 5
 LOCAL = "local"
 # Local targets need no real key: the embedded emulator falls back to a shared one.
 LOCAL_KEY_ENV = "MISTRAL_API_KEY"
 # Upper case by convention; it also keeps a pasted key from passing for a name.
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Values never shown in a problem: a key pasted where its variable's name belongs.
+_SECRET_KEYS = frozenset({"api_key_env"})
 
-KeyPath = tuple[Hashable, ...]
+
+def api_url_problem(url: str) -> str | None:
+    """What is wrong with `url` as an API URL, or None: the one rule for
+    `--api-url`, JUDGESYNC_API_URL and a target's `api_url`."""
+    if url == LOCAL or url.startswith(("http://", "https://")):
+        return None
+    return f"{url!r} is neither 'local' nor an http(s) URL"
 
 
-@dataclass(frozen=True)
-class TargetConfig:
+# Strict: YAML's numbers and booleans are never turned into text.
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+class Ownership(_Strict):
+    names: list[str] | None = None
+
+
+class TargetConfig(_Strict):
     """A named remote: where it is, which variable holds its key, model swaps."""
 
-    name: str
     api_url: str
-    api_key_env: str
-    model_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    api_key_env: str | None = None
+    model_overrides: Annotated[Mapping[str, str], AfterValidator(_read_only)] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    @property
+    def key_env(self) -> str:
+        """The variable holding the key; a local target may leave it out."""
+        return self.api_key_env or LOCAL_KEY_ENV
 
     @property
     def is_local(self) -> bool:
         return self.api_url == LOCAL
 
 
-@dataclass(frozen=True)
-class Config:
-    """The settings of one repository; `path` is None when no file exists."""
+class Config(_Strict):
+    """The settings of one repository, as the file writes them."""
 
-    specs: Path = Path(DEFAULT_SPECS)
-    ownership: tuple[str, ...] | None = None
+    specs: str = str(DEFAULT_SPECS)
+    ownership: Ownership = Field(default_factory=Ownership)
     prune: bool = False
     max_deletes: int = DEFAULT_MAX_DELETES
-    protect: tuple[str, ...] = ()
-    targets: Mapping[str, TargetConfig] = field(default_factory=lambda: MappingProxyType({}))
+    protect: list[str] = Field(default_factory=list)
+    targets: Annotated[Mapping[str, TargetConfig], AfterValidator(_read_only)] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
     default_target: str | None = None
-    path: Path | None = None
+    # The file it was read from, None for the defaults: `specs` is relative to it.
+    _path: Path | None = PrivateAttr(default=None)
 
-    def owns(self, name: str) -> bool:
-        """Whether the judge `name` lies inside the ownership scope."""
-        return self.ownership is None or matches_any(name, self.ownership)
+    @property
+    def path(self) -> Path | None:
+        return self._path
 
-    def protects(self, name: str) -> bool:
-        """Whether the judge `name` must never be deleted."""
-        return matches_any(name, self.protect)
+    @property
+    def spec_directory(self) -> Path:
+        """`specs`, relative to the file's folder (the working directory without a file)."""
+        return Path(self.specs) if self._path is None else self._path.parent / self.specs
 
-    def target(self, name: str | None) -> TargetConfig | None:
+    @property
+    def owned_names(self) -> tuple[str, ...] | None:
+        """The ownership globs; None owns the whole workspace."""
+        names = self.ownership.names
+        return None if names is None else tuple(names)
+
+    def target(self, name: str | None) -> tuple[str, TargetConfig] | None:
         """The target called `name`, else the default target, else None.
 
         Raises ConfigError, listing the known targets, for an unknown name.
@@ -84,8 +126,8 @@ class Config:
             return None
         found = self.targets.get(chosen)
         if found is not None:
-            return found
-        where = self.path if self.path is not None else CONFIG_FILE
+            return chosen, found
+        where = self._path if self._path is not None else CONFIG_FILE
         if not self.targets:
             raise ConfigError(
                 f"There is no target {chosen!r}: {where} defines no targets."
@@ -118,25 +160,29 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path | None) -> Config:
     """The settings in `path`, or the defaults for None.
 
-    Raises SpecError listing every problem, each at its line when known.
+    Raises ConfigFileError listing every problem, each at its line when known.
     """
     if path is None:
         return Config()
     below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
     shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
-    document = yamlio.load_document(_read_text(path, shown), shown)
+    try:
+        document = yamlio.load_document(_read_text(path, shown), shown)
+    except SpecError as error:
+        raise ConfigFileError(error.problems) from None
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
         message = f"{CONFIG_FILE} must be a mapping of settings (it holds {describe(data)})"
-        raise SpecError([Problem(shown, message, document.lines[()])])
+        raise ConfigFileError([Problem(shown, message, document.lines[()])])
     findings = list(_null_findings(data, ()))
     if not findings:
-        model, findings = _validate(data)
+        config, findings = _validate(data)
         findings += _value_findings(data)
-        if model is not None and not findings:
-            return _config(model, path)
-    problems = [Problem(shown, message, _line_of(document, at)) for at, message in findings]
-    raise SpecError(sorted(problems, key=lambda problem: problem.line or 0))
+        if config is not None and not findings:
+            config._path = path
+            return config
+    problems = [Problem(shown, message, line_of(document, at)) for at, message in findings]
+    raise ConfigFileError(sorted(problems, key=lambda problem: problem.line or 0))
 
 
 def _read_text(path: Path, shown: str) -> str:
@@ -158,59 +204,6 @@ def _read_text(path: Path, shown: str) -> str:
         raise SpecError([Problem(shown, message, line)]) from None
 
 
-def _line_of(document: yamlio.Document, at: KeyPath) -> int:
-    while at not in document.lines:
-        at = at[:-1]
-    return document.lines[at]
-
-
-# The file's schema. Strict: YAML's numbers and booleans are never turned into text.
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class _OwnershipSchema(_Strict):
-    names: list[str] | None = None
-
-
-class _TargetSchema(_Strict):
-    api_url: str
-    api_key_env: str | None = None
-    model_overrides: dict[str, str] = Field(default_factory=dict)
-
-
-class _ConfigSchema(_Strict):
-    specs: str = DEFAULT_SPECS
-    ownership: _OwnershipSchema = Field(default_factory=_OwnershipSchema)
-    prune: bool = False
-    max_deletes: int = DEFAULT_MAX_DELETES
-    protect: list[str] = Field(default_factory=list)
-    targets: dict[str, _TargetSchema] = Field(default_factory=dict)
-    default_target: str | None = None
-
-
-_EXPECTED = {
-    "string_type": "text",
-    "bool_type": "true or false",
-    "int_type": "a whole number",
-    "list_type": "a list",
-    "dict_type": "a mapping of keys to values",
-    "model_type": "a mapping of keys to values",
-    "model_attributes_type": "a mapping of keys to values",
-}
-Finding = tuple[KeyPath, str]
-
-
-def _fields_at(parent: KeyPath) -> tuple[str, ...]:
-    if parent == ():
-        return tuple(_ConfigSchema.model_fields)
-    if parent == ("ownership",):
-        return tuple(_OwnershipSchema.model_fields)
-    if len(parent) == 2 and parent[0] == "targets":
-        return tuple(_TargetSchema.model_fields)
-    return ()
-
-
 def _null_findings(data: Any, at: KeyPath) -> Iterator[Finding]:
     """Every key written without a value: never a way to say "the default"."""
     items = data.items() if isinstance(data, dict) else enumerate(data)
@@ -222,53 +215,11 @@ def _null_findings(data: Any, at: KeyPath) -> Iterator[Finding]:
             yield from _null_findings(value, where)
 
 
-def _validate(data: dict[Hashable, Any]) -> tuple[_ConfigSchema | None, list[Finding]]:
+def _validate(data: dict[Hashable, Any]) -> tuple[Config | None, list[Finding]]:
     try:
-        return _ConfigSchema.model_validate(data), []
+        return Config.model_validate(data), []
     except ValidationError as error:
-        return None, _schema_findings(error.errors())
-
-
-def _schema_findings(errors: list[ErrorDetails]) -> list[Finding]:
-    # A missing field is not reported when an unknown key next to it probably misspells it.
-    misspelt: set[KeyPath] = set()
-    for error in errors:
-        loc = tuple(error["loc"])
-        if error["type"] == "extra_forbidden":
-            # did_you_mean's own matching: the same choice the message names.
-            for guess in difflib.get_close_matches(str(loc[-1]), _fields_at(loc[:-1]), n=1):
-                misspelt.add((*loc[:-1], guess))
-    return [
-        (_without_key_marker(tuple(error["loc"])), _schema_message(tuple(error["loc"]), error))
-        for error in errors
-        if not (error["type"] == "missing" and tuple(error["loc"]) in misspelt)
-    ]
-
-
-def _without_key_marker(loc: KeyPath) -> KeyPath:
-    """pydantic marks a bad mapping key as `(..., key, "[key]")`."""
-    return loc[:-1] if loc[-1:] == ("[key]",) else loc
-
-
-def _schema_message(loc: KeyPath, error: ErrorDetails) -> str:
-    kind, value = error["type"], error.get("input")
-    where, parent = dotted(loc), dotted(loc[:-1])
-    if loc[-1:] == ("[key]",):
-        return f"{dotted(loc[:-1])}: the name {loc[-2]!r} is not text; put it in quotes"
-    if kind == "missing":
-        return f"{where}: field required; add '{loc[-1]}:' under '{parent}'"
-    if kind == "extra_forbidden":
-        fields = _fields_at(loc[:-1])
-        hint = did_you_mean(str(loc[-1]), frozenset(fields)).strip()
-        inside = f" in '{parent}'" if loc[:-1] else ""
-        return f"unknown key {loc[-1]!r}{inside}; {hint or 'allowed keys: ' + ', '.join(fields)}"
-    expected = _EXPECTED.get(kind)
-    if expected is None:
-        return f"{where}: {error['msg']}"
-    # Never show the value of a key variable's name: it may be a pasted key.
-    got = "" if loc[-1:] == ("api_key_env",) else f", got {describe(value)}"
-    quote = "; put it in quotes" if kind == "string_type" and isinstance(value, int | float) else ""
-    return f"{where}: must be {expected}{got}{quote}"
+        return None, schema_findings(Config, error, _SECRET_KEYS)
 
 
 def _value_findings(data: dict[Hashable, Any]) -> list[Finding]:
@@ -315,11 +266,9 @@ def _target_findings(name: Hashable, target: Any) -> Iterator[Finding]:
     if not isinstance(target, dict):
         return
     url = target.get("api_url")
-    if isinstance(url, str) and url != LOCAL and not url.startswith(("http://", "https://")):
-        message = (
-            f"{dotted((*at, 'api_url'))}: {url!r} is neither 'local' nor an http(s) URL;"
-            " write e.g. https://api.mistral.ai"
-        )
+    problem = api_url_problem(url) if isinstance(url, str) else None
+    if problem is not None:
+        message = f"{dotted((*at, 'api_url'))}: {problem}; write e.g. https://api.mistral.ai"
         yield (*at, "api_url"), message
     env = target.get("api_key_env")
     where = dotted((*at, "api_key_env"))
@@ -334,7 +283,7 @@ def _target_findings(name: Hashable, target: Any) -> Iterator[Finding]:
         "api_key_env" not in target
         and isinstance(url, str)
         and url != LOCAL
-        and not _misspelt(target, "api_key_env", _fields_at(at))
+        and not _misspelt(target, "api_key_env", fields_at(Config, at))
     ):
         message = (
             f"{dotted(at)}: field 'api_key_env' required for a remote target; name the"
@@ -354,11 +303,7 @@ def _target_findings(name: Hashable, target: Any) -> Iterator[Finding]:
 
 def _misspelt(mapping: dict[Hashable, Any], wanted: str, fields: tuple[str, ...]) -> bool:
     """Whether an unknown key of `mapping` is probably `wanted` misspelt (reported as such)."""
-    return any(
-        difflib.get_close_matches(str(key), fields, n=1) == [wanted]
-        for key in mapping
-        if key not in fields
-    )
+    return any(closest(str(key), fields) == wanted for key in mapping if key not in fields)
 
 
 def _default_target_findings(default: Any, targets: Any) -> Iterator[Finding]:
@@ -375,26 +320,3 @@ def _default_target_findings(default: Any, targets: Any) -> Iterator[Finding]:
             f"define it under 'targets:' or pick one of: {', '.join(known)}"
         )
     yield ("default_target",), message
-
-
-def _config(model: _ConfigSchema, path: Path) -> Config:
-    targets = {
-        name: TargetConfig(
-            name=name,
-            api_url=target.api_url,
-            api_key_env=target.api_key_env or LOCAL_KEY_ENV,
-            model_overrides=MappingProxyType(dict(target.model_overrides)),
-        )
-        for name, target in model.targets.items()
-    }
-    names = model.ownership.names
-    return Config(
-        specs=path.parent / model.specs,
-        ownership=None if names is None else tuple(names),
-        prune=model.prune,
-        max_deletes=model.max_deletes,
-        protect=tuple(model.protect),
-        targets=MappingProxyType(targets),
-        default_target=model.default_target,
-        path=path,
-    )

@@ -2,6 +2,7 @@
 
     JudgesyncError                 root; the CLI prints its message and exits 1
     ├── SpecError                  spec files are invalid; carries `problems`
+    │   └── ConfigFileError        judgesync.yaml is invalid; carries `problems`
     ├── ConfigError                options, environment or judgesync.yaml are wrong
     ├── PlanError                  desired and remote state cannot be reconciled
     └── ApiError                   the API answered an error (method, path, status,
@@ -34,9 +35,16 @@ class JudgesyncError(Exception):
 
 
 class SpecError(JudgesyncError):
+    # What the problems are in, for the summary line.
+    source = "the spec files"
+
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class ConfigFileError(SpecError):
+    source = "judgesync.yaml"
 
 
 class ConfigError(JudgesyncError):

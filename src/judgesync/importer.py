@@ -3,20 +3,25 @@
 `select_judges` picks the judges to import, `spec_files_for` turns them into
 file texts (pure: names slugged, collisions resolved deterministically) and
 `write` puts them on disk without ever overwriting a file unless forced;
-`import_judges` chains the two and checks the result with the spec loader.
-The files read back exactly: loading them gives the remote definitions again.
+`import_judges` chains the two and checks the result with the spec loader;
+`import_workspace`, the `import` command's core, reads the owned remote
+judges first. The files read back exactly: loading them gives the remote
+definitions again.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem
+from judgesync.policy import Choices
+from judgesync.reconcile import resolve
+from judgesync.remote.connect import open_client
 from judgesync.spec import ClassificationOutput, Judge
 from judgesync.specs import yamlio
 from judgesync.specs.loader import MAX_FILE_BYTES, load_specs
@@ -220,3 +225,40 @@ def import_judges(
     """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
     written = write(spec_files_for(judges, split_instructions), out_dir, force)
     return Imported(tuple(written), load_specs(out_dir).problems)
+
+
+@dataclass(frozen=True)
+class WorkspaceImport:
+    """What `import_workspace` did: `imported` is None when no judge matched."""
+
+    judges: int
+    folder: Path
+    target: str
+    model_overrides: tuple[tuple[str, str], ...]
+    imported: Imported | None
+
+
+def import_workspace(
+    choices: Choices,
+    environ: Mapping[str, str],
+    workdir: Path,
+    *,
+    query: str | None,
+    names: Sequence[str],
+    split_instructions: bool,
+    force: bool,
+) -> WorkspaceImport:
+    """Write spec files for the owned remote judges that match, into
+    `choices.directory` (default: judgesync.yaml's specs)."""
+    settings = resolve(choices, environ, workdir)
+    policy, target = settings.policy, settings.target
+    with open_client(target, workdir) as client:
+        judges = select_judges(client.list_judges(), query, names, policy.owns)
+    imported = (
+        import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)
+        if judges
+        else None
+    )
+    return WorkspaceImport(
+        len(judges), policy.specs, target.label, target.model_overrides, imported
+    )

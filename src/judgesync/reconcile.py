@@ -1,41 +1,51 @@
-"""The core steps the commands chain: spec files -> desired state -> plan,
-and the guards that stand between a plan and the remote."""
+"""The core of validate, plan and apply: one function per command.
+
+Each command's flags arrive as `Choices`; `resolve` meets them with
+judgesync.yaml and the environment exactly once, giving `Settings` (the
+target and the `Policy`). From there: spec files -> desired judges -> plan,
+fresh or saved, and the guards between a plan and the remote.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgesync.config import Config
-from judgesync.errors import PlanError, Problem, SpecError
-from judgesync.plan import planfile, planner
-from judgesync.plan.executor import JudgesApi
-from judgesync.plan.planner import ActionKind, Plan, Policy
+from judgesync.config import find_config, load_config
+from judgesync.errors import ConfigError, PlanError, Problem, SpecError
+from judgesync.plan import executor, planfile, planner
+from judgesync.plan.executor import JudgesApi, Report
+from judgesync.plan.planner import ActionKind, Plan
+from judgesync.policy import Choices, Policy
+from judgesync.remote.connect import Target, open_client, resolve_target
 from judgesync.spec import JudgeDefinition
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
-def policy_for(
-    config: Config,
-    *,
-    prune: bool,
-    allow_empty: bool,
-    model_overrides: tuple[tuple[str, str], ...] = (),
-) -> Policy:
-    """The planner's policy: the config's settings, with command-line flags on top."""
-    return Policy(
-        prune=prune or config.prune,
-        ownership=config.ownership,
-        protect=config.protect,
-        allow_empty=allow_empty,
-        model_overrides=model_overrides,
-    )
+@dataclass(frozen=True)
+class Settings:
+    """Where to connect and the rules to play by, resolved once per command."""
+
+    target: Target
+    policy: Policy
 
 
-def check_specs(directory: Path, policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
-    """The specs, and every problem with them, scope included."""
-    loaded = load_specs(directory)
+def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Settings:
+    """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
+    config = load_config(find_config(workdir))
+    target = resolve_target(choices.api_url, environ, choices.target_name, config)
+    return Settings(target, Policy.resolve(config, choices, target.model_overrides))
+
+
+def validate(choices: Choices, workdir: Path) -> tuple[LoadedSpecs, list[Problem]]:
+    """The specs and every problem with them, scope included; offline."""
+    policy = Policy.resolve(load_config(find_config(workdir)), choices)
+    return check_specs(policy)
+
+
+def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
+    loaded = load_specs(policy.specs)
     problems = list(loaded.problems)
     scope = ", ".join(policy.ownership or ())
     problems.extend(
@@ -59,10 +69,10 @@ class Desired:
     previous_names: Mapping[str, tuple[str, ...]]
 
 
-def load_desired(directory: Path, policy: Policy) -> Desired:
+def load_desired(policy: Policy) -> Desired:
     """Read the specs; raises SpecError listing every problem. Done before any
     connection, so invalid specs never reach the API."""
-    loaded, problems = check_specs(directory, policy)
+    loaded, problems = check_specs(policy)
     if problems:
         raise SpecError(problems)
     return Desired(
@@ -71,39 +81,115 @@ def load_desired(directory: Path, policy: Policy) -> Desired:
     )
 
 
-def build_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
-    """Plan the changes that make the remote match the desired judges."""
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    target: str  # the target's label, for rendering
+    # Set when apply would refuse the plan for its number of deletions.
+    warning: str | None
+
+
+def plan(
+    choices: Choices,
+    environ: Mapping[str, str],
+    workdir: Path,
+    parallelism: int,
+    out: Path | None = None,
+) -> Planned:
+    """Plan afresh; with `out`, save the plan with the spec files' hashes."""
+    settings = resolve(choices, environ, workdir)
+    policy, target = settings.policy, settings.target
+    desired = load_desired(policy)
+    with open_client(target, workdir, parallelism) as client:
+        fresh = _fresh_plan(desired, client, policy)
+    if out is not None:
+        spec_files = planfile.hash_spec_files(policy.specs)
+        document = planfile.to_document(
+            fresh, target.api_url, target.name, target.api_key, spec_files
+        )
+        planfile.save(out, document)
+    warning = policy.delete_limit_warning(fresh.count(ActionKind.DELETE))
+    return Planned(fresh, target.label, warning)
+
+
+@dataclass(frozen=True)
+class Applied:
+    plan: Plan
+    target: str
+    report: Report
+
+
+def apply(
+    choices: Choices,
+    environ: Mapping[str, str],
+    workdir: Path,
+    parallelism: int,
+    *,
+    saved_plan: Path | None,
+    show: Callable[[Plan, str], None],
+    approve: Callable[[Plan], None] | None,
+) -> Applied:
+    """Execute a saved plan, or plan afresh, then make the remote match.
+
+    `show` gets the plan before anything changes; `approve` (None when
+    approved in advance) raises to stop when the plan has changes.
+    """
+    settings = resolve(choices, environ, workdir)
+    policy, target = settings.policy, settings.target
+    saved = _load_saved(saved_plan, choices, settings, workdir) if saved_plan else None
+    desired = load_desired(policy) if saved is None else None
+    with open_client(target, workdir, parallelism) as client:
+        if desired is not None:
+            chosen = _fresh_plan(desired, client, policy)
+        else:
+            assert saved is not None
+            chosen = saved.plan
+            _refuse_stale(chosen, client)
+        show(chosen, target.label)
+        policy.refuse_mass_delete(chosen.count(ActionKind.DELETE))
+        if chosen.has_changes and approve is not None:
+            approve(chosen)
+        report = executor.apply(chosen, client, parallelism)
+    return Applied(chosen, target.label, report)
+
+
+def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
     return planner.plan(desired.definitions, client.list_judges(), policy, desired.previous_names)
 
 
-def check_delete_limit(plan: Plan, max_deletes: int, allow_mass_delete: bool) -> None:
-    deletes = plan.count(ActionKind.DELETE)
-    if deletes > max_deletes and not allow_mass_delete:
-        raise PlanError(
-            f"The plan deletes {deletes} judges, more than max_deletes ({max_deletes});"
-            " nothing was changed. Review the deletions, then pass --allow-mass-delete"
-            " or raise max_deletes in judgesync.yaml."
+def _load_saved(
+    path: Path, choices: Choices, settings: Settings, workdir: Path
+) -> planfile.SavedPlan:
+    """The saved plan, when it may run here: nothing in it is decided again."""
+    if choices.prune or choices.allow_empty:
+        flag = "--prune" if choices.prune else "--allow-empty"
+        raise ConfigError(
+            f"{flag} does not apply with --plan: the saved plan already decided what to"
+            f" delete. Drop {flag}, or run plan again with it."
         )
-
-
-def check_protected(plan: Plan, policy: Policy) -> None:
-    """A saved plan may predate a protection; it must not delete what is protected now."""
-    protected = [
-        action.name
-        for action in plan.changes
-        if action.kind is ActionKind.DELETE and policy.protects(action.name)
-    ]
-    if protected:
-        names = ", ".join(repr(name) for name in protected)
+    saved = planfile.load(path)
+    target, policy = settings.target, settings.policy
+    planfile.check_target(saved, target.api_url, target.name, target.api_key)
+    differences = saved.spec_files.differences(planfile.hash_spec_files(policy.specs))
+    if differences:
+        specs = policy.specs
+        if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
+            specs = specs.relative_to(workdir.resolve())
+        lines = "\n".join(f"  {specs.as_posix()}/{line}" for line in differences)
         raise PlanError(
-            f"The saved plan deletes protected judge(s) {names}; nothing was changed."
-            " Lift the protection in judgesync.yaml in a reviewed change first."
+            f"The spec files differ from those the plan was made from; nothing was changed.\n"
+            f"{lines}\nApply the plan from the checkout it was made in, or run plan again"
+            " to review these files."
         )
+    policy.refuse_protected_deletes(
+        action.name for action in saved.plan.changes if action.kind is ActionKind.DELETE
+    )
+    return saved
 
 
-def verify_saved_plan(plan: Plan, client: JudgesApi) -> None:
+def _refuse_stale(saved: Plan, client: JudgesApi) -> None:
     """Raise PlanError, listing each judge, when the plan's preconditions no longer hold."""
-    stale = planfile.stale_preconditions(plan, client.list_judges())
+    stale = planfile.stale_preconditions(saved, client.list_judges())
     if stale:
         lines = "\n".join(f"  {problem}" for problem in stale)
         raise PlanError(

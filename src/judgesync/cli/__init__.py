@@ -1,16 +1,20 @@
 """The command line: parse options, call one core function, render, exit.
 
-Exit codes: 0 success; 1 error; 2 changes pending (`plan --detailed-exitcode`);
+Exit codes (the boundary in `boundary.py`): 0 success; 1 error, usage errors
+included; 2 changes pending (`plan --detailed-exitcode`); 3 internal error;
 130 interrupted. Tracebacks only with `--debug`.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from judgesync import __version__
+from judgesync.cli.boundary import run_command, usage_exit_code
 from judgesync.cli.emulator import emulator_command
 from judgesync.cli.extras import schema_command
 from judgesync.cli.importer import import_command
@@ -20,40 +24,29 @@ from judgesync.cli.reconcile import (
     show_command,
     validate_command,
 )
-from judgesync.errors import JudgesyncError, SpecError
-
-EXIT_ERROR = 1
-EXIT_INTERRUPTED = 130
 
 
 class _Group(click.Group):
     """The one error boundary: a command's int return value is the exit code;
-    a judgesync error prints one line per problem and exits 1."""
+    errors become exit codes in `boundary`, usage errors included."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def parse_and_run() -> Any:
+            return super(_Group, self).main(args, prog_name, complete_var, False, **extra)
+
+        if not standalone_mode:
+            return parse_and_run()
+        sys.exit(usage_exit_code(parse_and_run))
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            result = super().invoke(ctx)
-        except JudgesyncError as error:
-            if ctx.params.get("debug"):
-                raise
-            _report(error)
-            ctx.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
-        ctx.exit(result if isinstance(result, int) else 0)
-
-
-def _report(error: JudgesyncError) -> None:
-    if isinstance(error, SpecError):
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(
-            f"{len(error.problems)} problem(s) in the spec files; nothing was sent to the API.",
-            err=True,
-        )
-    else:
-        click.echo(f"Error: {error}", err=True)
+        return run_command(lambda: super(_Group, self).invoke(ctx), bool(ctx.params.get("debug")))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-EXIT_ERROR = 1
+from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
 
 
 @click.command("import")
@@ -70,39 +70,42 @@ def import_command(
       judgesync import --name helpfulness --name tone --force
       judgesync import --target staging --out staging-judges/
     """
-    from judgesync.config import find_config, load_config
-    from judgesync.importer import import_judges, select_judges
-    from judgesync.remote.connect import open_client, resolve_target
+    from judgesync.importer import import_workspace
+    from judgesync.policy import Choices
 
-    config = load_config(find_config(Path.cwd()))
-    target = resolve_target(api_url, os.environ, target_name, config)
-    with open_client(target, Path.cwd()) as client:
-        judges = select_judges(client.list_judges(), query, names, config.owns)
-    if not judges:
+    done = import_workspace(
+        Choices(out_dir, api_url, target_name),
+        os.environ,
+        Path.cwd(),
+        query=query,
+        names=names,
+        split_instructions=split_instructions,
+        force=force,
+    )
+    if done.imported is None:
         click.echo("No remote judge matches; nothing was written.")
-        return 0
-    folder = out_dir if out_dir is not None else config.specs
-    imported = import_judges(judges, folder, split_instructions=split_instructions, force=force)
-    for path in imported.written:
+        return EXIT_OK
+    for path in done.imported.written:
         click.echo(f"Wrote {_shown(path)}")
-    click.echo(f"Imported {len(judges)} judge(s) from {target.label} into {_shown(folder)}.")
-    if target.model_overrides:
+    folder = _shown(done.folder)
+    click.echo(f"Imported {done.judges} judge(s) from {done.target} into {folder}.")
+    if done.model_overrides:
         # Reversing the overrides would be a guess: several models may map to one.
-        swaps = ", ".join(f"{model} -> {used}" for model, used in target.model_overrides)
+        swaps = ", ".join(f"{model} -> {used}" for model, used in done.model_overrides)
         click.echo(
             f"Note: this target overrides models ({swaps}); the specs name the models as"
             " the target runs them. Edit model_name where the specs should name the original."
         )
-    if imported.problems:
-        for problem in imported.problems:
+    if done.imported.problems:
+        for problem in done.imported.problems:
             click.echo(str(problem), err=True)
         click.echo(
-            f"{len(imported.problems)} problem(s) in {_shown(folder)}: the API accepted these"
+            f"{len(done.imported.problems)} problem(s) in {folder}: the API accepted these"
             " judges but the spec rules refuse them. Fix them, then run judgesync validate.",
             err=True,
         )
         return EXIT_ERROR
-    return 0
+    return EXIT_OK
 
 
 def _shown(path: Path) -> str:

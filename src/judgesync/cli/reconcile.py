@@ -5,22 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from judgesync.errors import JudgesyncError
+from judgesync.cli.boundary import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK
+from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
-    from judgesync.config import Config
-    from judgesync.plan.planner import Plan, Policy
-    from judgesync.remote.connect import Target
-
-EXIT_ERROR = 1
-EXIT_CHANGES_PENDING = 2
+    from judgesync.plan.planner import Plan
 
 spec_directory = click.argument(
     "directory",
@@ -83,33 +78,6 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@dataclass(frozen=True)
-class _Setup:
-    config: Config
-    directory: Path
-    target: Target
-    policy: Policy
-
-
-def _setup(
-    directory: Path | None,
-    api_url: str | None,
-    target_name: str | None,
-    prune: bool = False,
-    allow_empty: bool = False,
-) -> _Setup:
-    from judgesync.config import find_config, load_config
-    from judgesync.reconcile import policy_for
-    from judgesync.remote.connect import resolve_target
-
-    config = load_config(find_config(Path.cwd()))
-    target = resolve_target(api_url, os.environ, target_name, config)
-    policy = policy_for(
-        config, prune=prune, allow_empty=allow_empty, model_overrides=target.model_overrides
-    )
-    return _Setup(config, directory or config.specs, target, policy)
-
-
 @click.command("validate")
 @spec_directory
 def validate_command(directory: Path | None) -> int:
@@ -121,20 +89,17 @@ def validate_command(directory: Path | None) -> int:
     Example:
       judgesync validate judges/
     """
-    from judgesync.config import find_config, load_config
-    from judgesync.reconcile import check_specs, policy_for
+    from judgesync.policy import Choices
+    from judgesync.reconcile import validate
 
-    config = load_config(find_config(Path.cwd()))
-    loaded, problems = check_specs(
-        directory or config.specs, policy_for(config, prune=False, allow_empty=False)
-    )
+    loaded, problems = validate(Choices(directory=directory), Path.cwd())
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         return EXIT_ERROR
     click.echo(f"{len(loaded.specs)} judge spec(s) valid.")
-    return 0
+    return EXIT_OK
 
 
 @click.command("plan")
@@ -168,31 +133,15 @@ def plan_command(
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
     """
-    from judgesync.plan import planfile
-    from judgesync.plan.planner import ActionKind
-    from judgesync.reconcile import build_plan, load_desired
-    from judgesync.remote.connect import open_client
+    from judgesync.policy import Choices
+    from judgesync.reconcile import plan
 
-    setup = _setup(directory, api_url, target_name, prune, allow_empty)
-    desired = load_desired(setup.directory, setup.policy)
-    with open_client(setup.target, Path.cwd(), parallelism) as client:
-        plan = build_plan(desired, client, setup.policy)
-    if out is not None:
-        spec_files_hash = planfile.specs_hash(setup.directory)
-        target = setup.target
-        document = planfile.to_document(
-            plan, target.api_url, target.name, target.api_key, spec_files_hash
-        )
-        planfile.save(out, document)
-    _echo_plan(plan, setup.target.label, output_format)
-    deletes = plan.count(ActionKind.DELETE)
-    if deletes > setup.config.max_deletes:
-        click.echo(
-            f"Warning: apply will refuse this plan: {deletes} deletions exceed max_deletes"
-            f" ({setup.config.max_deletes}) unless --allow-mass-delete is given.",
-            err=True,
-        )
-    return EXIT_CHANGES_PENDING if detailed_exitcode and plan.has_changes else 0
+    choices = Choices(directory, api_url, target_name, prune, allow_empty)
+    planned = plan(choices, os.environ, Path.cwd(), parallelism, out)
+    _echo_plan(planned.plan, planned.target, output_format)
+    if planned.warning is not None:
+        click.echo(planned.warning, err=True)
+    return EXIT_CHANGES_PENDING if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
 
 @click.command("apply")
@@ -207,7 +156,8 @@ def plan_command(
     "--plan",
     "saved_plan",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh.",
+    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh;"
+    " refused when the spec files in DIRECTORY differ from those it was made from.",
 )
 def apply_command(
     directory: Path | None,
@@ -223,49 +173,43 @@ def apply_command(
 ) -> int:
     """Plan afresh (or load a saved plan), then make the remote match the specs.
 
-    Asks for confirmation on a terminal; elsewhere --auto-approve is required.
+    Asks for confirmation on a terminal; elsewhere --auto-approve is required
+    (and with --format json or markdown, which show no plan to approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
-    changed since it was made.
+    changed since it was made, or the spec files differ from its own.
 
     \b
     Example:
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
-    from judgesync.plan import executor, planfile
-    from judgesync.reconcile import (
-        build_plan,
-        check_delete_limit,
-        check_protected,
-        load_desired,
-        verify_saved_plan,
-    )
-    from judgesync.remote.connect import open_client
+    from judgesync.policy import Choices
+    from judgesync.reconcile import apply
     from judgesync.render import as_json, as_markdown, as_text
 
-    setup = _setup(directory, api_url, target_name, prune, allow_empty)
-    saved = planfile.load(saved_plan) if saved_plan else None
-    if saved is not None:
-        target = setup.target
-        planfile.check_target(saved, target.api_url, target.name, target.api_key)
-        check_protected(saved.plan, setup.policy)
-    desired = None if saved else load_desired(setup.directory, setup.policy)
-    with open_client(setup.target, Path.cwd(), parallelism) as client:
-        if saved is not None:
-            plan = saved.plan
-            verify_saved_plan(plan, client)
-        else:
-            assert desired is not None
-            plan = build_plan(desired, client, setup.policy)
-        if output_format != "json":
-            _echo_plan(plan, setup.target.label, output_format)
-        check_delete_limit(plan, setup.config.max_deletes, allow_mass_delete)
-        if plan.has_changes and not auto_approve:
-            _confirm()
-        report = executor.apply(plan, client, parallelism)
+    if output_format != "text" and not auto_approve:
+        raise ConfigError(
+            f"apply --format {output_format} needs --auto-approve: a plan must be shown"
+            " as text to be approved. Review it with plan first."
+        )
+    choices = Choices(
+        directory, api_url, target_name, prune, allow_empty, allow_mass_delete=allow_mass_delete
+    )
+    applied = apply(
+        choices,
+        os.environ,
+        Path.cwd(),
+        parallelism,
+        saved_plan=saved_plan,
+        show=lambda plan, target: (
+            _echo_plan(plan, target, output_format) if output_format != "json" else None
+        ),
+        approve=None if auto_approve else _confirm,
+    )
+    report = applied.report
     if output_format == "json":
         document: dict[str, Any] = {
-            "plan": as_json.plan_document(plan, setup.target.label),
+            "plan": as_json.plan_document(applied.plan, applied.target),
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
@@ -273,7 +217,7 @@ def apply_command(
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
         click.echo(as_text.render_report(report, colour=_colour()), nl=False)
-    return 0 if report.ok else EXIT_ERROR
+    return EXIT_OK if report.ok else EXIT_ERROR
 
 
 @click.command("show")
@@ -291,10 +235,10 @@ def show_command(plan_file: Path, output_format: str) -> int:
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
     _echo_plan(saved.plan, saved.target, output_format)
-    return 0
+    return EXIT_OK
 
 
-def _confirm() -> None:
+def _confirm(plan: Plan) -> None:
     if not sys.stdin.isatty():
         raise JudgesyncError(
             "Refusing to apply without confirmation: stdin is not a terminal."

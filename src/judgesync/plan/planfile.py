@@ -5,6 +5,7 @@ A plan file is JSON (documented in docs/planfile.md):
     {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
      "target": str (API URL or "local", never the key), "target_name": str | null,
      "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
+     "spec_files": {relative path: "sha256:..."},
      "actions": [{"action": "create"|"update"|"delete", "name": str,
                   "desired": {judge definition} | null,
                   "remote": {judge as read at plan time} | null,
@@ -17,14 +18,15 @@ the judge it read (same id, still the newest revision, same `updated_at`,
 same content hash), and a rename needs its new name still free. Anything
 else may change in between. A plan applies only to the target it was made
 for: same URL, same target name and same key (compared by fingerprint, since
-two targets may share a URL with different keys).
+two targets may share a URL with different keys), and only to the spec files
+it was made from (compared file by file).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,16 +52,52 @@ class SavedPlan:
     key_fingerprint: str
     judgesync_version: str
     created_at: str
-    specs_hash: str
+    spec_files: SpecFiles
 
 
-def specs_hash(directory: Path) -> str:
-    """A hash of every file under the spec directory, names included."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()
+@dataclass(frozen=True)
+class SpecFiles:
+    """Every regular file under the spec directory (specs, prompts, cases), hashed.
+
+    `files` maps each path relative to the directory, `/`-separated, to the
+    SHA-256 of its bytes; `overall` covers names and contents in path order.
+    """
+
+    overall: str
+    files: Mapping[str, str] | None  # None: a plan file from before per-file hashes
+
+    def differences(self, now: SpecFiles) -> list[str]:
+        """One line per file that differs in `now`: changed, added or removed."""
+        if self.overall == now.overall:
+            return []
+        if self.files is None or now.files is None:
+            return ["the spec files as a whole (this plan file has no per-file hashes)"]
+        before, after = self.files, now.files
+        lines = []
+        for path in sorted(before.keys() | after.keys()):
+            if path not in before:
+                lines.append(f"{path}: added since the plan")
+            elif path not in after:
+                lines.append(f"{path}: removed since the plan")
+            elif before[path] != after[path]:
+                lines.append(f"{path}: changed since the plan")
+        return lines
+
+
+def hash_spec_files(directory: Path) -> SpecFiles:
+    """The hashes of every regular file under `directory`, sorted by relative path."""
+    overall = hashlib.sha256()
+    files: dict[str, str] = {}
+    paths = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
+    for path in paths:
+        relative = path.relative_to(directory).as_posix()
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read the spec file ({error.strerror}).") from None
+        overall.update(relative.encode() + b"\0" + content + b"\0")
+        files[relative] = "sha256:" + hashlib.sha256(content).hexdigest()
+    return SpecFiles("sha256:" + overall.hexdigest(), files)
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -68,7 +106,7 @@ def key_fingerprint(api_key: str) -> str:
 
 
 def to_document(
-    plan: Plan, target: str, target_name: str | None, api_key: str, spec_files_hash: str
+    plan: Plan, target: str, target_name: str | None, api_key: str, spec_files: SpecFiles
 ) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
@@ -77,7 +115,8 @@ def to_document(
         "target": target,
         "target_name": target_name,
         "key_fingerprint": key_fingerprint(api_key),
-        "specs_hash": spec_files_hash,
+        "specs_hash": spec_files.overall,
+        "spec_files": dict(spec_files.files or {}),
         "actions": [_action_document(action) for action in plan.changes],
         "unmanaged": [judge.model_dump(mode="json") for judge in plan.unmanaged],
         "model_overrides": [asdict(override) for override in plan.model_overrides],
@@ -114,7 +153,7 @@ def load(path: Path) -> SavedPlan:
             key_fingerprint=str(document["key_fingerprint"]),
             judgesync_version=str(document["judgesync_version"]),
             created_at=str(document["created_at"]),
-            specs_hash=str(document["specs_hash"]),
+            spec_files=_spec_files_from(document),
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
         raise ConfigError(
@@ -171,6 +210,15 @@ def check_target(saved: SavedPlan, target: str, target_name: str | None, api_key
             f"The plan was made for {made_for} with another API key; apply it with the"
             " same --target and key, or run plan again for this target."
         )
+
+
+def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
+    files = document.get("spec_files")
+    if files is not None and not (
+        isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+    ):
+        raise ValueError("spec_files must map paths to hashes")
+    return SpecFiles(str(document["specs_hash"]), files)
 
 
 def _precondition(judge: Judge) -> dict[str, Any]:

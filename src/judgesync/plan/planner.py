@@ -15,8 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from judgesync.errors import PlanError
-from judgesync.names import matches_any, name_key
+from judgesync.names import name_key
 from judgesync.plan.normalize import canonical, flatten
+from judgesync.policy import Policy
 from judgesync.spec import Judge, JudgeDefinition
 
 
@@ -43,25 +44,6 @@ class Action:
     desired: JudgeDefinition | None = None
     remote: Judge | None = None
     changes: tuple[FieldChange, ...] = ()
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the plan may touch beyond creating and updating the specs' judges."""
-
-    prune: bool = False
-    # Globs of the remote judge names this repository owns; None owns the workspace.
-    ownership: tuple[str, ...] | None = None
-    protect: tuple[str, ...] = ()
-    allow_empty: bool = False
-    # Model names replaced before diffing (a cheaper model on staging).
-    model_overrides: tuple[tuple[str, str], ...] = ()
-
-    def owns(self, name: str) -> bool:
-        return self.ownership is None or matches_any(name, self.ownership)
-
-    def protects(self, name: str) -> bool:
-        return matches_any(name, self.protect)
 
 
 @dataclass(frozen=True)
@@ -107,7 +89,7 @@ def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, 
 def plan(
     desired: Sequence[JudgeDefinition],
     remote: Sequence[Judge],
-    policy: Policy = Policy(),
+    policy: Policy = Policy(),  # noqa: B008 - a frozen value, safe to share
     previous_names: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
     """Compare the desired judges with the live remote judges the policy owns.
@@ -135,7 +117,8 @@ def plan(
         (judge for judge in owned if judge.id not in matched_ids), key=lambda j: j.name
     )
     if policy.prune:
-        _check_deletions(leftovers, owned, policy)
+        policy.refuse_protected_deletes(judge.name for judge in leftovers)
+        policy.refuse_emptying(len(leftovers), len(owned))
         actions.extend(Action(ActionKind.DELETE, judge.name, remote=judge) for judge in leftovers)
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
@@ -223,21 +206,6 @@ def _only(candidates: list[Judge], spec: str) -> Judge | None:
             f" name: {ids}; rename the spec to one of them exactly."
         )
     return candidates[0] if candidates else None
-
-
-def _check_deletions(doomed: Sequence[Judge], owned: Sequence[Judge], policy: Policy) -> None:
-    protected = [judge for judge in doomed if policy.protects(judge.name)]
-    if protected:
-        names = ", ".join(repr(judge.name) for judge in protected)
-        raise PlanError(
-            f"The plan would delete protected judge(s) {names}. Restore their spec files, or"
-            " lift the protection in judgesync.yaml in a reviewed change first."
-        )
-    if doomed and len(doomed) == len(owned) and not policy.allow_empty:
-        raise PlanError(
-            f"The plan would delete every owned judge ({len(doomed)}): is the spec directory"
-            " empty or mis-pointed? Pass --allow-empty if that is really what you want."
-        )
 
 
 def _check_desired_names(desired: Sequence[JudgeDefinition]) -> None:

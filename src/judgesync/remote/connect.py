@@ -8,7 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from judgesync.config import LOCAL, Config
+from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config, api_url_problem
 from judgesync.errors import ConfigError
 from judgesync.remote.client import JudgesClient
 
@@ -46,20 +46,26 @@ def resolve_target(
 ) -> Target:
     """Where to send requests, and with which key.
 
-    Precedence: --api-url, then --target, then JUDGESYNC_API_URL, then the
-    config's default_target, then Mistral's API. A named target reads its key
-    from its own `api_key_env`; everything else from MISTRAL_API_KEY.
-    Raises ConfigError before any request when a real URL has no key.
+    Precedence: --api-url or --target (never both), then JUDGESYNC_API_URL,
+    then the config's default_target, then Mistral's API. A named target
+    reads its key from its own `api_key_env`; everything else from
+    MISTRAL_API_KEY. Raises ConfigError before any request when a real URL
+    has no key.
     """
+    if api_url is not None and target_name is not None:
+        raise ConfigError(
+            "--api-url and --target both say where to connect; pass only one of them."
+        )
     chosen = None
     if api_url is None and (target_name is not None or not environ.get("JUDGESYNC_API_URL")):
         chosen = (config or Config()).target(target_name)
     if chosen is None:
         url = api_url or environ.get("JUDGESYNC_API_URL") or DEFAULT_API_URL
-        return _target(url, "MISTRAL_API_KEY", environ)
-    overrides = tuple(sorted(chosen.model_overrides.items()))
-    target = _target(chosen.api_url, chosen.api_key_env, environ)
-    return replace(target, name=chosen.name, model_overrides=overrides)
+        return _target(url, LOCAL_KEY_ENV, environ)
+    name, settings = chosen
+    overrides = tuple(sorted(settings.model_overrides.items()))
+    target = _target(settings.api_url, settings.key_env, environ)
+    return replace(target, name=name, model_overrides=overrides)
 
 
 def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
@@ -67,10 +73,11 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
     key = environ.get(key_env, "").strip()
     if url == LOCAL:
         return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env)
-    if not url.startswith(("http://", "https://")):
+    problem = api_url_problem(url)
+    if problem is not None:
         raise ConfigError(
-            f"The API URL {url!r} is neither 'local' nor an http(s) URL; pass --api-url"
-            " https://api.mistral.ai, a running emulator's URL, or local."
+            f"The API URL {problem}; pass --api-url https://api.mistral.ai, a running"
+            " emulator's URL, or local."
         )
     if not key:
         raise ConfigError(

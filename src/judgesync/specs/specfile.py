@@ -1,19 +1,18 @@
 """The spec file format: its schema, its value rules, and plain-language findings.
 
 Pure functions over the plain data of one parsed file; each finding is the key
-path it concerns and a message saying what is wrong and how to fix it. Files,
-lines and templates are the loader's business.
+path it concerns and a message saying what is wrong and how to fix it (worded
+by `problems`, as for judgesync.yaml). Files, lines and templates are the
+loader's business.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Hashable, Iterator
 from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
 
 from judgesync.names import name_key
 from judgesync.spec import (
@@ -22,10 +21,12 @@ from judgesync.spec import (
     JudgeDefinition,
     RegressionOutput,
 )
-
-KeyPath = tuple[Hashable, ...]
-Finding = tuple[KeyPath, str]
-OUTPUT_TYPES = ("CLASSIFICATION", "REGRESSION")
+from judgesync.specs.problems import Finding as Finding
+from judgesync.specs.problems import KeyPath as KeyPath
+from judgesync.specs.problems import describe as describe
+from judgesync.specs.problems import did_you_mean as did_you_mean
+from judgesync.specs.problems import dotted as dotted
+from judgesync.specs.problems import schema_findings
 
 
 # Strict: YAML's numbers, booleans and dates are never quietly turned into text.
@@ -97,81 +98,12 @@ class SpecFile(_Strict):
         )
 
 
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "spec": tuple(SpecFile.model_fields),
-    "CLASSIFICATION": tuple(ClassificationSpec.model_fields),
-    "REGRESSION": tuple(RegressionSpec.model_fields),
-    "option": tuple(OptionSpec.model_fields),
-}
-_EXPECTED = {
-    "string_type": "text",
-    "float_type": "a number",
-    "finite_number": "a finite number",
-    "list_type": "a list",
-    "model_type": "a mapping of keys to values",
-    "model_attributes_type": "a mapping of keys to values",
-    "dict_type": "a mapping of keys to values",
-}
-
-
 def validate(data: dict[Hashable, Any]) -> tuple[SpecFile | None, list[Finding]]:
     """The schema check: the parsed file, or a finding for each error."""
     try:
         return SpecFile.model_validate(data), []
     except ValidationError as error:
-        return None, _schema_findings(data, error.errors())
-
-
-def _schema_findings(data: dict[Hashable, Any], errors: list[ErrorDetails]) -> list[Finding]:
-    rows = []
-    meant: set[KeyPath] = set()  # fields that an unknown key probably misspells
-    for error in errors:
-        loc, tag = tuple(error["loc"]), None
-        # A discriminated union puts the tag in the location: output.REGRESSION.min.
-        if loc[:1] == ("output",) and len(loc) > 1 and loc[1] in OUTPUT_TYPES:
-            loc, tag = (loc[0], *loc[2:]), str(loc[1])
-        if error["type"].startswith("union_tag_"):
-            loc = ("output", "type")
-        if error["type"] == "extra_forbidden":
-            guess = _guess(str(loc[-1]), _fields_at(loc[:-1], tag))
-            if guess:
-                meant.add((*loc[:-1], guess))
-        rows.append((loc, tag, error))
-    return [
-        (loc, _schema_message(data, loc, tag, error))
-        for loc, tag, error in rows
-        if not (error["type"] == "missing" and loc in meant)
-    ]
-
-
-def _schema_message(
-    data: dict[Hashable, Any], loc: KeyPath, tag: str | None, error: ErrorDetails
-) -> str:
-    kind, value = error["type"], error.get("input")
-    where, parent = dotted(loc), dotted(loc[:-1])
-    if kind == "missing":
-        under = f" under '{parent}'" if loc[:-1] else ""
-        return f"{where}: field required; add '{loc[-1]}:'{under}"
-    if kind == "extra_forbidden":
-        fields = _fields_at(loc[:-1], tag)
-        guess = _guess(str(loc[-1]), fields)
-        hint = f"did you mean {guess!r}?" if guess else f"allowed keys: {', '.join(fields)}"
-        inside = f" in '{parent}'" if loc[:-1] else ""
-        return f"unknown key {loc[-1]!r}{inside}; {hint}"
-    if kind == "invalid_key":
-        return f"{where}: the key {loc[-1]!r} is not text; put it in quotes"
-    if kind == "union_tag_not_found":
-        return "output.type: field required; set it to CLASSIFICATION or REGRESSION"
-    if kind == "union_tag_invalid":
-        got = data["output"]["type"]
-        return f"output.type: {got!r} is not an output type; use CLASSIFICATION or REGRESSION"
-    expected = _EXPECTED.get(kind)
-    if expected is None:
-        return f"{where}: {error['msg']}"
-    hint = ""
-    if kind == "string_type" and value is not None and not isinstance(value, list | dict):
-        hint = "; put it in quotes"
-    return f"{where}: must be {expected}, got {describe(value)}{hint}"
+        return None, schema_findings(SpecFile, error)
 
 
 def check_values(data: dict[Hashable, Any]) -> list[Finding]:
@@ -263,53 +195,6 @@ def _distinct_texts(
         first = seen.setdefault(key(item), at)
         if first != at:
             yield at, f"{dotted(at)}: {item!r} repeats {dotted(first)}; values must be unique"
-
-
-def _fields_at(parent: KeyPath, tag: str | None) -> tuple[str, ...]:
-    if parent == ():
-        return _FIELDS["spec"]
-    if parent == ("output",) and tag is not None:
-        return _FIELDS[tag]
-    if len(parent) == 3 and parent[:2] == ("output", "options"):
-        return _FIELDS["option"]
-    return ()
-
-
-def _guess(word: str, choices: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def did_you_mean(word: str, choices: frozenset[str]) -> str:
-    """ "did you mean 'x'? " for a close match among `choices`, else ""."""
-    guess = _guess(word, tuple(sorted(choices)))
-    return f"did you mean {guess!r}? " if guess else ""
-
-
-def dotted(path: KeyPath) -> str:
-    """`("output", "options", 1, "value")` -> `output.options[1].value`."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
-def describe(value: Any) -> str:
-    """A YAML value as a reader would name it: `a boolean (true)`."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text ({shown!r})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__} ({value})"
 
 
 def _same(text: str) -> str:

@@ -1,0 +1,119 @@
+"""The rules a run plays by, resolved once from judgesync.yaml and the flags.
+
+`Policy.resolve(config, choices, model_overrides)` is the only place where the
+file's settings and the command line meet; every command (validate, plan,
+apply, `apply --plan`, import) then asks the same `Policy` what it owns, what
+is protected and how much it may delete. The planner is pure and takes it as
+a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from judgesync.errors import PlanError
+from judgesync.names import matches_any
+
+if TYPE_CHECKING:
+    from judgesync.config import Config
+
+DEFAULT_SPECS = Path("judges")
+DEFAULT_MAX_DELETES = 5
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the command line asked for, before judgesync.yaml fills in the rest."""
+
+    directory: Path | None = None
+    api_url: str | None = None
+    target_name: str | None = None
+    prune: bool = False
+    allow_empty: bool = False
+    allow_mass_delete: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which specs, which remote judges are ours, and the guards on deletion."""
+
+    specs: Path = DEFAULT_SPECS
+    # Globs of the remote judge names this repository owns; None owns the workspace.
+    ownership: tuple[str, ...] | None = None
+    protect: tuple[str, ...] = ()
+    prune: bool = False
+    allow_empty: bool = False
+    max_deletes: int = DEFAULT_MAX_DELETES
+    allow_mass_delete: bool = False
+    # Model names replaced before diffing (a cheaper model on staging).
+    model_overrides: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def resolve(
+        cls,
+        config: Config,
+        choices: Choices,
+        model_overrides: tuple[tuple[str, str], ...] = (),
+    ) -> Policy:
+        """The config's settings with the flags on top; the target brings its overrides."""
+        return cls(
+            specs=choices.directory or config.spec_directory,
+            ownership=config.owned_names,
+            protect=tuple(config.protect),
+            prune=choices.prune or config.prune,
+            allow_empty=choices.allow_empty,
+            max_deletes=config.max_deletes,
+            allow_mass_delete=choices.allow_mass_delete,
+            model_overrides=model_overrides,
+        )
+
+    def owns(self, name: str) -> bool:
+        """Whether the judge `name` lies inside the ownership scope."""
+        return self.ownership is None or matches_any(name, self.ownership)
+
+    def protects(self, name: str) -> bool:
+        """Whether the judge `name` must never be deleted."""
+        return matches_any(name, self.protect)
+
+    def refuse_protected_deletes(self, deleted: Iterable[str]) -> None:
+        """Raise PlanError when any judge to delete is protected (now, for a saved plan)."""
+        protected = [name for name in deleted if self.protects(name)]
+        if protected:
+            names = ", ".join(repr(name) for name in protected)
+            raise PlanError(
+                f"The plan would delete protected judge(s) {names}; nothing was changed."
+                " Restore their spec files, or lift the protection in judgesync.yaml in a"
+                " reviewed change first."
+            )
+
+    def refuse_emptying(self, deletes: int, owned: int) -> None:
+        """Raise PlanError when pruning would delete every owned judge, unless allowed."""
+        if deletes and deletes == owned and not self.allow_empty:
+            raise PlanError(
+                f"The plan would delete every owned judge ({deletes}): is the spec directory"
+                " empty or mis-pointed? Pass --allow-empty if that is really what you want."
+            )
+
+    def exceeds_delete_limit(self, deletes: int) -> bool:
+        return deletes > self.max_deletes
+
+    def delete_limit_warning(self, deletes: int) -> str | None:
+        """What `plan` says when apply would refuse this many deletions."""
+        if not self.exceeds_delete_limit(deletes):
+            return None
+        return (
+            f"Warning: apply will refuse this plan: {deletes} deletions exceed max_deletes"
+            f" ({self.max_deletes}) unless --allow-mass-delete is given."
+        )
+
+    def refuse_mass_delete(self, deletes: int) -> None:
+        """Raise PlanError when apply would delete more than max_deletes without the flag."""
+        if self.exceeds_delete_limit(deletes) and not self.allow_mass_delete:
+            raise PlanError(
+                f"The plan deletes {deletes} judges, more than max_deletes ({self.max_deletes});"
+                " nothing was changed. Review the deletions, then pass --allow-mass-delete"
+                " or raise max_deletes in judgesync.yaml."
+            )

@@ -1,0 +1,46 @@
+"""The spec files' hashes a saved plan records, and how two recordings differ."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from judgesync.plan.planfile import hash_spec_files
+
+# A few paths, some nested, so that additions, removals and edits all happen.
+PATHS = ["a.yaml", "b.yml", "prompts/a.md", "prompts/deep/c.md", "tone.cases.yaml"]
+trees = st.dictionaries(st.sampled_from(PATHS), st.binary(max_size=8), max_size=len(PATHS))
+
+
+def written(files: dict[str, bytes], root: Path) -> Path:
+    for relative, content in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(content)
+    return root
+
+
+def change(path: str, before: dict[str, bytes], after: dict[str, bytes]) -> str:
+    return "added" if path not in before else "removed" if path not in after else "changed"
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=trees, after=trees)
+def test_differences_name_exactly_the_files_added_removed_or_changed(before, after):
+    with tempfile.TemporaryDirectory() as old, tempfile.TemporaryDirectory() as new:
+        recorded = hash_spec_files(written(before, Path(old)))
+        now = hash_spec_files(written(after, Path(new)))
+    expected = [
+        f"{path}: {change(path, before, after)} since the plan"
+        for path in sorted(before.keys() | after.keys())
+        if before.get(path) != after.get(path)
+    ]
+    assert recorded.differences(now) == expected
+    assert (recorded.overall == now.overall) is (before == after)
+    assert sorted(recorded.files or {}) == sorted(before)
+
+
+def test_a_missing_directory_has_no_files(tmp_path):
+    assert hash_spec_files(tmp_path / "nowhere").files == {}
