@@ -596,6 +596,51 @@ def test_conclude_fails_only_when_a_step_recorded_a_failure(checkout):
     assert checkout.step("nonsense").returncode == 1
 
 
+# --- docs/ci.md: the workflows a user copies, and how to install ----------------------
+
+CI_DOC = ROOT / "docs" / "ci.md"
+
+
+def user_copy(text: str) -> str:
+    """A workflow of this repository as a judges repository uses it: the action by name."""
+    local = (
+        "      # In your own judges repository: uses: OWNER/judgesync@v1 (docs/ci.md).\n"
+        "      - uses: ./\n"
+    )
+    return text.replace(local, "      - uses: OWNER/judgesync@v1\n")
+
+
+@pytest.mark.parametrize("name", ["judges-plan.yml", "judges-apply.yml", "judges-drift.yml"])
+def test_docs_show_each_workflow_whole_with_the_action_by_name(name):
+    copy = user_copy((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert "uses: ./" not in copy
+    assert f"```yaml\n{copy}```" in CI_DOC.read_text(encoding="utf-8")
+    result = actionlint("-", stdin=copy)
+    assert result.returncode == 0, result.stdout
+
+
+# The PyPI project named `judgesync` is someone else's: install by path or git URL only.
+_INSTALL_BY_NAME = re.compile(r"pip install(?: -\S+)* [\"']?judgesync(?!-gitops)\b")
+
+
+def test_no_doc_or_workflow_installs_judgesync_by_its_taken_name():
+    assert _INSTALL_BY_NAME.search("python -m pip install judgesync==0.1.0")
+    assert not _INSTALL_BY_NAME.search('pip install "judgesync-gitops @ git+https://x"')
+    assert not _INSTALL_BY_NAME.search("pip install ./judgesync")
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *YAML_FILES, RUN_SH]
+    for path in texts:
+        # Fenced blocks and scripts only: the docs name the wrong command to warn about it.
+        text = path.read_text(encoding="utf-8")
+        blocks = re.findall(r"```.*?```", text, re.DOTALL) if path.suffix == ".md" else [text]
+        assert not any(_INSTALL_BY_NAME.search(block) for block in blocks), path.name
+
+
+def test_the_distribution_is_named_judgesync_gitops():
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '\nname = "judgesync-gitops"\n' in project
+    assert 'judgesync = "judgesync.cli:main"' in project
+
+
 # --- python -m judgesync and the pre-commit hook ---------------------------------------
 
 
