@@ -39,10 +39,15 @@ fail() {
 }
 
 # A file's text inside <pre>, HTML-escaped: it can neither close the block,
-# nor format, nor mention anyone.
+# nor format, nor mention anyone. At most 100 lines of 500 characters, so that
+# a comment stays under GitHub's 65,536 characters; the log has everything.
 preformatted() {
+  local lines
+  lines="$(wc -l <"$1")"
   echo "<pre>"
-  sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/@/\&#64;/g' "$1"
+  head -n 100 "$1" | cut -c 1-500 |
+    sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/@/\&#64;/g'
+  if [ "$lines" -gt 100 ]; then echo "… and $((lines - 100)) more lines: see the log of the run."; fi
   echo "</pre>"
 }
 
@@ -197,8 +202,8 @@ apply() {
     "${options[@]}" "${directory[@]}"
   output exitcode "$code"
   cat "$OUT/apply.md"
+  to_summary "$OUT/apply.md"
   if [ "$code" -eq 0 ]; then
-    to_summary "$OUT/apply.md"
     return 0
   fi
   messages "$OUT/apply.md.err" >"$OUT/apply.txt"
@@ -209,7 +214,8 @@ apply() {
     echo "judgesync apply stopped (exit $code):"
     echo
     preformatted "$OUT/apply.txt"
-    cat "$OUT/apply.md"
+    echo
+    echo "The plan and the result of each action are in the job summary."
   )"
 }
 
@@ -249,10 +255,8 @@ drift() {
     2)
       {
         echo "$DRIFT_MARKER"
-        echo "The remote judges no longer match the specs of the default branch. Applying"
-        echo "would make these changes. Either re-run the apply workflow to restore the"
-        echo "specs, or change the specs to what the remote has (\`judgesync import\`) in a"
-        echo "pull request. This issue closes itself once they match again."
+        echo "The remote judges differ from the default branch's specs. Apply again, or update"
+        echo "the specs in a pull request; this issue closes once they match."
         echo
         cat "$OUT/drift.md"
         footer

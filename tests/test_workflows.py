@@ -458,6 +458,20 @@ def test_validate_annotates_each_problem_and_puts_them_in_the_comment(checkout):
 
 
 @needs_github_format
+def test_a_long_list_of_problems_is_cut_in_the_comment_not_in_the_log(checkout):
+    for number in range(120):
+        path = checkout.root / "judges" / f"bad-{number:03}.yaml"
+        path.write_text(f"name: bad-{number}\ndescripton: x\n", encoding="utf-8")
+    result = checkout.step("validate", ACTION_COMMAND="validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("::error file=judges/bad-") == 480
+    comment = checkout.read("comment.md")
+    # 480 problems and the count: 100 lines shown.
+    assert "\n… and 381 more lines: see the log of the run.\n</pre>\n" in comment
+    assert comment.count("judges/bad-") == 100
+
+
+@needs_github_format
 def test_plan_keeps_pending_changes_as_success_with_comment_and_artifact(checkout):
     result = checkout.step("plan", ACTION_COMMAND="plan", HEAD_SHA="abc123", IS_FORK="false")
     assert result.returncode == 0, result.stderr
@@ -467,6 +481,7 @@ def test_plan_keeps_pending_changes_as_success_with_comment_and_artifact(checkou
     comment = checkout.read("comment.md")
     assert comment.startswith(as_markdown.PLAN_MARKER)
     assert "Plan: 4 to create, 0 to update, 0 to delete." in comment
+    assert fits_github_limit(comment, checkout.read("plan.md"))
     assert comment.endswith(
         "Commit `abc123` · [workflow run](https://github.com/acme/judges/actions/runs/42)\n"
     )
@@ -489,6 +504,13 @@ def test_a_plan_error_fails_the_action_after_saying_so_in_the_comment(checkout):
     comment = checkout.read("comment.md")
     assert comment.startswith(f"{as_markdown.PLAN_MARKER}\n### judgesync plan failed\n\n<pre>\n")
     assert "ftp://nowhere" in comment
+
+
+def fits_github_limit(body: str, plan: str) -> bool:
+    """What run.sh wraps around a plan fits in the room the markdown renderer leaves,
+    with an owner/name and a run id as long as GitHub allows (140 and 11 characters)."""
+    added = len(body) - len(plan) + (140 - len("acme/judges")) + (11 - len("42"))
+    return added <= as_markdown.GITHUB_COMMENT_LIMIT - as_markdown.DEFAULT_LIMIT
 
 
 def reviewed_plan(checkout: Checkout) -> Path:
@@ -583,6 +605,7 @@ def test_drift_writes_the_issue_and_is_gone_after_apply(checkout):
     issue = checkout.read("issue.md")
     assert issue.startswith("<!-- judgesync-drift -->\n")
     assert "Plan: 4 to create" in issue
+    assert fits_github_limit(issue, checkout.read("drift.md"))
     assert checkout.judgesync("apply", "--api-url", "local", "--auto-approve").returncode == 0
     assert checkout.step("drift", ACTION_COMMAND="drift").returncode == 0
     assert checkout.outputs() == {"exitcode": "0", "drifted": "false"}
