@@ -299,7 +299,7 @@ def test_the_action_comment_marker_is_the_renderer_marker():
 def formats(name: str) -> set[str]:
     """The choices of a command's --format."""
     for param in cli.commands[name].params:
-        if param.name == "output_format" and isinstance(param.type, click.Choice):
+        if "--format" in param.opts and isinstance(param.type, click.Choice):
             return set(param.type.choices)
     return set()
 
@@ -640,6 +640,11 @@ def test_docs_show_each_workflow_whole_with_the_action_by_name(name):
     assert f"```yaml\n{copy}```" in CI_DOC.read_text(encoding="utf-8")
     result = actionlint("-", stdin=copy)
     assert result.returncode == 0, result.stdout
+
+
+def test_docs_describe_every_input_of_the_action():
+    documented = set(re.findall(r"^\| `([\w-]+)` \|", CI_DOC.read_text(encoding="utf-8"), re.M))
+    assert set(load(ACTION)["inputs"]) <= documented
 
 
 # The PyPI project named `judgesync` is someone else's: install by path or git URL only.
