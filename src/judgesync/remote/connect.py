@@ -10,6 +10,7 @@ from pathlib import Path
 
 from judgesync.config import LOCAL, Config
 from judgesync.errors import ConfigError
+from judgesync.remote.address import api_url_problem
 from judgesync.remote.client import JudgesClient
 
 DEFAULT_API_URL = "https://api.mistral.ai"
@@ -67,10 +68,10 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
     key = environ.get(key_env, "").strip()
     if url == LOCAL:
         return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env)
-    if not url.startswith(("http://", "https://")):
+    problem = api_url_problem(url)
+    if problem:
         raise ConfigError(
-            f"The API URL {url!r} is neither 'local' nor an http(s) URL; pass --api-url"
-            " https://api.mistral.ai, a running emulator's URL, or local."
+            f"{problem} Pass --api-url https://api.mistral.ai, a running emulator's URL, or local."
         )
     if not key:
         raise ConfigError(
