@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -252,6 +253,32 @@ def test_a_request_httpx_cannot_send_fails_at_once_as_what_it_is(make_client):
     assert len(seen) == 1
     assert "could not be sent (UnsupportedProtocol: " in str(caught.value)
     assert "Could not reach" not in str(caught.value)
+
+
+def resolver_failure(code: int, text: str) -> httpx.ConnectError:
+    """What httpx raises when a lookup fails; built by hand, as a real lookup would
+    send a DNS query off the loopback."""
+    failure = httpx.ConnectError(f"[Errno {code}] {text}")
+    failure.__cause__ = socket.gaierror(code, text)
+    return failure
+
+
+def test_a_host_the_resolver_does_not_know_fails_at_once_named_as_such(make_client):
+    handler, seen = scripted(resolver_failure(socket.EAI_NONAME, "Name or service not known"))
+
+    with pytest.raises(ApiUnreachable) as caught:
+        make_client(handler).get_judge("j1")
+
+    assert len(seen) == 1
+    assert f"The host of {BASE_URL} is not known to the name resolver" in str(caught.value)
+
+
+def test_a_resolver_that_fails_for_now_is_retried(make_client):
+    failure = resolver_failure(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    handler, seen = scripted(failure, OK_JUDGE)
+
+    assert make_client(handler).get_judge("j1") is not None
+    assert len(seen) == 2
 
 
 @pytest.mark.parametrize("url", ["http://host:notaport", "http://host:99999", "ftp://host"])

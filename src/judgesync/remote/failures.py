@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from typing import Any
 
 import httpx
 
-from judgesync.remote.retry import RETRYABLE_STATUS_CODES, RETRYABLE_TRANSPORT_ERRORS, tls_failure
+from judgesync.remote.retry import RETRYABLE_STATUS_CODES, RETRYABLE_TRANSPORT_ERRORS, lasting_cause
 
 _MAX_MESSAGE_LENGTH = 300
 # Shorter keys are no real secret (the embedded emulator takes "local"), and
@@ -46,17 +47,22 @@ def refusal(response: httpx.Response, attempts: int, key_env: str) -> tuple[str,
 
 def transport_failure(error: httpx.TransportError, attempts: int, base_url: str) -> str:
     """The message for a request that got no answer, not yet scrubbed."""
-    tls = tls_failure(error)
+    cause = lasting_cause(error)
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    if isinstance(tls, ssl.SSLCertVerificationError):
+    if isinstance(cause, socket.gaierror):
         return (
-            f"The server's certificate is not trusted: {tls.verify_message or _tls_reason(tls)}"
+            f"The host of {base_url} is not known to the name resolver ({cause.strerror})."
+            " Check --api-url (or JUDGESYNC_API_URL) for a typo."
+        )
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"The server's certificate is not trusted: {cause.verify_message or _tls_reason(cause)}"
             f" ({base_url}). If it is signed by a private certificate authority,"
             " point SSL_CERT_FILE at that authority's certificate."
         )
-    if tls is not None:
+    if cause is not None:
         return (
-            f"The TLS handshake with {base_url} was refused ({_tls_reason(tls)})."
+            f"The TLS handshake with {base_url} was refused ({_tls_reason(cause)})."
             " Check that the server speaks https on that port, or use http://."
         )
     if not isinstance(error, RETRYABLE_TRANSPORT_ERRORS):

@@ -11,10 +11,11 @@ worth it. All threads of one client share one `Retrier`, and with it:
 
 Retried: 429, 500, 502, 503, 504, timeouts and dropped connections. Not
 retried: any other answer, and failures another attempt cannot heal (an
-untrusted certificate, a refused TLS handshake, a URL or request httpx cannot
-send). The wait is the server's `Retry-After` (seconds or an HTTP date, capped
-at `max_delay`), else exponential backoff with full jitter (uniform between 0
-and the ceiling, so threads refused together do not return in lockstep).
+untrusted certificate, a refused TLS handshake, a host name that does not
+exist, a URL or request httpx cannot send). The wait is the server's
+`Retry-After` (seconds or an HTTP date, capped at `max_delay`), else
+exponential backoff with full jitter (uniform between 0 and the ceiling, so
+threads refused together do not return in lockstep).
 429s count against `throttled_attempts`, other failures against `attempts`,
 and all of them against `total_budget` seconds: a wait that would overrun
 the budget is not started.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import ssl
 import threading
 import time
@@ -117,11 +119,14 @@ def next_delay(
     return None if elapsed + delay > policy.total_budget else delay
 
 
-def tls_failure(error: BaseException) -> ssl.SSLError | None:
-    """The TLS error behind `error` that another attempt would meet again, if any."""
+def lasting_cause(error: BaseException) -> ssl.SSLError | socket.gaierror | None:
+    """The failure behind `error` that another attempt would meet again, if any: a TLS
+    error other than a dropped handshake, or a host name the resolver says does not exist."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, ssl.SSLError) and not isinstance(seen, _TRANSIENT_TLS_ERRORS):
+            return seen
+        if isinstance(seen, socket.gaierror) and seen.errno == socket.EAI_NONAME:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -272,7 +277,7 @@ class Retrier:
 def _worth_retrying(answer: Answer) -> bool:
     if isinstance(answer, httpx.Response):
         return answer.status_code in RETRYABLE_STATUS_CODES
-    return isinstance(answer, RETRYABLE_TRANSPORT_ERRORS) and tls_failure(answer) is None
+    return isinstance(answer, RETRYABLE_TRANSPORT_ERRORS) and lasting_cause(answer) is None
 
 
 def _describe(answer: Answer) -> str:
