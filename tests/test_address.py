@@ -6,8 +6,11 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from judgesync.cli import cli
 from judgesync.remote.address import api_url_problem
@@ -44,7 +47,33 @@ BAD = [
     ("127.0.0.1:{port}", "does not start with http:// or https://"),
     ("http:/127.0.0.1:{port}", "does not start with http:// or https://"),
     ("http://127.0.0.1:{port}/a b", "holds a space or a control character"),
+    ("http://[::1:{port}", "cannot be read (Invalid IPv6 URL)"),
+    ("http://caf\u00e9_:{port}", "has a host that is not ASCII"),
 ]
+
+
+@settings(max_examples=500)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "http:/", ""]),
+    host=st.one_of(
+        st.from_regex(r"[a-z0-9_\u00e9][a-z0-9_\u00e9.-]{0,12}", fullmatch=True),
+        st.text(st.sampled_from("ab9.-_:[]@%\u00e9 /?#"), max_size=12),
+    ),
+    port=st.one_of(st.just(""), st.integers(-5, 70_000).map(lambda port: f":{port}")),
+    path=st.text(st.sampled_from("/ab%?#\u00e9"), max_size=6),
+)
+def test_a_url_is_either_one_httpx_can_send_to_or_has_a_problem(scheme, host, port, path):
+    url = scheme + host + port + path
+
+    problem = api_url_problem(url)
+
+    if problem is None:
+        parsed = httpx.URL(url).join("/v1/observability/judges")
+        assert parsed.scheme in ("http", "https")
+        assert parsed.host
+        assert parsed.port is None or 1 <= parsed.port <= 65535
+    else:
+        assert problem.startswith("The API URL ") and problem.endswith(".")
 
 
 @pytest.mark.parametrize(("url", "problem"), BAD)

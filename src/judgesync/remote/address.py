@@ -15,7 +15,10 @@ def api_url_problem(url: str) -> str | None:
     """
     if any(character <= " " or character == "\x7f" for character in url):
         return f"The API URL {url!r} holds a space or a control character."
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # brackets that do not make an IPv6 address
+        return f"The API URL {url!r} cannot be read ({error})."
     if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
         return f"The API URL {url!r} does not start with http:// or https://."
     if "@" in parts.netloc:
@@ -26,6 +29,8 @@ def api_url_problem(url: str) -> str | None:
         )
     if not parts.hostname:
         return f"The API URL {url!r} names no host."
+    if not parts.hostname.isascii():
+        return f"The API URL {url!r} has a host that is not ASCII; write it in its xn-- form."
     try:
         port = parts.port
     except ValueError:
