@@ -1,5 +1,6 @@
 """JudgesClient against `httpx.MockTransport`: the rare edge cases of retries,
-error bodies and paging that a real server seldom shows on demand."""
+error bodies, paging and key handling that a real server seldom shows on demand.
+The waits the client chose are read from its logged decisions."""
 
 from __future__ import annotations
 
