@@ -208,8 +208,8 @@ def test_debug_lets_the_traceback_through_with_the_same_exit_code(workdir):
     quiet = CliRunner().invoke(cli, ["plan", "--api-url", "ftp://nowhere"])
     assert quiet.exit_code == 1
     assert quiet.output == (
-        "Error: The API URL 'ftp://nowhere' is neither 'local' nor an http(s) URL; pass"
-        " --api-url https://api.mistral.ai, a running emulator's URL, or local.\n"
+        "Error: The API URL 'ftp://nowhere' does not start with http:// or https://."
+        " Pass --api-url https://api.mistral.ai, a running emulator's URL, or local.\n"
     )
     loud = CliRunner().invoke(cli, ["--debug", "plan", "--api-url", "ftp://nowhere"])
     assert loud.exit_code == 1

@@ -1,10 +1,13 @@
 """JudgesClient against `httpx.MockTransport`: the rare edge cases of retries,
-error bodies and paging that a real server seldom shows on demand."""
+error bodies, paging and key handling that a real server seldom shows on demand.
+The waits the client chose are read from its logged decisions."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,44 +16,50 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
 from judgesync.remote.client import JUDGES_PATH, JudgesClient
+from judgesync.remote.failures import MIN_SCRUBBED_KEY_LENGTH, scrub_key
 from judgesync.remote.retry import RetryPolicy
 from tests.builders import definition, regression
-from tests.fakes import FakeTime
 
 API_KEY = "sk-test-5ecret-key-0123456789"
 BASE_URL = "https://api.example.test"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+# Real but tiny waits: the chosen wait is read from the log records.
+QUICK = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01)
 
 
 @pytest.fixture
-def make_client(fake_time: FakeTime) -> Iterator[Callable[..., JudgesClient]]:
+def make_client() -> Iterator[Callable[..., JudgesClient]]:
     clients: list[JudgesClient] = []
 
     def make(handler: Handler, **options: Any) -> JudgesClient:
-        options.setdefault("retry", RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0))
-        client = JudgesClient(
-            BASE_URL,
-            API_KEY,
-            transport=httpx.MockTransport(handler),
-            sleep=fake_time.sleep,
-            clock=fake_time.clock,
-            **options,
-        )
+        options.setdefault("retry", QUICK)
+        client = JudgesClient(BASE_URL, API_KEY, transport=httpx.MockTransport(handler), **options)
         clients.append(client)
         return client
 
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def decisions(caplog: pytest.LogCaptureFixture) -> Callable[[], list[str]]:
+    """The retry and throttle decisions logged so far."""
+    caplog.set_level(logging.INFO, logger="judgesync.http")
+    return lambda: [r.getMessage() for r in caplog.records if r.name == "judgesync.http"]
+
+
+def waits(messages: list[str]) -> list[float]:
+    """The waits chosen, in seconds, from the logged decisions."""
+    return [float(wait) for m in messages for wait in re.findall(r"(?:in|pauses) ([\d.]+) s", m)]
 
 
 def judge_body(number: int, **fields: Any) -> dict[str, Any]:
@@ -93,14 +102,14 @@ OK_JUDGE = httpx.Response(200, json=judge_body(1))
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
-def test_retryable_status_is_retried_until_success(make_client, fake_time, status):
+def test_retryable_status_is_retried_until_success(make_client, decisions, status):
     handler, seen = scripted(httpx.Response(status), httpx.Response(status), OK_JUDGE)
 
     judge = make_client(handler).get_judge("j1")
 
     assert judge is not None and judge.name == "judge-001"
     assert len(seen) == 3
-    assert len(fake_time.sleeps) == 2
+    assert len(waits(decisions())) == 2
 
 
 @pytest.mark.parametrize(
@@ -119,7 +128,7 @@ def test_connection_failures_and_timeouts_are_retried(make_client, failure):
 
 
 @pytest.mark.parametrize("status", [400, 404, 408, 409, 422, 501])
-def test_other_errors_are_not_retried(make_client, fake_time, status):
+def test_other_errors_are_not_retried(make_client, decisions, status):
     handler, seen = scripted(error_response(status, "no", "SOMETHING"))
 
     with pytest.raises(ApiError) as caught:
@@ -127,7 +136,7 @@ def test_other_errors_are_not_retried(make_client, fake_time, status):
 
     assert caught.value.status == status
     assert len(seen) == 1
-    assert fake_time.sleeps == []
+    assert decisions() == []
 
 
 def test_create_is_retried_after_a_server_error(make_client):
@@ -139,85 +148,95 @@ def test_create_is_retried_after_a_server_error(make_client):
     assert [request.method for request in seen] == ["POST", "POST"]
 
 
-def test_retry_after_in_seconds_is_the_wait(make_client, fake_time):
-    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "7"}), OK_JUDGE)
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_is_the_wait(make_client, decisions, status):
+    handler, _ = scripted(httpx.Response(status, headers={"Retry-After": "0.05"}), OK_JUDGE)
 
-    make_client(handler).get_judge("j1")
+    make_client(handler, retry=RetryPolicy(base_delay=0.0)).get_judge("j1")
 
-    assert fake_time.sleeps == [7.0]
+    assert waits(decisions()) == [0.05]
 
 
-def test_retry_after_as_http_date_is_honoured_and_capped(make_client, fake_time):
+def test_retry_after_as_http_date_is_honoured_and_capped(make_client, decisions):
     in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
     handler, _ = scripted(httpx.Response(503, headers={"Retry-After": in_an_hour}), OK_JUDGE)
 
-    make_client(handler, retry=RetryPolicy(max_delay=12.5, total_budget=100)).get_judge("j1")
+    make_client(handler, retry=RetryPolicy(base_delay=0.0, max_delay=0.02)).get_judge("j1")
 
-    assert fake_time.sleeps == [12.5]
+    assert waits(decisions()) == [0.02]
 
 
-def test_retry_after_in_the_past_means_retry_at_once(make_client, fake_time):
+def test_retry_after_in_the_past_means_retry_at_once(make_client, decisions):
     long_ago = "Wed, 21 Oct 2015 07:28:00 GMT"
     handler, seen = scripted(httpx.Response(429, headers={"Retry-After": long_ago}), OK_JUDGE)
 
-    make_client(handler).get_judge("j1")
+    make_client(handler, retry=RetryPolicy(base_delay=1.0)).get_judge("j1")
 
     assert len(seen) == 2
-    assert sum(fake_time.sleeps) == 0.0
+    assert waits(decisions()) == [0.0]
 
 
-def test_unreadable_retry_after_falls_back_to_backoff(make_client, fake_time):
+def test_unreadable_retry_after_falls_back_to_backoff(make_client, decisions):
     handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "soon-ish"}), OK_JUDGE)
 
-    make_client(handler, retry=RetryPolicy(base_delay=2.0)).get_judge("j1")
+    make_client(handler, retry=RetryPolicy(base_delay=0.02)).get_judge("j1")
 
-    assert len(fake_time.sleeps) == 1
-    assert 0.0 <= fake_time.sleeps[0] <= 2.0
+    [wait] = waits(decisions())
+    assert 0.0 <= wait <= 0.02
 
 
-def test_backoff_waits_stay_under_an_exponential_ceiling(make_client, fake_time):
+def test_backoff_waits_stay_under_an_exponential_ceiling(make_client, decisions):
     handler, _ = scripted(httpx.Response(503))
-    policy = RetryPolicy(attempts=6, base_delay=1.0, max_delay=10.0, total_budget=1000)
+    policy = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.04)
 
     with pytest.raises(ApiError):
         make_client(handler, retry=policy).get_judge("j1")
 
-    ceilings = [1.0, 2.0, 4.0, 8.0, 10.0]
-    assert len(fake_time.sleeps) == len(ceilings)
-    assert all(
-        0.0 <= wait <= ceiling for wait, ceiling in zip(fake_time.sleeps, ceilings, strict=True)
-    )
+    ceilings = [0.01, 0.02, 0.04, 0.04, 0.04]
+    chosen = waits(decisions())
+    assert len(chosen) == len(ceilings)
+    assert all(0.0 <= wait <= ceiling for wait, ceiling in zip(chosen, ceilings, strict=True))
 
 
-def test_gives_up_after_the_attempts_with_the_last_status(make_client):
+def test_gives_up_after_the_attempts_with_the_last_status(make_client, decisions):
     handler, seen = scripted(error_response(503, "Overloaded."))
 
     with pytest.raises(ApiError) as caught:
-        make_client(handler, retry=RetryPolicy(attempts=4, base_delay=0.01)).list_judges()
+        make_client(handler, retry=RetryPolicy(attempts=4, base_delay=0.001)).list_judges()
 
     assert len(seen) == 4
     assert caught.value.status == 503
     assert "still failing after 4 attempts" in str(caught.value)
     assert not isinstance(caught.value, ApiUnreachable)
+    assert decisions()[-1] == f"GET {JUDGES_PATH} answered 503; giving up after 4 attempts."
 
 
-def test_gives_up_when_waiting_would_exceed_the_time_budget(make_client, fake_time):
-    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "10"}))
-    policy = RetryPolicy(attempts=100, max_delay=60, total_budget=25)
+def test_gives_up_when_waiting_would_exceed_the_time_budget(make_client, decisions):
+    # The second wait would end past the budget however fast the first attempt was.
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "0.2"}))
+    policy = RetryPolicy(attempts=100, max_delay=60, total_budget=0.3)
 
     with pytest.raises(ApiError) as caught:
         make_client(handler, retry=policy).get_judge("j1")
 
-    assert fake_time.sleeps == [10.0, 10.0]
-    assert len(seen) == 3
+    assert waits(decisions()) == [0.2]
+    assert len(seen) == 2
     assert caught.value.status == 429
+
+
+def test_decisions_name_method_path_status_and_wait(make_client, decisions):
+    handler, _ = scripted(httpx.Response(503, headers={"Retry-After": "0.01"}), OK_JUDGE)
+
+    make_client(handler).get_judge("j1")
+
+    assert decisions() == [f"GET {JUDGES_PATH}/j1 answered 503; retrying in 0.010 s (attempt 1)."]
 
 
 def test_unreachable_after_retries_names_the_url_and_the_option(make_client):
     handler, seen = scripted(httpx.ConnectError("connection refused"))
 
     with pytest.raises(ApiUnreachable) as caught:
-        make_client(handler, retry=RetryPolicy(attempts=3, base_delay=0.01)).list_judges()
+        make_client(handler, retry=RetryPolicy(attempts=3, base_delay=0.001)).list_judges()
 
     assert len(seen) == 3
     assert caught.value.status is None
@@ -226,32 +245,47 @@ def test_unreachable_after_retries_names_the_url_and_the_option(make_client):
     assert "after 3 attempts" in str(caught.value)
 
 
-def test_a_url_without_a_scheme_fails_at_once(make_client):
-    handler, seen = scripted(httpx.UnsupportedProtocol("missing http://"))
+def test_a_request_httpx_cannot_send_fails_at_once_as_what_it_is(make_client):
+    handler, seen = scripted(httpx.UnsupportedProtocol("Request URL is missing a protocol."))
 
-    with pytest.raises(ApiUnreachable):
+    with pytest.raises(ApiUnreachable) as caught:
         make_client(handler).get_judge("j1")
 
     assert len(seen) == 1
+    assert "could not be sent (UnsupportedProtocol: " in str(caught.value)
+    assert "Could not reach" not in str(caught.value)
 
 
-def test_an_invalid_base_url_is_a_config_error():
+def resolver_failure(code: int, text: str) -> httpx.ConnectError:
+    """What httpx raises when a lookup fails; built by hand, as a real lookup would
+    send a DNS query off the loopback."""
+    failure = httpx.ConnectError(f"[Errno {code}] {text}")
+    failure.__cause__ = socket.gaierror(code, text)
+    return failure
+
+
+def test_a_host_the_resolver_does_not_know_fails_at_once_named_as_such(make_client):
+    handler, seen = scripted(resolver_failure(socket.EAI_NONAME, "Name or service not known"))
+
+    with pytest.raises(ApiUnreachable) as caught:
+        make_client(handler).get_judge("j1")
+
+    assert len(seen) == 1
+    assert f"The host of {BASE_URL} is not known to the name resolver" in str(caught.value)
+
+
+def test_a_resolver_that_fails_for_now_is_retried(make_client):
+    failure = resolver_failure(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    handler, seen = scripted(failure, OK_JUDGE)
+
+    assert make_client(handler).get_judge("j1") is not None
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("url", ["http://host:notaport", "http://host:99999", "ftp://host"])
+def test_an_invalid_base_url_is_a_config_error(url):
     with pytest.raises(ConfigError, match="--api-url"):
-        JudgesClient("http://host:notaport", API_KEY)
-
-
-def test_hooks_hear_of_every_throttle_and_every_success(make_client):
-    events: list[str] = []
-    handler, _ = scripted(httpx.Response(429), httpx.Response(503), httpx.Response(429), OK_JUDGE)
-    client = make_client(
-        handler,
-        on_throttle=lambda: events.append("throttle"),
-        on_success=lambda: events.append("success"),
-    )
-
-    client.get_judge("j1")
-
-    assert events == ["throttle", "throttle", "success"]
+        JudgesClient(url, API_KEY)
 
 
 # -- requests ----------------------------------------------------------------
@@ -479,6 +513,43 @@ def test_the_key_never_appears_in_errors_or_logs(make_client, caplog):
     assert [text for text in texts if API_KEY in text] == []
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["sk-caf\u00e9-key", "sk-secret\nX-Injected: 1", "sk-null\x00key", "sk\ttab", "sk-\x7fdel"],
+)
+def test_a_key_that_no_header_can_carry_is_refused_naming_its_variable(key):
+    with pytest.raises(ConfigError) as caught:
+        JudgesClient(BASE_URL, key, key_env="STAGING_KEY")
+
+    message = str(caught.value)
+    assert message.startswith("The API key in STAGING_KEY holds a control or non-ASCII character")
+    assert "\n" not in message
+    assert key[:6] not in message
+
+
+printable_keys = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1)
+
+
+@given(text=st.text(), key=printable_keys.filter(lambda key: len(key) >= MIN_SCRUBBED_KEY_LENGTH))
+@example(text="abcdef", key="abc***def")  # the text around the key rejoins into it
+def test_scrubbing_leaves_no_copy_of_a_real_key(text, key):
+    middle = len(text) // 2
+    spliced = f"{text[:middle]}{key}{text[middle:]}"
+
+    assert key not in scrub_key(spliced, key)
+
+
+@given(text=st.text(), key=printable_keys)
+def test_scrubbing_never_changes_text_without_a_real_key(text, key):
+    assume(len(key) < MIN_SCRUBBED_KEY_LENGTH or key not in text)
+
+    assert scrub_key(text, key) == text
+
+
+def test_a_one_letter_key_does_not_mangle_words():
+    assert scrub_key("none of the judges", "n") == "none of the judges"
+
+
 # -- listing -------------------------------------------------------------------
 
 
@@ -657,7 +728,7 @@ def test_a_bare_page_without_the_judges_wrapper_is_read_too(make_client):
 
 
 def test_429s_have_their_own_larger_attempt_limit(make_client):
-    throttled = httpx.Response(429, headers={"Retry-After": "1"})
+    throttled = httpx.Response(429, headers={"Retry-After": "0.001"})
     handler, seen = scripted(throttled, throttled, throttled, OK_JUDGE)
     policy = RetryPolicy(attempts=2, throttled_attempts=4)
 
@@ -666,7 +737,7 @@ def test_429s_have_their_own_larger_attempt_limit(make_client):
 
 
 def test_gives_up_when_the_throttled_attempts_are_spent(make_client):
-    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "1"}))
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "0.001"}))
     policy = RetryPolicy(attempts=6, throttled_attempts=3, total_budget=100)
 
     with pytest.raises(ApiError) as caught:
@@ -674,22 +745,3 @@ def test_gives_up_when_the_throttled_attempts_are_spent(make_client):
 
     assert caught.value.status == 429
     assert len(seen) == 3
-
-
-def test_a_429_pauses_the_requests_of_other_threads_too(make_client, fake_time):
-    arrivals: list[tuple[str, float]] = []
-    answers = iter([httpx.Response(429, headers={"Retry-After": "3"}), OK_JUDGE, OK_JUDGE])
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        arrivals.append((request.url.path.rsplit("/", 1)[-1], fake_time.now))
-        return next(answers)
-
-    def request_from_another_thread() -> None:
-        other = threading.Thread(target=client.get_judge, args=("j2",))
-        other.start()
-        other.join()
-
-    client = make_client(handler, on_throttle=request_from_another_thread)
-    client.get_judge("j1")
-
-    assert arrivals == [("j1", 1000.0), ("j2", 1003.0), ("j1", 1003.0)]

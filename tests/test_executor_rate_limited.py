@@ -3,6 +3,8 @@ every action is done, none failed for good. (Speed is the benchmark's business.)
 
 from __future__ import annotations
 
+import logging
+
 from judgesync.plan.executor import Outcome, apply
 from judgesync.plan.planner import plan
 from judgesync.policy import Policy
@@ -10,16 +12,17 @@ from judgesync.remote.client import JudgesClient
 from tests.builders import definition
 
 
-def test_apply_under_a_rate_limit_does_every_action(emulator, api_key):
+def test_apply_under_a_rate_limit_does_every_action(emulator, api_key, caplog):
+    caplog.set_level(logging.INFO, logger="judgesync.http")
     emulator.configure(rate_limit=40)
-    throttles: list[None] = []
     desired = [definition(f"judge-{n:03d}") for n in range(90)]
 
-    with JudgesClient(emulator.url, api_key, on_throttle=lambda: throttles.append(None)) as client:
+    with JudgesClient(emulator.url, api_key) as client:
         report = apply(plan(desired, client.list_judges(), Policy()), client, parallelism=16)
         emulator.configure(rate_limit=0)
         remote = client.list_judges()
 
+    throttles = [record for record in caplog.records if "answered 429" in record.getMessage()]
     assert throttles, "90 creates at 40 req/s must meet the limit"
     assert [result.outcome for result in report.results] == [Outcome.DONE] * 90
     assert sorted(judge.name for judge in remote) == [judge.name for judge in desired]

@@ -1,4 +1,5 @@
-"""The pure retry decisions; the retry loop itself is exercised in test_client.py."""
+"""The pure retry decisions; the retry loop itself is exercised in test_client.py and
+test_throttle.py."""
 
 from __future__ import annotations
 
@@ -71,7 +72,15 @@ def test_no_delay_when_the_wait_would_overrun_the_budget():
 
 
 @pytest.mark.parametrize(
-    "fields", [{"attempts": 0}, {"base_delay": -1.0}, {"max_delay": -1.0}, {"total_budget": -1}]
+    "fields",
+    [
+        {"attempts": 0},
+        {"throttled_attempts": 0},
+        {"max_in_flight": 0},
+        {"base_delay": -1.0},
+        {"max_delay": -1.0},
+        {"total_budget": -1},
+    ],
 )
 def test_a_nonsensical_policy_is_refused(fields):
     with pytest.raises(ValueError):

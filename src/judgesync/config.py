@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
 from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
+from judgesync.remote.address import api_url_problem
 from judgesync.specs import yamlio
 from judgesync.specs.loader import MAX_FILE_BYTES
 from judgesync.specs.problems import (
@@ -44,14 +45,6 @@ LOCAL_KEY_ENV = "MISTRAL_API_KEY"
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # Values never shown in a problem: a key pasted where its variable's name belongs.
 _SECRET_KEYS = frozenset({"api_key_env"})
-
-
-def api_url_problem(url: str) -> str | None:
-    """What is wrong with `url` as an API URL, or None: the one rule for
-    `--api-url`, JUDGESYNC_API_URL and a target's `api_url`."""
-    if url == LOCAL or url.startswith(("http://", "https://")):
-        return None
-    return f"{url!r} is neither 'local' nor an http(s) URL"
 
 
 # Strict: YAML's numbers and booleans are never turned into text.
@@ -266,9 +259,9 @@ def _target_findings(name: Hashable, target: Any) -> Iterator[Finding]:
     if not isinstance(target, dict):
         return
     url = target.get("api_url")
-    problem = api_url_problem(url) if isinstance(url, str) else None
+    problem = api_url_problem(url) if isinstance(url, str) and url != LOCAL else None
     if problem is not None:
-        message = f"{dotted((*at, 'api_url'))}: {problem}; write e.g. https://api.mistral.ai"
+        message = f"{dotted((*at, 'api_url'))}: {problem} Write e.g. https://api.mistral.ai."
         yield (*at, "api_url"), message
     env = target.get("api_key_env")
     where = dotted((*at, "api_key_env"))

@@ -1,35 +1,32 @@
 """The only HTTP code in judgesync: the Mistral judges API over httpx.
 
 `JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
-call from many threads at once (one `httpx.Client`, which is thread-safe, and
-one `Throttle`, which guards its state with a lock). Requests travel over
-`judgesync.remote.transport.PooledTransport`, except through a proxy from the
-environment or when a test passes its own transport.
+call from many threads at once: one `httpx.Client` (thread-safe) on httpx's
+own transport, so proxies, NO_PROXY and SSL_CERT_FILE work as httpx documents
+(a test may pass another transport, such as `httpx.MockTransport`).
 
-Every request goes through one retry loop (see `judgesync.remote.retry`) and one
-shared `Throttle` (see `judgesync.remote.throttle`): the requests in flight adapt to
-429s, and a 429's `Retry-After` pauses every thread together. 429, 500,
-502, 503, 504, timeouts and dropped connections are retried with backoff
-until the attempts or the time budget run out. Creating a judge is a POST and
-is retried too: when an answer is lost, the first attempt may already have
-created the judge and the retry then fails with `JUDGE_NAME_ALREADY_EXISTS`.
-That is deliberate; the executor reconciles that case by reading the judge.
-Likewise a retried DELETE may answer 404 `JUDGE_NOT_FOUND`.
+Every request goes through one `Retrier` (see `judgesync.remote.retry`): it
+retries what is worth retrying and adapts the requests in flight to 429s.
+Creating a judge is a POST and is retried too: when an answer is lost, the
+first attempt may already have created the judge and the retry then fails
+with `JUDGE_NAME_ALREADY_EXISTS`. That is deliberate; the executor reconciles
+that case by reading the judge. Likewise a retried DELETE may answer 404
+`JUDGE_NOT_FOUND`.
 
-Errors become `ApiError` (the API answered) or `ApiUnreachable` (it did not).
-The API key is sent only in the `Authorization` header and is scrubbed from
-every message built here, even when a server echoes it back.
+Errors become `ApiError` (the API answered) or `ApiUnreachable` (it did not,
+or the connection could not be trusted). The API key is sent only in the
+`Authorization` header and is scrubbed from every message built here, even
+when a server echoes it back.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -39,15 +36,14 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
-from judgesync.remote.retry import RETRYABLE_STATUS_CODES, Answer, Retrier, RetryPolicy
-from judgesync.remote.throttle import Throttle
-from judgesync.remote.transport import PooledTransport
+from judgesync.remote.address import api_url_problem
+from judgesync.remote.failures import json_or_none, refusal, scrub_key, transport_failure
+from judgesync.remote.retry import Retrier, RetryPolicy
 from judgesync.spec import Judge, JudgeDefinition
 
 JUDGES_PATH = "/v1/observability/judges"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
 
-_MAX_MESSAGE_LENGTH = 300
 _WHOLE_BODY = object()
 
 logger = logging.getLogger(__name__)
@@ -60,11 +56,7 @@ class _Page:
 
 
 class JudgesClient:
-    """A client of the judges API. Use it as a context manager or call `close()`.
-
-    `retry`, `on_throttle`, `on_success`, `sleep` and `clock` configure the
-    retry loop; see `judgesync.remote.retry.Retrier`.
-    """
+    """A client of the judges API. Use it as a context manager or call `close()`."""
 
     def __init__(
         self,
@@ -76,41 +68,37 @@ class JudgesClient:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - a frozen value, safe to share
         page_size: int = 100,
         list_concurrency: int = 8,
-        on_throttle: Callable[[], None] | None = None,
-        on_success: Callable[[], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         key_env: str = "MISTRAL_API_KEY",
     ) -> None:
         if page_size < 1 or list_concurrency < 1:
             raise ValueError("page_size and list_concurrency must be at least 1.")
-        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in api_key):
-            # No header can carry it, and the error http.client would raise quotes it.
+        problem = api_url_problem(base_url)
+        if problem:
+            raise ConfigError(f"{problem} Check --api-url.")
+        if not all(" " <= character <= "~" for character in api_key):
+            # No header can carry it; the key itself is never quoted.
             raise ConfigError(
-                f"The API key in {key_env} holds a line break or another control"
-                " character; set it again, without them."
+                f"The API key in {key_env} holds a control or non-ASCII character;"
+                " set it again, as the plain ASCII text you were given."
             )
         self.base_url = base_url
         self._api_key = api_key
         # Named in 401/403 messages: where the user should look for the key.
         self._key_env = key_env
-        throttle = Throttle(sleep=sleep, clock=clock)
-        self._retrier = Retrier(retry, sleep, clock, on_throttle, on_success, throttle)
+        self._retrier = Retrier(retry, partial(scrub_key, key=api_key))
         self._page_size = page_size
         self._list_concurrency = list_concurrency
         headers = {"User-Agent": f"judgesync/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        try:
-            self._http = httpx.Client(
-                base_url=base_url,
-                headers=headers,
-                transport=transport or _default_transport(),
-                timeout=timeout,
-            )
-        except httpx.InvalidURL as error:
-            message = f"The API URL {base_url!r} is not a valid URL ({error}). Check --api-url."
-            raise ConfigError(message) from None
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers=headers,
+            transport=transport,
+            timeout=timeout,
+            # Keep a connection alive for every request the window lets fly.
+            limits=httpx.Limits(max_keepalive_connections=retry.max_in_flight),
+        )
 
     def __repr__(self) -> str:
         return f"JudgesClient(base_url={self.base_url!r})"
@@ -194,7 +182,7 @@ class JudgesClient:
         response = self._request(
             "POST", path, json={"messages": messages, "properties": properties}
         )
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if not isinstance(body, dict):
             raise self._unreadable("POST", path, response, "the answer is not a JSON object")
         return body
@@ -205,7 +193,7 @@ class JudgesClient:
         params = {"page": number, "page_size": self._page_size}
         response = self._request("GET", JUDGES_PATH, params=params)
         path = f"{JUDGES_PATH}?page={number}"
-        body = _json_or_none(response)
+        body = json_or_none(response)
         # The documented shape wraps the page in "judges"; a bare page is read too.
         container = body.get("judges", body) if isinstance(body, dict) else None
         if not isinstance(container, dict) or not isinstance(container.get("count"), int):
@@ -247,53 +235,21 @@ class JudgesClient:
         json: Any = None,
     ) -> httpx.Response:
         """Send until a 2xx answer, retrying what is worth retrying."""
-
-        def send() -> Answer:
-            try:
-                return self._http.request(method, path, params=params, json=json)
-            except httpx.TransportError as error:
-                return error
-
-        outcome = self._retrier.run(send, f"{method} {path}")
-        if isinstance(outcome.answer, httpx.TransportError):
+        outcome = self._retrier.send(
+            method, path, partial(self._http.request, method, path, params=params, json=json)
+        )
+        answer = outcome.answer
+        if isinstance(answer, httpx.TransportError):
             # Not chained: httpx's error text is in the message, scrubbed.
-            raise self._unreachable(method, path, outcome.answer, outcome.attempts)
-        if not outcome.answer.is_success:
-            raise self._api_error(method, path, outcome.answer, outcome.attempts)
-        return outcome.answer
+            message = transport_failure(answer, outcome.attempts, self.base_url)
+            raise ApiUnreachable(method, path, None, self._scrub(message))
+        if not answer.is_success:
+            message, code = refusal(answer, outcome.attempts, self._key_env)
+            code = self._scrub(code) if code else None
+            raise ApiError(method, path, answer.status_code, self._scrub(message), code)
+        return answer
 
     # -- errors -----------------------------------------------------------
-
-    def _api_error(
-        self, method: str, path: str, response: httpx.Response, attempts: int
-    ) -> ApiError:
-        status = response.status_code
-        message, error_code = _read_error_body(response)
-        if status == 401:
-            message = (
-                "The API refused the request as unauthenticated: the API key is missing "
-                f"or wrong. Set {self._key_env} to a valid key."
-            )
-        elif status == 403:
-            message = (
-                "The API refused the request: the API key is wrong or has no access to "
-                f"this workspace. Check {self._key_env}."
-            )
-        elif status in RETRYABLE_STATUS_CODES and attempts > 1:
-            message = f"{message} (still failing after {attempts} attempts; try again later)"
-        code = self._scrub(error_code) if error_code else None
-        return ApiError(method, path, status, self._scrub(message), code)
-
-    def _unreachable(
-        self, method: str, path: str, error: httpx.TransportError, attempts: int
-    ) -> ApiUnreachable:
-        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        message = (
-            f"Could not reach the judges API at {self.base_url} after {tries} ({reason}). "
-            "Check --api-url (or JUDGESYNC_API_URL) and the network."
-        )
-        return ApiUnreachable(method, path, None, self._scrub(message))
 
     def _unreadable(self, method: str, path: str, response: httpx.Response, why: str) -> ApiError:
         message = (
@@ -312,20 +268,13 @@ class JudgesClient:
         the key, and it must not ride along as `__context__`.
         """
         try:
-            return Judge.model_validate(_json_or_none(response) if data is _WHOLE_BODY else data)
+            return Judge.model_validate(json_or_none(response) if data is _WHOLE_BODY else data)
         except ValidationError as error:
             why = _first_validation_error(error)
         raise self._unreadable(method, path, response, why)
 
     def _scrub(self, text: str) -> str:
-        """Remove the API key from text that came from a server or an exception."""
-        return text.replace(self._api_key, "***") if self._api_key else text
-
-
-def _default_transport() -> httpx.BaseTransport | None:
-    """`PooledTransport`, unless the environment configures a proxy: httpx routes
-    requests through proxies (and honours NO_PROXY) only with its own transport."""
-    return None if urllib.request.getproxies() else PooledTransport()
+        return scrub_key(text, self._api_key)
 
 
 def _judge_path(judge_id: str) -> str:
@@ -346,58 +295,7 @@ def _live_and_unique(judges: Iterable[Judge]) -> list[Judge]:
     return [judge for judge in unique.values() if judge.deleted_at is None]
 
 
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:  # includes JSONDecodeError and undecodable bytes
-        return None
-
-
 def _first_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "the body"
     return f"{where}: {first['msg']}"
-
-
-def _read_error_body(response: httpx.Response) -> tuple[str, str | None]:
-    """(message, error_code) from an error answer of any shape.
-
-    The documented shape is `{"detail": {"message", "error_code"}}`; FastAPI
-    also answers `{"detail": "text"}` and `{"detail": [validation errors]}`,
-    and gateways answer plain text, HTML or nothing at all.
-    """
-    body = _json_or_none(response)
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    message: object = None
-    error_code: str | None = None
-    if isinstance(detail, dict):
-        message = detail.get("message")
-        code = detail.get("error_code")
-        error_code = code if isinstance(code, str) and code else None
-    elif isinstance(detail, list):
-        message = "; ".join(_describe_validation_item(item) for item in detail)
-    elif isinstance(detail, str):
-        message = detail
-    elif body is None:
-        text = response.text.strip()
-        if text and not text.startswith("<"):  # plain text, not an HTML error page
-            message = text.splitlines()[0]
-    if not isinstance(message, str) or not message.strip():
-        reason = response.reason_phrase or "Error"
-        message = f"{reason} (the API gave no further explanation)"
-    return _shorten(message.strip()), error_code
-
-
-def _describe_validation_item(item: object) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    location = item.get("loc")
-    where = ".".join(str(part) for part in location) if isinstance(location, list) else ""
-    text = str(item.get("msg", "invalid"))
-    return f"{where}: {text}" if where else text
-
-
-def _shorten(text: str) -> str:
-    if len(text) <= _MAX_MESSAGE_LENGTH:
-        return text
-    return text[: _MAX_MESSAGE_LENGTH - 1] + "…"

@@ -8,8 +8,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config, api_url_problem
+from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config
 from judgesync.errors import ConfigError
+from judgesync.remote.address import api_url_problem
 from judgesync.remote.client import JudgesClient
 
 DEFAULT_API_URL = "https://api.mistral.ai"
@@ -74,10 +75,9 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
     if url == LOCAL:
         return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env)
     problem = api_url_problem(url)
-    if problem is not None:
+    if problem:
         raise ConfigError(
-            f"The API URL {problem}; pass --api-url https://api.mistral.ai, a running"
-            " emulator's URL, or local."
+            f"{problem} Pass --api-url https://api.mistral.ai, a running emulator's URL, or local."
         )
     if not key:
         raise ConfigError(

@@ -1,0 +1,42 @@
+"""The one rule for what an API base URL may look like; the standard library only,
+so that checking options stays quick."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+def api_url_problem(url: str) -> str | None:
+    """What is wrong with `url` as the judges API's base URL, as a whole sentence; None if nothing.
+
+    A base URL is http or https, names a host, has a port from 1 to 65535 when
+    it has one, and carries no credentials (the key goes in a header), query or
+    fragment (paths are appended to it). A path prefix is allowed.
+    """
+    if any(character <= " " or character == "\x7f" for character in url):
+        return f"The API URL {url!r} holds a space or a control character."
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # brackets that do not make an IPv6 address
+        return f"The API URL {url!r} cannot be read ({error})."
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
+        return f"The API URL {url!r} does not start with http:// or https://."
+    if "@" in parts.netloc:
+        # Not quoted: the URL holds a password, perhaps the key itself.
+        return (
+            "The API URL holds a user name or password; drop them from the URL"
+            " and put the API key in the key's environment variable."
+        )
+    if not parts.hostname:
+        return f"The API URL {url!r} names no host."
+    if not parts.hostname.isascii():
+        return f"The API URL {url!r} has a host that is not ASCII; write it in its xn-- form."
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"The API URL {url!r} has a port that is not a number from 1 to 65535."
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"The API URL {url!r} has a query or a fragment, which a base URL cannot have."
+    return None
