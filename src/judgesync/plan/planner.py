@@ -16,7 +16,7 @@ from typing import Any
 
 from judgesync.errors import PlanError
 from judgesync.names import matches_any, name_key
-from judgesync.plan.normalize import canonical, flatten
+from judgesync.plan.normalize import changed_fields
 from judgesync.spec import Judge, JudgeDefinition
 
 
@@ -92,16 +92,7 @@ class Plan:
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
     """The managed fields that differ, compared in canonical form."""
-    before_form, after_form = canonical(before), canonical(after)
-    if before_form == after_form:  # most judges in a plan: skip the field-by-field walk
-        return ()
-    old, new = flatten(before_form), flatten(after_form)
-    paths = list(new) + [path for path in old if path not in new]
-    return tuple(
-        FieldChange(path, old.get(path), new.get(path))
-        for path in paths
-        if old.get(path) != new.get(path)
-    )
+    return tuple(FieldChange(*change) for change in changed_fields(before, after))
 
 
 def plan(
