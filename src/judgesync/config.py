@@ -9,7 +9,6 @@ returns the defaults. The format is documented in docs/adopting.md.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import re
 from collections.abc import Hashable, Iterator, Mapping
@@ -24,8 +23,8 @@ from pydantic_core import ErrorDetails
 from judgesync.errors import ConfigError, Problem, SpecError
 from judgesync.names import matches_any
 from judgesync.specs import yamlio
-from judgesync.specs.loader import MAX_FILE_BYTES
 from judgesync.specs.specfile import describe, did_you_mean, dotted
+from judgesync.specs.textfile import read_text
 
 CONFIG_FILE = "judgesync.yaml"
 DEFAULT_SPECS = "judges"
@@ -124,7 +123,7 @@ def load_config(path: Path | None) -> Config:
         return Config()
     below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
     shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
-    document = yamlio.load_document(_read_text(path, shown), shown)
+    document = yamlio.load_document(read_text(path, shown), shown)
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
         message = f"{CONFIG_FILE} must be a mapping of settings (it holds {describe(data)})"
@@ -137,25 +136,6 @@ def load_config(path: Path | None) -> Config:
             return _config(model, path)
     problems = [Problem(shown, message, _line_of(document, at)) for at, message in findings]
     raise SpecError(sorted(problems, key=lambda problem: problem.line or 0))
-
-
-def _read_text(path: Path, shown: str) -> str:
-    """The file as the spec loader reads files: UTF-8, BOM dropped, CRLF as LF."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        message = f"cannot read the file ({error.strerror}); check its path and permissions"
-        raise SpecError([Problem(shown, message)]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SpecError([Problem(shown, "the file is larger than 1 MiB; it should be tiny")])
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    try:
-        return raw.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        message = f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8"
-        raise SpecError([Problem(shown, message, line)]) from None
 
 
 def _line_of(document: yamlio.Document, at: KeyPath) -> int:
