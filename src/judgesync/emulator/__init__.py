@@ -2,7 +2,9 @@
 
     settings.py  the contract readings, revision mode and faults (mutable at runtime)
     wire.py      request bodies and query strings → validated plain data
-    storage.py   judges and revisions in sqlite; name uniqueness in the database
+    storage.py   judges and revisions in sqlite; name uniqueness in the database;
+                 refusals as storage errors
+    refusals.py  the contract's error body, and the one mapping of storage errors to it
     judging.py   offline live judging: render the template, answer deterministically
     faults.py    latency, seeded random failures, per-key rate limit
     state.py     `Emulator`: settings + storage + faults + authentication
