@@ -315,6 +315,10 @@ def test_the_repository_root_defaults_to_the_nearest_folder_holding_git(tmp_path
     assert [spec.definition.name for spec in loaded.specs] == ["in"]
     [problem] = loaded.problems
     assert problem.path == os.path.join("repository", "judges", "out.yaml")
+    assert problem.message == (
+        f"instructions_file: '../../outside.md' leads outside the repository"
+        f" ({repository.resolve()}); keep prompts inside it"
+    )
 
 
 @pytest.mark.parametrize("cwd", [".", "specs", "specs/nested"])
