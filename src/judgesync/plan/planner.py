@@ -91,7 +91,8 @@ class Plan:
 
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
-    """The managed fields that differ, compared in canonical form."""
+    """The managed fields that differ, by the rules of `normalize` (tools a set, bounds
+    as numbers, options in order); paths are dotted, e.g. `output.options[0].value`."""
     return tuple(FieldChange(*change) for change in changed_fields(before, after))
 
 
