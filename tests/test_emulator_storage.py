@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from judgesync import names
-from judgesync.emulator import storage
+from judgesync.emulator import storage_errors
 from judgesync.emulator.refusals import refusal_for
 from judgesync.emulator.storage import JudgeStore, uniqueness_key
 
@@ -61,14 +61,14 @@ def update(store: JudgeStore, judge_id: str, definition: dict[str, Any], **optio
 
 def test_a_second_live_judge_with_a_name_is_refused_as_name_taken(store):
     create(store, "tone")
-    with pytest.raises(storage.NameTaken) as caught:
+    with pytest.raises(storage_errors.NameTaken) as caught:
         create(store, "tone")
     assert (caught.value.name, caught.value.uniqueness) == ("tone", "exact")
 
 
 def test_casefold_uniqueness_refuses_a_name_differing_in_case_and_spaces(store):
     create(store, "tone", uniqueness="casefold")
-    with pytest.raises(storage.NameTaken):
+    with pytest.raises(storage_errors.NameTaken):
         create(store, " Tone ", uniqueness="casefold")
 
 
@@ -76,14 +76,14 @@ def test_casefold_uniqueness_refuses_a_name_differing_in_case_and_spaces(store):
 def test_renaming_onto_a_live_name_is_refused_as_name_taken(store, revisions):
     create(store, "taken")
     judge_id = create(store, "tone")
-    with pytest.raises(storage.NameTaken) as caught:
+    with pytest.raises(storage_errors.NameTaken) as caught:
         update(store, judge_id, body("taken"), revisions=revisions)
     assert caught.value.name == "taken"
 
 
 def test_an_update_that_changes_nothing_is_refused_as_unchanged(store):
     judge_id = create(store)
-    with pytest.raises(storage.Unchanged) as caught:
+    with pytest.raises(storage_errors.Unchanged) as caught:
         update(store, judge_id, body())
     assert caught.value.judge_id == judge_id
 
@@ -91,7 +91,7 @@ def test_an_update_that_changes_nothing_is_refused_as_unchanged(store):
 def test_updating_an_older_revision_is_refused_as_superseded_naming_the_newer(store):
     first = create(store)
     second = update(store, first, body(description="Changed."))
-    with pytest.raises(storage.Superseded) as caught:
+    with pytest.raises(storage_errors.Superseded) as caught:
         update(store, first, body(description="Again."))
     assert (caught.value.judge_id, caught.value.newer_id) == (first, second)
 
@@ -100,54 +100,54 @@ def test_an_unknown_or_deleted_judge_is_not_found(store):
     judge_id = create(store)
     store.delete(WORKSPACE, judge_id)
     for missing in (judge_id, "no-such-id"):
-        with pytest.raises(storage.JudgeNotFound) as caught:
+        with pytest.raises(storage_errors.JudgeNotFound) as caught:
             update(store, missing, body(description="Changed."))
         assert caught.value.judge_id == missing
 
 
 def test_a_judge_a_campaign_uses_is_locked(store):
     judge_id = create(store)
-    with pytest.raises(storage.LockedByCampaign):
+    with pytest.raises(storage_errors.LockedByCampaign):
         update(store, judge_id, body(description="x"), campaign_judge_ids=frozenset({judge_id}))
 
 
 def test_switching_to_casefold_when_live_names_collide_is_refused(store):
     create(store, "tone")
     create(store, "TONE")
-    with pytest.raises(storage.NameTaken) as caught:
+    with pytest.raises(storage_errors.NameTaken) as caught:
         store.use_name_uniqueness("casefold")
     assert (caught.value.name, caught.value.uniqueness) == (None, "casefold")
 
 
 # Each storage error and the API's answer: status, error_code, message.
 ANSWERS = [
-    (storage.JudgeNotFound("j1"), 404, "JUDGE_NOT_FOUND", "Judge j1 was not found."),
+    (storage_errors.JudgeNotFound("j1"), 404, "JUDGE_NOT_FOUND", "Judge j1 was not found."),
     (
-        storage.Superseded("j1", "j2"),
+        storage_errors.Superseded("j1", "j2"),
         409,
         "JUDGE_ALREADY_HAS_NEW_VERSION",
         "Judge j1 has a newer revision j2; change that one instead.",
     ),
     (
-        storage.Unchanged("j1"),
+        storage_errors.Unchanged("j1"),
         400,
         "JUDGE_DID_NOT_CHANGE",
         "Judge j1 already has exactly this content.",
     ),
     (
-        storage.LockedByCampaign("j1"),
+        storage_errors.LockedByCampaign("j1"),
         409,
         "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED",
         "Judge j1 is used in a campaign and cannot be updated.",
     ),
     (
-        storage.NameTaken("tone", "exact"),
+        storage_errors.NameTaken("tone", "exact"),
         409,
         "JUDGE_NAME_ALREADY_EXISTS",
         "A judge named 'tone' already exists in this workspace.",
     ),
     (
-        storage.NameTaken(None, "casefold"),
+        storage_errors.NameTaken(None, "casefold"),
         409,
         "JUDGE_NAME_ALREADY_EXISTS",
         "Live judges' names collide under name uniqueness 'casefold';"
@@ -166,7 +166,7 @@ def test_each_storage_error_has_one_api_answer(error, status, code, message):
 
 def test_every_storage_error_has_an_api_answer():
     answered = {type(answer[0]) for answer in ANSWERS}
-    assert answered == set(storage.StorageError.__subclasses__())
+    assert answered == set(storage_errors.StorageError.__subclasses__())
 
 
 @given(st.text(max_size=12))

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from judgesync.emulator import admin, routes
 from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
 from judgesync.emulator.state import Emulator
-from judgesync.emulator.storage import StorageError
+from judgesync.emulator.storage_errors import StorageError
 
 logger = logging.getLogger("judgesync.emulator")
 

@@ -19,7 +19,8 @@ from typing import Any
 from judgesync.emulator.faults import FaultInjector
 from judgesync.emulator.refusals import ApiRefusal, judge_not_found, refusal_for
 from judgesync.emulator.settings import EmulatorSettings
-from judgesync.emulator.storage import JudgeStore, StorageError
+from judgesync.emulator.storage import JudgeStore
+from judgesync.emulator.storage_errors import StorageError
 
 
 class EmulatorStartError(RuntimeError):

@@ -8,17 +8,8 @@ shared behind a lock (the server's event loop calls us, and so do tests and
 admin endpoints from other threads), and file databases run in WAL mode so
 another process can read and write them too.
 
-What the store refuses it raises as a `StorageError`, which knows nothing of
-HTTP; `refusals.refusal_for` turns each into the API's answer:
-
-    StorageError
-    ├── JudgeNotFound        no live judge with this id in the workspace
-    ├── Superseded           the id is an older revision of a judge
-    ├── Unchanged            an update that changes nothing
-    ├── LockedByCampaign     an update of a judge a campaign uses
-    └── NameTaken            a live judge already has the name (under the
-                             uniqueness reading), or two would after a change
-                             of reading
+What the store refuses it raises as a `storage_errors.StorageError`, which
+knows nothing of HTTP; `refusals.refusal_for` turns each into the API's answer.
 """
 
 from __future__ import annotations
@@ -37,6 +28,13 @@ from typing import Any
 import pydantic_core
 
 from judgesync.emulator.settings import NameUniqueness, RevisionMode
+from judgesync.emulator.storage_errors import (
+    JudgeNotFound,
+    LockedByCampaign,
+    NameTaken,
+    Superseded,
+    Unchanged,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judges (
@@ -84,45 +82,6 @@ class StoredJudge:
     up_revision: str | None
     down_revision: str | None
     base_revision: str | None
-
-
-class StorageError(Exception):
-    """A write or read the store refuses; see the tree in the module docstring."""
-
-
-class JudgeNotFound(StorageError):
-    def __init__(self, judge_id: str) -> None:
-        super().__init__(judge_id)
-        self.judge_id = judge_id
-
-
-class Superseded(StorageError):
-    def __init__(self, judge_id: str, newer_id: str) -> None:
-        super().__init__(judge_id, newer_id)
-        self.judge_id = judge_id
-        self.newer_id = newer_id
-
-
-class Unchanged(StorageError):
-    def __init__(self, judge_id: str) -> None:
-        super().__init__(judge_id)
-        self.judge_id = judge_id
-
-
-class LockedByCampaign(StorageError):
-    def __init__(self, judge_id: str) -> None:
-        super().__init__(judge_id)
-        self.judge_id = judge_id
-
-
-class NameTaken(StorageError):
-    """`name` is the name asked for; None when switching the uniqueness reading
-    would make the names of two live judges collide."""
-
-    def __init__(self, name: str | None, uniqueness: NameUniqueness) -> None:
-        super().__init__(name, uniqueness)
-        self.name = name
-        self.uniqueness = uniqueness
 
 
 def uniqueness_key(name: str, uniqueness: NameUniqueness) -> str:
