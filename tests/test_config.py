@@ -180,7 +180,7 @@ def test_a_key_pasted_in_place_of_its_variable_name_is_not_shown(tmp_path):
 
 def test_a_missing_file_is_a_problem_not_a_crash(tmp_path):
     problems = problems_of(tmp_path / CONFIG_FILE)
-    assert "cannot read the file" in problems[0].message
+    assert problems[0].message == "the file does not exist; check the path"
 
 
 def test_find_config_looks_in_the_start_folder_and_its_ancestors_up_to_the_repo(tmp_path):

@@ -97,13 +97,20 @@ def test_a_template_that_escapes_the_sandbox_answers_400_template_error(
     )
     response = api_client.post(f"{JUDGES}/{identifier}/live-judging", json=CONVERSATION)
     assert response.status_code == 400
-    assert response.json()["detail"]["error_code"] == "TEMPLATE_ERROR"
+    detail = response.json()["detail"]
+    assert detail["error_code"] == "TEMPLATE_ERROR"
+    assert detail["message"].startswith("The instructions failed to render: ")
+    assert "unsafe" in detail["message"]
 
 
 def test_a_template_that_fails_at_runtime_answers_400_template_error(api_client, judge_definition):
     identifier = judge_id(api_client, judge_definition(instructions="{{ 1 // 0 }}"))
     response = api_client.post(f"{JUDGES}/{identifier}/live-judging", json=CONVERSATION)
-    assert response.json()["detail"]["error_code"] == "TEMPLATE_ERROR"
+    assert response.status_code == 400
+    assert response.json()["detail"] == {
+        "message": "The instructions failed to render: integer division or modulo by zero",
+        "error_code": "TEMPLATE_ERROR",
+    }
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,18 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from judgesync.cli import cli
 from judgesync.spec import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates, yamlio
-from judgesync.specs.loader import MAX_FILE_BYTES, PARALLEL_FROM_FILES, load_specs, worker_count
+from judgesync.specs.loader import load_specs
+from judgesync.specs.textfile import MAX_FILE_BYTES
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
@@ -83,7 +85,7 @@ BROKEN_CASES = [
     ("no-instructions", "judge.yaml", 1, "instructions missing"),
     ("instructions-empty", "judge.yaml", 4, "instructions: is empty"),
     ("instructions-file-missing", "judge.yaml", 4, "prompts/nowhere.md does not exist"),
-    ("instructions-file-is-a-folder", "judge.yaml", 4, "prompts is not a file"),
+    ("instructions-file-is-a-folder", "judge.yaml", 4, "prompts is a folder, not a regular"),
     ("instructions-file-escapes", "judge.yaml", 4, "'../../etc/passwd' leads outside"),
     ("instructions-file-absolute", "judge.yaml", 4, "must be relative to this file"),
     ("instructions-file-symlink", "judge.yaml", 4, "'prompts/leak.md' leads outside"),
@@ -313,6 +315,43 @@ def test_the_repository_root_defaults_to_the_nearest_folder_holding_git(tmp_path
     assert [spec.definition.name for spec in loaded.specs] == ["in"]
     [problem] = loaded.problems
     assert problem.path == os.path.join("repository", "judges", "out.yaml")
+    assert problem.message == (
+        f"instructions_file: '../../outside.md' leads outside the repository"
+        f" ({repository.resolve()}); keep prompts inside it"
+    )
+
+
+@pytest.mark.parametrize("cwd", [".", "specs", "specs/nested"])
+def test_outside_git_prompts_must_stay_in_the_spec_directory_from_any_working_directory(
+    tmp_path, monkeypatch, cwd
+):
+    write(tmp_path / "above.md", "{{ user_message }}")
+    write(tmp_path / "specs/inside.md", "{{ user_message }}")
+    write(tmp_path / "specs/nested/in.yaml", spec_text("in", "instructions_file: ../inside.md\n"))
+    write(tmp_path / "specs/out.yaml", spec_text("out", "instructions_file: ../above.md\n"))
+    monkeypatch.chdir(tmp_path / cwd)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "specs")])
+    assert result.exit_code == 1
+    [problem, total] = result.stderr.splitlines()
+    shown, message = problem.split(":4: ")
+    assert Path(shown).resolve() == (tmp_path / "specs/out.yaml").resolve()
+    assert message == (
+        f"instructions_file: '../above.md' leads outside the repository"
+        f" ({(tmp_path / 'specs').resolve()}); keep prompts inside it"
+    )
+    assert total == "1 problem(s) found."
+
+
+@pytest.mark.parametrize("cwd", [".", "specs"])
+def test_in_git_prompts_may_be_anywhere_in_the_repository_from_any_working_directory(
+    tmp_path, monkeypatch, cwd
+):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "above.md", "{{ user_message }}")
+    write(tmp_path / "specs/out.yaml", spec_text("out", "instructions_file: ../above.md\n"))
+    monkeypatch.chdir(tmp_path / cwd)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "specs")])
+    assert (result.exit_code, result.stdout) == (0, "1 judge spec(s) valid.\n")
 
 
 def test_a_prompt_shared_by_two_specs_reports_its_problem_once(in_tmp):
@@ -478,9 +517,10 @@ def test_a_prompt_reached_through_dot_dot_is_shown_by_its_plain_path(in_tmp):
 
 
 def mixed_repository(root: Path, files: int) -> None:
-    """`files` spec files with the kinds of trouble a load must see across
-    processes: broken files, one name in two far-apart files, a shared prompt,
-    a broken prompt reached directly and through a symlinked folder."""
+    """A git repository of `files` spec files with many kinds of trouble: broken
+    files, one name in two far-apart files, a shared prompt, a broken prompt
+    reached directly and through a symlinked folder."""
+    (root / ".git").mkdir()
     write(root / "prompts" / "shared.md", "Judge {{ assistant_message }}.\n")
     (root / "prompts" / "latin1.md").write_bytes(b"caf\xe9 {{ assistant_message }}\n")
     (root / "aliases").symlink_to(root / "prompts")
@@ -501,54 +541,15 @@ def mixed_repository(root: Path, files: int) -> None:
     write(root / "judges" / "judge-9999-twin.yaml", spec_text("judge-0001"))
 
 
-PARALLEL_LOAD = """
-import sys
-from pathlib import Path
-from judgesync.specs.loader import load_specs, worker_count
-root = Path(sys.argv[1])
-sequential = load_specs(root / "judges", root, workers=1)
-parallel = load_specs(root / "judges", root, workers=3)
-print(parallel == sequential, len(parallel.specs), len(parallel.problems), worker_count(10_000))
-"""
-
-
-def test_loading_in_forked_processes_gives_the_sequential_result(tmp_path):
-    # A subprocess: the test process runs threads, where loading never forks.
+def test_validate_prints_every_problem_the_loader_finds(tmp_path, monkeypatch):
     mixed_repository(tmp_path, 60)
-    result = subprocess.run(
-        [sys.executable, "-c", PARALLEL_LOAD, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    same, specs, problems, workers = result.stdout.split()
-    assert same == "True"
-    assert int(specs) > 40 and int(problems) > 5  # the comparison covered both kinds
-    expected_workers = min(len(os.sched_getaffinity(0)), 4) if sys.platform == "linux" else 1
-    assert int(workers) == expected_workers
-
-
-def test_validate_of_a_large_repository_reports_what_a_sequential_load_finds(tmp_path, monkeypatch):
-    mixed_repository(tmp_path, PARALLEL_FROM_FILES + 40)
     script = shutil.which("judgesync") or str(Path(sys.executable).with_name("judgesync"))
     result = subprocess.run(
         [script, "validate", "judges"], capture_output=True, text=True, cwd=tmp_path
     )
     monkeypatch.chdir(tmp_path)
-    expected = [str(problem) for problem in load_specs(Path("judges"), workers=1).problems]
+    expected = [str(problem) for problem in load_specs(Path("judges")).problems]
+    assert len(expected) > 5
     assert result.returncode == 1
     assert result.stderr.splitlines()[:-1] == expected
     assert "Traceback" not in result.stderr
-
-
-def test_loading_stays_in_process_for_few_files_or_with_threads_running():
-    assert worker_count(PARALLEL_FROM_FILES - 1) == 1
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert worker_count(100_000) == 1
-    finally:
-        stop.set()
-        other.join()

@@ -57,6 +57,9 @@ def test_a_trailing_newline_is_a_change():
     live = remote(definition(instructions="Rate it"))
     (action,) = plan([spec], [live]).actions
     assert action.kind is ActionKind.UPDATE
+    assert [(c.path, c.before, c.after) for c in action.changes] == [
+        ("instructions", "Rate it", "Rate it\n")
+    ]
 
 
 def test_option_order_is_a_change():
@@ -65,6 +68,12 @@ def test_option_order_is_a_change():
     live = remote(definition(output={"type": "CLASSIFICATION", "options": options}))
     (action,) = plan([spec], [live]).actions
     assert action.kind is ActionKind.UPDATE
+    assert [(c.path, c.before, c.after) for c in action.changes] == [
+        ("output.options[0].value", "rude", "polite"),
+        ("output.options[0].description", "Not courteous.", "Courteous."),
+        ("output.options[1].value", "polite", "rude"),
+        ("output.options[1].description", "Courteous.", "Not courteous."),
+    ]
 
 
 def test_unmanaged_remote_judges_are_listed_and_left_alone():

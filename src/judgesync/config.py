@@ -11,7 +11,6 @@ settings meet the flags is `policy.Policy.resolve`.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
@@ -24,7 +23,6 @@ from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
 from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
 from judgesync.remote.address import api_url_problem
 from judgesync.specs import yamlio
-from judgesync.specs.loader import MAX_FILE_BYTES
 from judgesync.specs.problems import (
     Finding,
     KeyPath,
@@ -36,6 +34,7 @@ from judgesync.specs.problems import (
     line_of,
     schema_findings,
 )
+from judgesync.specs.textfile import read_text
 
 CONFIG_FILE = "judgesync.yaml"
 LOCAL = "local"
@@ -145,7 +144,7 @@ def find_config(start: Path) -> Path | None:
     searched = ancestors[: roots[0] + 1] if roots else ancestors[:1]
     for folder in searched:
         candidate = folder / CONFIG_FILE
-        if candidate.is_file():
+        if candidate.exists() or candidate.is_symlink():
             return candidate
     return None
 
@@ -160,7 +159,7 @@ def load_config(path: Path | None) -> Config:
     below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
     shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
     try:
-        document = yamlio.load_document(_read_text(path, shown), shown)
+        document = yamlio.load_document(read_text(path, shown), shown)
     except SpecError as error:
         raise ConfigFileError(error.problems) from None
     data = {} if document.data is None else document.data
@@ -176,25 +175,6 @@ def load_config(path: Path | None) -> Config:
             return config
     problems = [Problem(shown, message, line_of(document, at)) for at, message in findings]
     raise ConfigFileError(sorted(problems, key=lambda problem: problem.line or 0))
-
-
-def _read_text(path: Path, shown: str) -> str:
-    """The file as the spec loader reads files: UTF-8, BOM dropped, CRLF as LF."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        message = f"cannot read the file ({error.strerror}); check its path and permissions"
-        raise SpecError([Problem(shown, message)]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SpecError([Problem(shown, "the file is larger than 1 MiB; it should be tiny")])
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    try:
-        return raw.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        message = f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8"
-        raise SpecError([Problem(shown, message, line)]) from None
 
 
 def _null_findings(data: Any, at: KeyPath) -> Iterator[Finding]:

@@ -24,7 +24,8 @@ from judgesync.reconcile import resolve
 from judgesync.remote.connect import open_client
 from judgesync.spec import ClassificationOutput, Judge
 from judgesync.specs import yamlio
-from judgesync.specs.loader import MAX_FILE_BYTES, load_specs
+from judgesync.specs.loader import load_specs
+from judgesync.specs.textfile import MAX_FILE_BYTES
 
 PROMPTS_FOLDER = "prompts"
 FALLBACK_SLUG = "judge"

@@ -3,6 +3,8 @@
     settings.py  the contract readings, revision mode and faults (mutable at runtime)
     wire.py      request bodies and query strings → validated plain data
     storage.py   judges and revisions in sqlite; name uniqueness in the database
+    storage_errors.py  what the storage refuses, as exceptions
+    refusals.py  the contract's error body, and the one mapping of storage errors to it
     judging.py   offline live judging: render the template, answer deterministically
     judging_pool.py  runs it in worker processes (judging_worker.py) within a time and memory budget
     faults.py    latency, seeded random failures, per-key rate limit

@@ -17,13 +17,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from judgesync.emulator import admin, routes
 from judgesync.emulator.judging_pool import JudgingPool
-from judgesync.emulator.refusals import ApiRefusal, error_body
+from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
 from judgesync.emulator.state import Emulator
+from judgesync.emulator.storage_errors import StorageError
 
 logger = logging.getLogger("judgesync.emulator")
 
 
 async def _refusal(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, StorageError):
+        error = refusal_for(error)
     assert isinstance(error, ApiRefusal)
     return JSONResponse(
         error_body(error.message, error.error_code), error.status, headers=error.headers
@@ -62,6 +65,7 @@ def create_app(emulator: Emulator) -> FastAPI:
     routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
+    app.add_exception_handler(StorageError, _refusal)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

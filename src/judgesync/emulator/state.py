@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from judgesync.emulator.faults import FaultInjector
-from judgesync.emulator.refusals import ApiRefusal
+from judgesync.emulator.refusals import ApiRefusal, judge_not_found, refusal_for
 from judgesync.emulator.settings import EmulatorSettings
 from judgesync.emulator.storage import JudgeStore
+from judgesync.emulator.storage_errors import StorageError
 
 
 class EmulatorStartError(RuntimeError):
@@ -78,9 +79,10 @@ class Emulator:
             raise EmulatorStartError(f"Cannot open the emulator database {db}: {error}") from None
         try:
             self.store.use_name_uniqueness(self.settings.name_uniqueness)
-        except (sqlite3.Error, ApiRefusal) as error:
+        except (sqlite3.Error, StorageError) as error:
             self.store.close()
-            raise EmulatorStartError(f"Cannot use the emulator database {db}: {error}") from None
+            reason = refusal_for(error).message if isinstance(error, StorageError) else error
+            raise EmulatorStartError(f"Cannot use the emulator database {db}: {reason}") from None
         self.faults = FaultInjector(self.settings)
 
     def close(self) -> None:
@@ -112,5 +114,5 @@ class Emulator:
     def lock_for_campaign(self, judge_id: str) -> None:
         """Pretend a campaign uses this judge id: updates to it are refused from now on."""
         if not self.store.exists_anywhere(judge_id):
-            raise ApiRefusal(404, "JUDGE_NOT_FOUND", f"Judge {judge_id} was not found.")
+            raise judge_not_found(judge_id)
         self.settings.campaign_judge_ids.add(judge_id)

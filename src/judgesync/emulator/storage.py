@@ -7,6 +7,9 @@ inside its own transaction. Writes use `BEGIN IMMEDIATE`; one connection is
 shared behind a lock (the server's event loop calls us, and so do tests and
 admin endpoints from other threads), and file databases run in WAL mode so
 another process can read and write them too.
+
+What the store refuses it raises as a `storage_errors.StorageError`, which
+knows nothing of HTTP; `refusals.refusal_for` turns each into the API's answer.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ from typing import Any
 
 import pydantic_core
 
-from judgesync.emulator.refusals import ApiRefusal, judge_not_found, name_taken, superseded
 from judgesync.emulator.settings import NameUniqueness, RevisionMode
+from judgesync.emulator.storage_errors import (
+    JudgeNotFound,
+    LockedByCampaign,
+    NameTaken,
+    Superseded,
+    Unchanged,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judges (
@@ -35,7 +44,7 @@ CREATE TABLE IF NOT EXISTS judges (
     workspace_id TEXT NOT NULL,
     owner_id TEXT NOT NULL,
     name TEXT NOT NULL,
-    name_key TEXT NOT NULL,              -- name as the uniqueness reading compares it
+    name_key TEXT NOT NULL,              -- uniqueness_key(name) under the current reading
     output_type TEXT NOT NULL,
     definition TEXT NOT NULL,            -- the create/update body as sent (JSON)
     created_at TEXT NOT NULL,
@@ -75,7 +84,9 @@ class StoredJudge:
     base_revision: str | None
 
 
-def name_key(name: str, uniqueness: NameUniqueness) -> str:
+def uniqueness_key(name: str, uniqueness: NameUniqueness) -> str:
+    """What the uniqueness reading compares: the name itself (`exact`), or the
+    name without surrounding spaces, case-folded (`casefold`)."""
     return name.strip().casefold() if uniqueness == "casefold" else name
 
 
@@ -94,8 +105,53 @@ def _later_than(previous: str) -> str:
     return timestamp(max(now, floor))
 
 
-def _is_name_conflict(error: sqlite3.IntegrityError) -> bool:
-    return "name_key" in str(error)
+@contextmanager
+def _name_taken_on_conflict(name: str, uniqueness: NameUniqueness) -> Iterator[None]:
+    """The live-name index refusing a write, as NameTaken."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "name_key" in str(error):
+            raise NameTaken(name, uniqueness) from None
+        raise
+
+
+def _insert(
+    db: sqlite3.Connection,
+    *,
+    judge_id: str,
+    chain_seq: int | None,
+    workspace_id: str,
+    owner_id: str,
+    definition: Mapping[str, Any],
+    uniqueness: NameUniqueness,
+    now: str,
+    down_revision: str | None,
+    base_revision: str | None,
+) -> None:
+    """Add one revision: the first of a new chain when `chain_seq` is None."""
+    # A new chain's MAX(seq) + 1 exceeds every chain_seq so far without a second write:
+    # seq only grows, and a chain's chain_seq is at most its first revision's seq.
+    db.execute(
+        "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
+        " output_type, definition, created_at, updated_at, down_revision, base_revision)"
+        " VALUES (?, IFNULL(?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM judges)),"
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            judge_id,
+            chain_seq,
+            workspace_id,
+            owner_id,
+            definition["name"],
+            uniqueness_key(definition["name"], uniqueness),
+            definition["output"]["type"],
+            json.dumps(definition),
+            now,
+            now,
+            down_revision,
+            base_revision,
+        ),
+    )
 
 
 class JudgeStore:
@@ -138,7 +194,7 @@ class JudgeStore:
         with self._lock:
             yield self._connection
 
-    def _sync_name_keys(self, db: sqlite3.Connection, uniqueness: NameUniqueness) -> None:
+    def _sync_uniqueness_keys(self, db: sqlite3.Connection, uniqueness: NameUniqueness) -> None:
         """Recompute name keys if the uniqueness reading changed since they were written."""
         row = db.execute("SELECT value FROM meta WHERE key = 'name_uniqueness'").fetchone()
         if row is not None and row["value"] == uniqueness:
@@ -147,15 +203,10 @@ class JudgeStore:
         try:
             db.executemany(
                 "UPDATE judges SET name_key = ? WHERE seq = ?",
-                [(name_key(r["name"], uniqueness), r["seq"]) for r in rows],
+                [(uniqueness_key(r["name"], uniqueness), r["seq"]) for r in rows],
             )
         except sqlite3.IntegrityError:
-            raise ApiRefusal(
-                409,
-                "JUDGE_NAME_ALREADY_EXISTS",
-                f"Live judges' names collide under name uniqueness {uniqueness!r}; "
-                "reset the emulator or delete one of them first.",
-            ) from None
+            raise NameTaken(None, uniqueness) from None
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('name_uniqueness', ?)",
             (uniqueness,),
@@ -163,7 +214,7 @@ class JudgeStore:
 
     def use_name_uniqueness(self, uniqueness: NameUniqueness) -> None:
         with self._write() as db:
-            self._sync_name_keys(db, uniqueness)
+            self._sync_uniqueness_keys(db, uniqueness)
 
     def clear(self) -> None:
         with self._write() as db:
@@ -181,33 +232,20 @@ class JudgeStore:
         judge_id = str(uuid.uuid4())
         now = timestamp(datetime.now(UTC))
         base = judge_id if revisions == "new-id" else None
-        with self._write() as db:
-            self._sync_name_keys(db, uniqueness)
-            try:
-                # MAX(seq) + 1 exceeds every chain_seq so far without a second write: seq
-                # only grows, and a chain's chain_seq is at most its first revision's seq.
-                db.execute(
-                    "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
-                    " output_type, definition, created_at, updated_at, base_revision)"
-                    " VALUES (?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM judges),"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        judge_id,
-                        workspace_id,
-                        owner_id,
-                        definition["name"],
-                        name_key(definition["name"], uniqueness),
-                        definition["output"]["type"],
-                        json.dumps(definition),
-                        now,
-                        now,
-                        base,
-                    ),
-                )
-            except sqlite3.IntegrityError as error:
-                if _is_name_conflict(error):
-                    raise name_taken(definition["name"]) from None
-                raise
+        with self._write() as db, _name_taken_on_conflict(definition["name"], uniqueness):
+            self._sync_uniqueness_keys(db, uniqueness)
+            _insert(
+                db,
+                judge_id=judge_id,
+                chain_seq=None,
+                workspace_id=workspace_id,
+                owner_id=owner_id,
+                definition=definition,
+                uniqueness=uniqueness,
+                now=now,
+                down_revision=None,
+                base_revision=base,
+            )
         return StoredJudge(
             id=judge_id,
             workspace_id=workspace_id,
@@ -280,9 +318,9 @@ class JudgeStore:
             (judge_id, workspace_id),
         ).fetchone()
         if row is None:
-            raise judge_not_found(judge_id)
+            raise JudgeNotFound(judge_id)
         if row["up_revision"] is not None:
-            raise superseded(judge_id, row["up_revision"])
+            raise Superseded(judge_id, row["up_revision"])
         return row
 
     def update(
@@ -297,30 +335,18 @@ class JudgeStore:
     ) -> str:
         """Replace a judge's definition; returns the id of the revision now holding it."""
         with self._write() as db:
-            self._sync_name_keys(db, uniqueness)
+            self._sync_uniqueness_keys(db, uniqueness)
             row = self._live_row(db, workspace_id, judge_id)
             if judge_id in campaign_judge_ids:
-                raise ApiRefusal(
-                    409,
-                    "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED",
-                    f"Judge {judge_id} is used in a campaign and cannot be updated.",
-                )
+                raise LockedByCampaign(judge_id)
             if json.loads(row["definition"]) == dict(definition):
-                raise ApiRefusal(
-                    400,
-                    "JUDGE_DID_NOT_CHANGE",
-                    f"Judge {judge_id} already has exactly this content.",
-                )
+                raise Unchanged(judge_id)
             now = _later_than(row["updated_at"])
-            try:
+            with _name_taken_on_conflict(definition["name"], uniqueness):
                 if revisions == "in-place":
                     self._replace_in_place(db, row, definition, uniqueness, now)
                     return judge_id
                 return self._append_revision(db, row, definition, uniqueness, now)
-            except sqlite3.IntegrityError as error:
-                if _is_name_conflict(error):
-                    raise name_taken(definition["name"]) from None
-                raise
 
     @staticmethod
     def _replace_in_place(
@@ -335,7 +361,7 @@ class JudgeStore:
             " updated_at = ? WHERE seq = ?",
             (
                 definition["name"],
-                name_key(definition["name"], uniqueness),
+                uniqueness_key(definition["name"], uniqueness),
                 definition["output"]["type"],
                 json.dumps(definition),
                 now,
@@ -354,24 +380,17 @@ class JudgeStore:
         new_id = str(uuid.uuid4())
         # Retire the old revision first so its name leaves the live-name index.
         db.execute("UPDATE judges SET up_revision = ? WHERE seq = ?", (new_id, row["seq"]))
-        db.execute(
-            "INSERT INTO judges (id, chain_seq, workspace_id, owner_id, name, name_key,"
-            " output_type, definition, created_at, updated_at, down_revision, base_revision)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new_id,
-                row["chain_seq"],
-                row["workspace_id"],
-                row["owner_id"],
-                definition["name"],
-                name_key(definition["name"], uniqueness),
-                definition["output"]["type"],
-                json.dumps(definition),
-                now,
-                now,
-                row["id"],
-                row["base_revision"] or row["id"],
-            ),
+        _insert(
+            db,
+            judge_id=new_id,
+            chain_seq=row["chain_seq"],
+            workspace_id=row["workspace_id"],
+            owner_id=row["owner_id"],
+            definition=definition,
+            uniqueness=uniqueness,
+            now=now,
+            down_revision=row["id"],
+            base_revision=row["base_revision"] or row["id"],
         )
         return new_id
 

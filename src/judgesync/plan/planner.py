@@ -16,7 +16,7 @@ from typing import Any
 
 from judgesync.errors import PlanError
 from judgesync.names import name_key
-from judgesync.plan.normalize import canonical, flatten
+from judgesync.plan.normalize import changed_fields
 from judgesync.policy import Policy
 from judgesync.spec import Judge, JudgeDefinition
 
@@ -73,17 +73,9 @@ class Plan:
 
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
-    """The managed fields that differ, compared in canonical form."""
-    before_form, after_form = canonical(before), canonical(after)
-    if before_form == after_form:  # most judges in a plan: skip the field-by-field walk
-        return ()
-    old, new = flatten(before_form), flatten(after_form)
-    paths = list(new) + [path for path in old if path not in new]
-    return tuple(
-        FieldChange(path, old.get(path), new.get(path))
-        for path in paths
-        if old.get(path) != new.get(path)
-    )
+    """The managed fields that differ, by the rules of `normalize` (tools a set, bounds
+    as numbers, options in order); paths are dotted, e.g. `output.options[0].value`."""
+    return tuple(FieldChange(*change) for change in changed_fields(before, after))
 
 
 def plan(

@@ -33,8 +33,9 @@ from judgesync.errors import Problem, SpecError
 from judgesync.spec import ClassificationOutput, JudgeDefinition, RegressionOutput
 from judgesync.specs import templates, yamlio
 from judgesync.specs.case import Case, Expectation, ScoreRange, is_number
-from judgesync.specs.loader import CASES_SUFFIXES, _read_text, _shown
+from judgesync.specs.loader import CASES_SUFFIXES
 from judgesync.specs.specfile import describe, did_you_mean, dotted
+from judgesync.specs.textfile import read_text, shown_path
 
 FILE_KEYS = frozenset({"judge", "cases"})
 CASE_KEYS = frozenset({"id", "messages", "properties", "expect", "must_pass"})
@@ -56,13 +57,13 @@ def load_cases(directory: Path, specs: Iterable[JudgeDefinition]) -> LoadedCases
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
-        return LoadedCases({}, (Problem(_shown(directory), message),))
+        return LoadedCases({}, (Problem(shown_path(directory), message),))
     judges = {spec.name: spec for spec in specs}
     by_judge: dict[str, list[Case]] = {}
     first_seen: dict[tuple[str, str], Case] = {}
     problems: list[Problem] = []
     for path in _cases_files(directory):
-        shown = _shown(path)
+        shown = shown_path(path)
         check = _FileCheck(shown, judges)
         cases = check.run(path)
         for case in cases:
@@ -107,12 +108,8 @@ class _FileCheck:
         self.lines: Mapping[yamlio.KeyPath, int] = {(): 1}
 
     def run(self, path: Path) -> list[Case]:
-        text = _read_text(path, self.shown)
-        if isinstance(text, Problem):
-            self.problems.append(text)
-            return []
         try:
-            document = yamlio.load_document(text, self.shown)
+            document = yamlio.load_document(read_text(path, self.shown), self.shown)
         except SpecError as error:
             self.problems += error.problems
             return []

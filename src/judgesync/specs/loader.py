@@ -10,14 +10,9 @@ is documented in docs/specs.md.
 
 from __future__ import annotations
 
-import codecs
-import math
 import os
 import re
-import signal
-import sys
-import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,15 +21,11 @@ from judgesync.errors import Problem, SpecError
 from judgesync.names import name_key
 from judgesync.spec import JudgeDefinition
 from judgesync.specs import specfile, templates, yamlio
+from judgesync.specs.textfile import NotARegularFile, read_text, shown_path
 
-MAX_FILE_BYTES = 1024 * 1024
-_LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
 SPEC_SUFFIXES = (".yaml", ".yml")
 # Test cases of judges (specs/cases.py) sit beside the specs but are not specs.
 CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
-# Below this many files a second process costs more than it saves.
-PARALLEL_FROM_FILES = 256
-_MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -61,45 +52,31 @@ _ALLOWED_VARIABLES = ", ".join(
 _TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.DOTALL)
 
 
-def load_specs(
-    directory: Path, repo_root: Path | None = None, workers: int | None = None
-) -> LoadedSpecs:
+def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
     """Load and check every spec file under `directory`.
 
-    `repo_root` bounds where an `instructions_file` may point; by default the
-    nearest ancestor of `directory` holding `.git`, else the working directory.
-    `workers` is how many processes share the files (by default chosen by
-    `worker_count`); the result is the same whatever it is.
+    `repo_root` bounds where an `instructions_file` may point; by default
+    `repository_root(directory)`.
     """
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
-        return LoadedSpecs((), (Problem(_shown(directory), message),))
-    root = (repo_root or _default_repo_root(directory)).resolve()
-    paths = _spec_files(directory)
-    run = _Run(root)
-    run.load_files(paths, worker_count(len(paths)) if workers is None else workers)
+        return LoadedSpecs((), (Problem(shown_path(directory), message),))
+    run = _Run((repo_root or repository_root(directory)).resolve())
+    for path in _spec_files(directory):
+        run.load_file(path)
     return run.result()
 
 
-def worker_count(files: int) -> int:
-    """Processes worth loading `files` spec files with.
-
-    Parsing is CPU-bound Python, so large repositories are shared among
-    forked processes. Only on Linux, and only while this process runs no
-    other thread: forking a threaded process can deadlock the child.
-    """
-    if files < PARALLEL_FROM_FILES or sys.platform != "linux" or threading.active_count() > 1:
-        return 1
-    return max(1, min(len(os.sched_getaffinity(0)), _MAX_WORKERS))
-
-
-def _default_repo_root(directory: Path) -> Path:
+def repository_root(directory: Path) -> Path:
+    """Where the prompts of the specs in `directory` must stay: the nearest folder
+    at or above it holding `.git`, else `directory` itself. Never the working
+    directory, so that a spec means the same wherever judgesync runs."""
     start = directory.resolve()
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
             return candidate
-    return Path.cwd()
+    return start
 
 
 def _spec_files(directory: Path) -> list[Path]:
@@ -112,37 +89,6 @@ def _spec_files(directory: Path) -> list[Path]:
             if name.lower().endswith(SPEC_SUFFIXES) and not name.lower().endswith(CASES_SUFFIXES)
         )
     return sorted(found)
-
-
-def _shown(path: Path, cwd: Path | None = None) -> str:
-    """The path relative to the working directory (`cwd`, else asked) when it lies below it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(cwd or Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
-
-
-def _read_text(path: Path, shown: str) -> str | Problem:
-    """UTF-8 text with any BOM dropped and CRLF turned into LF, or why not."""
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        return Problem(shown, f"cannot read the file ({error.strerror}); check its permissions")
-    if len(raw) > MAX_FILE_BYTES:
-        return Problem(
-            shown, f"the file is larger than {_LIMIT}; a spec or prompt should be far smaller"
-        )
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        bad = raw[error.start]
-        return Problem(shown, f"the file is not UTF-8 (byte 0x{bad:02x}); save it as UTF-8", line)
-    return text.replace("\r\n", "\n")
 
 
 @dataclass(frozen=True)
@@ -164,8 +110,8 @@ class _Run:
         self.claims: list[_NameClaim] = []
         self.template_checks: dict[str, templates.TemplateCheck] = {}
         # By resolved file and shown path: a prompt reached through a symlink is
-        # reported under each path, whichever process loads which spec.
-        self.instruction_texts: dict[tuple[Path, str], str | Problem] = {}
+        # reported under each path.
+        self.instruction_texts: dict[tuple[Path, str], str | SpecError] = {}
 
     def result(self) -> LoadedSpecs:
         clashing = self._name_clashes()
@@ -178,50 +124,10 @@ class _Run:
         ordered = sorted(unique, key=lambda problem: (problem.path, problem.line or 0))
         return LoadedSpecs(tuple(specs), tuple(ordered))
 
-    def load_files(self, paths: Sequence[Path], workers: int) -> None:
-        """Load `paths` here, or split among `workers` processes (forked, see
-        `worker_count`), keeping file order so that the result is the same."""
-        if workers <= 1 or len(paths) < 2:
-            for path in paths:
-                self.load_file(path)
-        else:
-            self._load_in_processes(paths, workers)
-
-    def _load_in_processes(self, paths: Sequence[Path], workers: int) -> None:
-        # Imported here: most repositories are loaded in-process, and these cost
-        # start-up (~10 ms) to every command that reads specs.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        size = math.ceil(len(paths) / workers)
-        mine, *shares = [paths[start : start + size] for start in range(0, len(paths), size)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            len(shares), mp_context=context, initializer=_end_quietly_on_interrupt
-        ) as pool:
-            futures = [pool.submit(_load_share, self.root, share) for share in shares]
-            for path in mine:
-                self.load_file(path)
-            for share, future in zip(shares, futures, strict=True):
-                try:
-                    loaded, problems, claims = future.result()
-                except BrokenProcessPool:  # a worker was killed (out of memory?): do it here
-                    for path in share:
-                        self.load_file(path)
-                    continue
-                self.loaded.extend(loaded)
-                self.problems.extend(problems)
-                self.claims.extend(claims)
-
     def load_file(self, path: Path) -> None:
-        shown = _shown(path, self.cwd)
-        text = _read_text(path, shown)
-        if isinstance(text, Problem):
-            self.problems.append(text)
-            return
+        shown = shown_path(path, self.cwd)
         try:
-            document = yamlio.load_document(text, shown)
+            document = yamlio.load_document(read_text(path, shown), shown)
         except SpecError as error:
             self.problems.extend(error.problems)
             return
@@ -255,22 +161,6 @@ class _Run:
             self.problems.append(Problem(claim.path, message, claim.line))
             clashing.add(claim.path)
         return clashing
-
-
-def _end_quietly_on_interrupt() -> None:
-    """In a worker: Ctrl-C ends it at once, without a traceback of its own; the
-    parent, interrupted too, reports the interrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _load_share(
-    root: Path, paths: Sequence[Path]
-) -> tuple[list[DesiredJudge], list[Problem], list[_NameClaim]]:
-    """A worker process's part of `_Run.load_files`."""
-    run = _Run(root)
-    for path in paths:
-        run.load_file(path)
-    return run.loaded, run.problems, run.claims
 
 
 class _FileCheck:
@@ -352,18 +242,20 @@ class _FileCheck:
             )
             self._problem(message, at)
             return None
-        if not resolved.is_file():
-            what = "is not a file" if resolved.exists() else "does not exist"
-            shown_target = _shown(target, self.run.cwd)
-            self._problem(f"instructions_file: {shown_target} {what}; fix the path", at)
-            return None
-        shown = _shown(Path(os.path.normpath(target)), self.run.cwd)
+        shown = shown_path(Path(os.path.normpath(target)), self.run.cwd)
         cache = self.run.instruction_texts
         if (resolved, shown) not in cache:
-            cache[resolved, shown] = _read_text(resolved, shown)
+            try:
+                cache[resolved, shown] = read_text(resolved, shown)
+            except SpecError as error:
+                cache[resolved, shown] = error
         text = cache[resolved, shown]
-        if isinstance(text, Problem):
-            self.run.problems.append(text)
+        if isinstance(text, NotARegularFile):  # the fault is in the reference: show it there
+            shown_target = shown_path(target, self.run.cwd)
+            self._problem(f"instructions_file: {shown_target} {text.reason}; fix the path", at)
+            return None
+        if isinstance(text, SpecError):
+            self.run.problems.extend(text.problems)
             return None
         if not text.strip():
             self.run.problems.append(Problem(shown, "the instructions file is empty"))
