@@ -171,6 +171,9 @@ def _schema_message(
     hint = ""
     if kind == "string_type" and value is not None and not isinstance(value, list | dict):
         hint = "; put it in quotes"
+    elif kind == "float_type" and isinstance(value, str) and _is_exponent_number(value):
+        # YAML 1.1 (ours) reads `1e3` as text, YAML 1.2 (most editors') as a number.
+        hint = "; YAML 1.1 needs a dot and a signed exponent (1.0e+3), or write it out (1000)"
     return f"{where}: must be {expected}, got {describe(value)}{hint}"
 
 
@@ -314,6 +317,14 @@ def describe(value: Any) -> str:
 
 def _same(text: str) -> str:
     return text
+
+
+def _is_exponent_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return "e" in text.lower()
 
 
 def _is_blank(value: Any) -> bool:
