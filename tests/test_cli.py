@@ -178,7 +178,8 @@ def test_plan_markdown_is_ready_for_a_pull_request_comment(workdir, run):
     assert result.exit_code == 0
     assert result.output.startswith("<!-- judgesync-plan -->\n")
     assert "| + create | <code>tone</code> |" in result.output
-    assert "<details>" in result.output and "\x1b[" not in result.output
+    # Creates are table rows only; a diff block is for updates.
+    assert "<details>" not in result.output and "\x1b[" not in result.output
 
 
 def test_debug_lets_the_traceback_through(workdir):
