@@ -43,7 +43,7 @@ def test_text_plan_without_changes_says_so_and_counts_unmanaged():
     assert "legacy" not in text
     assert text.endswith("Plan: 0 to create, 0 to update, 0 to delete.\n")
     listed = as_text.render_plan(result, "local", list_unmanaged=True)
-    assert "left alone.\n  legacy (id id-legacy)\n  Use --prune" in listed
+    assert "left alone.\n  legacy (id id-legacy)\n  Use --prune to delete them.\n\n" in listed
 
 
 @pytest.mark.parametrize(

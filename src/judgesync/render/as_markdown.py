@@ -231,9 +231,10 @@ def _unmanaged_block(names: list[str], plan: Plan) -> str:
         return ""
     judges = "judge" if count == 1 else "judges"
     listed = f": {', '.join(names)}" if names else ""
+    to_list = "" if names else " `--format json` lists them."
     return (
         f"Not managed: {count} owned {judges} that no spec names, left alone{listed}."
-        " Use `--prune` to delete them; `--format json` lists them.\n"
+        f" Use `--prune` to delete them.{to_list}\n"
     )
 
 

@@ -75,8 +75,8 @@ def _unmanaged_lines(plan: Plan, listed: bool) -> list[str]:
     lines = [f"Not managed: {count} owned {judges} that no spec names, left alone."]
     if listed:
         lines.extend(f"  {judge.name} (id {judge.id})" for judge in plan.unmanaged)
-    lines += ["  Use --prune to delete them; --format json lists them.", ""]
-    return lines
+    lines.append("  Use --prune to delete them." + ("" if listed else " --format json lists them."))
+    return [*lines, ""]
 
 
 def summary(plan: Plan) -> str:

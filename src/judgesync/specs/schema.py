@@ -24,14 +24,18 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # What `str.strip()` removes, spelt out: `\s` differs between Python and the
 # ECMAScript regular expressions editors run (U+001C-U+001F, U+FEFF).
-_SPACE = "".join(
-    f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace() and code < 0xD800
-)
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
 # Some character other than white space (check_values: "is empty").
 HAS_TEXT = f"[^{_SPACE}]"
 # That, and no white space at either end (check_values on `name`). Not `[^…]$`:
 # Python's `$` also matches before a final newline.
 TRIMMED = f"^(?![{_SPACE}])(?![\\s\\S]*[{_SPACE}]$)[\\s\\S]"
+# Shown instead of the pattern by VS Code and the YAML language server.
+_NOT_EMPTY = {"pattern": HAS_TEXT, "patternErrorMessage": "must not be empty"}
+_NAME = {
+    "pattern": TRIMMED,
+    "patternErrorMessage": "must not be empty, nor start or end with white space",
+}
 # A JSON Schema number cannot be infinite; these bounds refuse YAML's `.inf`.
 _FINITE = {"minimum": -sys.float_info.max, "maximum": sys.float_info.max}
 
@@ -56,14 +60,14 @@ def spec_file_schema() -> dict[str, Any]:
     for field in ("instructions", "instructions_file"):
         # The model allows null only to tell "absent" from "empty"; a file must give text.
         title = properties[field]["title"]
-        properties[field] = {"title": title, "type": "string", "pattern": HAS_TEXT}
-    properties["name"]["pattern"] = TRIMMED
-    properties["model_name"]["pattern"] = HAS_TEXT
+        properties[field] = {"title": title, "type": "string", **_NOT_EMPTY}
+    properties["name"].update(_NAME)
+    properties["model_name"].update(_NOT_EMPTY)
     for field in ("tools", "previous_names"):
-        properties[field]["items"]["pattern"] = HAS_TEXT
+        properties[field]["items"].update(_NOT_EMPTY)
         properties[field]["uniqueItems"] = True
     defs["ClassificationSpec"]["properties"]["options"]["minItems"] = 1
-    defs["OptionSpec"]["properties"]["value"]["pattern"] = HAS_TEXT
+    defs["OptionSpec"]["properties"]["value"].update(_NOT_EMPTY)
     for bound in ("min", "max"):
         defs["RegressionSpec"]["properties"][bound].update(_FINITE)
     for field, text in _FIELD_HELP.items():
