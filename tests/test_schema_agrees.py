@@ -141,9 +141,10 @@ regression = maybe_broken(
     ["options", "maximum"],
 )
 # A prompt file exists beside the spec; other paths are the loader's business.
-BAD_TEXT = st.sampled_from(["'  '", '""', "~", "yes", "1e3", "[a]"]).map(Raw)
+BAD_TEXT = st.sampled_from(["'  '", '""', "~", "yes", "[a]"]).map(Raw)
 prompt_file = mostly(st.just(Raw("prompt.md")), BAD_TEXT, odds=8)
-instructions = mostly(st.just(quoted(PROMPT)), BAD_TEXT, odds=8)
+# `1e3` is a fine prompt in YAML 1.1 (text), a number in YAML 1.2.
+instructions = mostly(st.just(quoted(PROMPT)), BAD_TEXT | st.just(Raw("1e3")), odds=8)
 # Lists broken in one subtle way: a blank or repeated item.
 BAD_LIST = st.sampled_from([["'  '"], ['""', "x"], ["x", "x"], ["x", '"x"'], ["~"]]).map(
     lambda items: [Raw(item) for item in items]
