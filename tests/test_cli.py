@@ -47,8 +47,10 @@ def test_plan_on_an_empty_workspace_creates_every_judge(workdir, run):
 
 def no_changes(target: str) -> str:
     return (
-        f"Target: {target}\n\n"
-        "No changes. The remote judges match the specs.\n"
+        f"Target: {target}\n"
+        "Ownership: the whole workspace\n"
+        "Prune: off (owned judges that no spec names are left alone)\n\n"
+        "No changes. The remote judges match the specs.\n\n"
         "Plan: 0 to create, 0 to update, 0 to delete.\n"
     )
 
@@ -201,7 +203,8 @@ def test_plan_markdown_is_ready_for_a_pull_request_comment(workdir, run):
     assert result.exit_code == 0
     assert result.output.startswith("<!-- judgesync-plan -->\n")
     assert "| + create | <code>tone</code> |" in result.output
-    assert "<details>" in result.output and "\x1b[" not in result.output
+    # Creates are table rows only; a diff block is for updates.
+    assert "<details>" not in result.output and "\x1b[" not in result.output
 
 
 def test_debug_lets_the_traceback_through_with_the_same_exit_code(workdir):

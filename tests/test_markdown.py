@@ -18,6 +18,7 @@ from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.planner import Plan, plan
 from judgesync.policy import Policy
 from judgesync.render import as_markdown
+from judgesync.render.header import PlanHeader
 from tests.builders import definition, regression, remote
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -39,8 +40,15 @@ def mixed_plan() -> Plan:
     )
 
 
-def no_change_plan() -> Plan:
-    return plan([definition("tone")], [remote(definition("tone")), remote(definition("legacy"))])
+def no_change_plan(policy: Policy | None = None) -> Plan:
+    return plan(
+        [definition("tone")],
+        [remote(definition("tone")), remote(definition("legacy"))],
+        policy or Policy(),
+    )
+
+
+OWNED = Policy(ownership=("tone", "legacy*"))
 
 
 def long_plan() -> Plan:
@@ -68,8 +76,14 @@ def mixed_report() -> Report:
 
 
 GOLDEN_CASES: dict[str, Callable[[], str]] = {
-    "plan.md": lambda: as_markdown.render_plan(mixed_plan(), "local"),
+    "plan.md": lambda: as_markdown.render_plan(mixed_plan(), PlanHeader("local", prune=True)),
+    "plan-full.md": lambda: as_markdown.render_plan(
+        mixed_plan(), PlanHeader("local", prune=True), full=True
+    ),
     "plan-no-changes.md": lambda: as_markdown.render_plan(no_change_plan(), "local"),
+    "plan-unmanaged-listed.md": lambda: as_markdown.render_plan(
+        no_change_plan(OWNED), PlanHeader("local", OWNED.ownership), list_unmanaged=True
+    ),
     "plan-truncated.md": lambda: as_markdown.render_plan(
         long_plan(), "https://api.mistral.ai", limit=as_markdown.MIN_LIMIT
     ),
@@ -93,13 +107,40 @@ def test_plan_starts_with_the_hidden_marker_the_workflow_looks_for():
     assert as_markdown.render_report(mixed_report()).startswith("<!-- judgesync-apply -->\n")
 
 
-def test_plan_has_a_summary_table_then_one_details_block_per_judge():
+def test_plan_has_a_summary_table_then_one_details_block_per_update():
     text = as_markdown.render_plan(mixed_plan(), "local")
     assert "| action | judge | fields changed |\n| --- | --- | --- |\n" in text
     assert "| ~ update | <code>helpfulness</code> | <code>output.max</code> |" in text
-    assert text.count("<details>") == text.count("</details>") == 4
-    assert text.count("```diff\n") == 4
+    assert "| + create | <code>accuracy</code> | new judge |" in text
+    assert text.count("<details>") == text.count("</details>") == 2
+    assert text.count("```diff\n") == 2
     assert text.index("| action |") < text.index("<details>")
+
+
+def test_full_plan_has_a_details_block_per_judge_created_or_deleted_too():
+    text = as_markdown.render_plan(mixed_plan(), "local", full=True)
+    assert text.count("<details>") == text.count("```diff\n") == 4
+    assert '+ name: "accuracy"' in text and '- name: "legacy"' in text
+
+
+@pytest.mark.parametrize(
+    ("header", "lines"),
+    [
+        ("local", ["- Target: local", "- Ownership: the whole workspace", "- Prune: off"]),
+        (
+            PlanHeader("staging", ("team-a-*", "x|y"), prune=True),
+            [
+                "- Target: staging",
+                "- Ownership: judges named <code>team-a-&#42;</code>, <code>x&#124;y</code>",
+                "- Prune: on",
+            ],
+        ),
+    ],
+)
+def test_plan_head_names_target_ownership_and_pruning(header, lines):
+    text = as_markdown.render_plan(plan([], []), header)
+    for line in lines:
+        assert "\n" + line in text
 
 
 def test_update_diff_lines_start_with_plus_and_minus_so_github_colours_them():
@@ -128,14 +169,15 @@ def test_judge_names_are_escaped_in_the_table_and_the_summary(name, forbidden):
 
 
 def test_names_sit_inside_code_where_github_does_not_turn_mentions_into_pings():
-    text = as_markdown.render_plan(plan([definition("@octocat")], []), "local")
+    text = as_markdown.render_plan(plan([definition("@octocat")], []), "local", full=True)
     assert text.count("@octocat") == text.count("<code>@octocat</code>") + 1  # + the diff line
     assert '+ name: "@octocat"' in text
 
 
 def test_content_with_a_fence_gets_a_longer_fence():
     instructions = "Example:\n```\ncode\n```\nand ````` five\nRate {{ assistant_message }}\n"
-    text = as_markdown.render_plan(plan([definition(instructions=instructions)], []), "t")
+    result = plan([definition(instructions=instructions)], [])
+    text = as_markdown.render_plan(result, "t", full=True)
     assert "``````diff\n" in text
     body = text.split("``````diff\n")[1].split("\n``````\n")[0]
     assert "+```" in body and "+and ````` five" in body
@@ -144,17 +186,23 @@ def test_content_with_a_fence_gets_a_longer_fence():
 def test_no_ansi_escape_is_ever_emitted():
     instructions = "\x1b[31mred\x1b[0m and \x9b2J\nRate {{ assistant_message }}\n"
     text = as_markdown.render_plan(
-        plan([definition("\x1bname", instructions=instructions)], []), "t"
+        plan([definition("\x1bname", instructions=instructions)], []), "t", full=True
     )
     assert "\x1b" not in text and "\x9b" not in text
     assert "+\\u001b[31mred\\u001b[0m and \\u009b2J" in text
 
 
-def test_plan_without_changes_says_so_and_lists_unmanaged_judges():
+def test_plan_without_changes_says_so_and_counts_unmanaged_judges():
     text = as_markdown.render_plan(no_change_plan(), "local")
     assert "No changes. The remote judges match the specs." in text
     assert "<details>" not in text
-    assert "Not managed (1; no spec names them, left alone): <code>legacy</code>." in text
+    assert "Not managed: 1 owned judge that no spec names, left alone. Use `--prune`" in text
+    assert "legacy" not in text
+
+
+def test_unmanaged_judges_are_named_on_request():
+    text = as_markdown.render_plan(no_change_plan(), "local", list_unmanaged=True)
+    assert "left alone: <code>legacy</code>. Use `--prune`" in text
 
 
 def test_model_overrides_of_the_target_are_listed():
@@ -166,11 +214,49 @@ def test_model_overrides_of_the_target_are_listed():
     )
 
 
-def test_report_table_counts_failures_and_says_what_to_do():
+def test_report_counts_per_action_then_failures_then_folded_successes():
     text = as_markdown.render_report(mixed_report())
-    assert "| **FAILED** | ~ update | <code>tone</code> |" in text
-    assert "campaign &#124; locked |" in text
-    assert "**Apply: 2 done, 1 failed.**\nRun apply again" in text
+    assert "**Apply: 2 done, 1 failed.**" in text
+    assert "| ~ update | 0 | 1 |\n" in text and "| + create | 1 | 0 |\n" in text
+    failed = text.index("#### Failed (1)")
+    assert "| ~ update | <code>tone</code> | 'tone' is used in a campaign &#124; locked |" in text
+    assert text.index("Run apply again") > failed
+    assert text.index("<details><summary>Done (2)</summary>") > failed
+    assert "too long" not in text
+
+
+def big_report(results: int, failures: int, message: str = "created (id {i:036})") -> Report:
+    actions = plan([definition(f"judge-{i:04}") for i in range(results)], []).changes
+    return Report(
+        tuple(
+            ActionResult(
+                action,
+                Outcome.FAILED if i < failures else Outcome.DONE,
+                message.format(i=i),
+            )
+            for i, action in enumerate(actions)
+        )
+    )
+
+
+def test_a_report_of_1000_results_fits_in_one_comment_with_every_failure():
+    text = as_markdown.render_report(big_report(1_000, failures=20))
+    assert len(text) < as_markdown.GITHUB_COMMENT_LIMIT
+    assert "**Apply: 980 done, 20 failed.**" in text
+    assert "| + create | 980 | 20 |" in text
+    for i in range(20):
+        assert f"<code>judge-{i:04}</code> | created (id {i:036}) |" in text
+    assert re.search(r"^\| … \| \d+ more \| see the complete report \|$", text, re.M)
+    assert "`judgesync show plan.json`" in text and "--format json" in text
+    assert text.count("<details>") == text.count("</details>") == 1
+
+
+def test_many_long_failures_are_narrowed_then_cut_but_stay_within_the_limit():
+    text = as_markdown.render_report(big_report(1_000, 1_000, "boom {i} " + "x" * 2_000))
+    assert len(text) <= as_markdown.DEFAULT_LIMIT
+    assert "<code>judge-0000</code> | boom 0 xxx" in text
+    assert "…" in text and "too long for one comment" in text
+    assert "Done (" not in text
 
 
 def huge_plan(kind: str) -> Plan:
@@ -190,7 +276,7 @@ def huge_plan(kind: str) -> Plan:
 
 @pytest.mark.parametrize("kind", ["create", "update"])
 def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
-    text = as_markdown.render_plan(huge_plan(kind), "local")
+    text = as_markdown.render_plan(huge_plan(kind), "local", full=True)
     assert len(text) <= 65_000 < as_markdown.GITHUB_COMMENT_LIMIT
     assert "too long for one comment" in text
     assert "plan artifact" in text
@@ -224,11 +310,21 @@ def test_short_diffs_stay_whole_when_long_ones_are_cut():
     assert "diff lines shown; the rest is in the complete plan." in text
 
 
+def test_creates_are_table_rows_only_so_500_fit_without_cutting():
+    text = as_markdown.render_plan(huge_plan("create"), "local")
+    assert "too long" not in text and "<details>" not in text
+    assert (
+        len(re.findall(r"^\| \+ create \| <code>judge-\d{3}</code> \| new judge \|$", text, re.M))
+        == 500
+    )
+
+
 def test_a_huge_unmanaged_list_is_shortened_too():
     unmanaged = [remote(definition(f"legacy-{i:04}")) for i in range(5_000)]
-    text = as_markdown.render_plan(plan([], unmanaged), "local")
+    text = as_markdown.render_plan(plan([], unmanaged), "local", list_unmanaged=True)
     assert len(text) <= 65_000
     assert re.search(r", and \d+ more\. Use `--prune`", text)
+    assert "Not managed: 5000 owned judges" in text
 
 
 def test_a_limit_too_small_for_any_plan_is_refused():

@@ -1,9 +1,12 @@
 import json
 
+import pytest
+
 from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.planner import plan
 from judgesync.policy import Policy
 from judgesync.render import as_json, as_text
+from judgesync.render.header import PlanHeader
 from tests.builders import definition, regression, remote
 
 
@@ -21,7 +24,7 @@ def mixed_plan():
 def test_text_plan_shows_symbols_diff_and_summary():
     text = as_text.render_plan(mixed_plan(), "local")
     assert text.startswith("Target: local\n")
-    assert "+ create a-new\n" in text
+    assert "+ create a-new\n\n~ update" in text
     assert "~ update b-changed (id id-b)\n    instructions:\n" in text
     assert "      -Line two\n      +Line 2\n" in text
     assert "- delete c-gone (id id-c)\n" in text
@@ -33,12 +36,51 @@ def test_text_plan_is_coloured_only_when_asked():
     assert "\x1b[32m" in as_text.render_plan(mixed_plan(), "local", colour=True)
 
 
-def test_text_plan_without_changes_says_so_and_lists_unmanaged():
+def test_text_plan_without_changes_says_so_and_counts_unmanaged():
     result = plan([definition("a")], [remote(definition("a")), remote(definition("legacy"))])
     text = as_text.render_plan(result, "local")
     assert "No changes." in text
-    assert "  legacy (id id-legacy)\n  Use --prune to delete them.\n" in text
+    assert "Not managed: 1 owned judge that no spec names, left alone.\n  Use --prune" in text
+    assert "legacy" not in text
     assert text.endswith("Plan: 0 to create, 0 to update, 0 to delete.\n")
+    listed = as_text.render_plan(result, "local", list_unmanaged=True)
+    assert "left alone.\n  legacy (id id-legacy)\n  Use --prune to delete them.\n\n" in listed
+
+
+@pytest.mark.parametrize(
+    ("header", "head"),
+    [
+        (
+            "local",
+            "Target: local\nOwnership: the whole workspace\n"
+            "Prune: off (owned judges that no spec names are left alone)\n\n",
+        ),
+        (
+            PlanHeader("staging", ("team-a-*", "shared"), prune=True),
+            "Target: staging\nOwnership: judges named team-a-*, shared\n"
+            "Prune: on (owned judges that no spec names are deleted)\n\n",
+        ),
+    ],
+)
+def test_text_plan_head_names_target_ownership_and_pruning(header, head):
+    assert as_text.render_plan(plan([], []), header).startswith(head)
+
+
+def thousand_creates():
+    return plan([definition(f"judge-{i:04}") for i in range(1_000)], [])
+
+
+def test_a_plan_of_1000_creates_is_about_1000_lines():
+    text = as_text.render_plan(thousand_creates(), "local")
+    lines = text.splitlines()
+    assert 1_000 <= len(lines) <= 1_010
+    assert lines[4:6] == ["+ create judge-0000", "+ create judge-0001"]
+
+
+def test_full_shows_every_field_of_each_created_judge():
+    text = as_text.render_plan(thousand_creates(), "local", full=True)
+    assert len(text.splitlines()) > 10_000
+    assert '+ create judge-0000\n    name: "judge-0000"\n' in text
 
 
 def test_scalar_change_is_shown_before_and_after():
@@ -66,6 +108,29 @@ def test_report_lists_each_result_and_counts_failures():
     assert "+ a-new: ok created (id x)\n" in text
     assert "~ b-changed: FAILED boom\n" in text
     assert "Apply: 1 done, 1 failed.\n" in text
+
+
+# The keys of format_version 1 as first released: a later renderer may only add keys.
+FORMAT_1_KEYS = {"format_version", "target", "summary", "actions", "unmanaged", "model_overrides"}
+FORMAT_1_ACTION_KEYS = {"action", "name", "judge_id", "changes", "desired"}
+
+
+def test_json_plan_stays_format_1_and_only_adds_the_header():
+    header = PlanHeader("local", ("a-*", "b-*"), prune=True)
+    document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), header)))
+    assert document["format_version"] == 1
+    assert set(document) == FORMAT_1_KEYS | {"ownership", "prune"}
+    assert all(set(action) == FORMAT_1_ACTION_KEYS for action in document["actions"])
+    assert (document["ownership"], document["prune"]) == (["a-*", "b-*"], True)
+    whole = as_json.plan_document(mixed_plan(), "local")
+    assert (whole["ownership"], whole["prune"]) == (None, False)
+
+
+def test_json_plan_keeps_every_created_judge_and_unmanaged_name():
+    created = as_json.plan_document(thousand_creates(), "local")["actions"]
+    assert len(created) == 1_000 and created[999]["desired"]["name"] == "judge-0999"
+    result = plan([], [remote(definition(f"legacy-{i}")) for i in range(300)])
+    assert len(as_json.plan_document(result, "local")["unmanaged"]) == 300
 
 
 def test_json_plan_is_stable_and_complete():

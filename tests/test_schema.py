@@ -84,6 +84,22 @@ def test_there_are_shipped_judges_to_check():
         ),
         (minimal_spec(output={"type": "SCORE"}), "SCORE"),
         (minimal_spec(model_name=None), "'model_name' is a required property"),
+        (minimal_spec(name=" tone"), "does not match"),
+        (minimal_spec(model_name="  "), "does not match"),
+        (minimal_spec(tools=["search", "search"]), "has non-unique elements"),
+        (minimal_spec(output={"type": "CLASSIFICATION", "options": []}), "should be non-empty"),
+        (
+            minimal_spec(
+                output={
+                    "type": "REGRESSION",
+                    "min": 0,
+                    "max": float("inf"),
+                    "min_description": "a",
+                    "max_description": "b",
+                }
+            ),
+            "is greater than the maximum",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -93,6 +109,11 @@ def test_there_are_shipped_judges_to_check():
         "regression-without-descriptions",
         "unknown-output-type",
         "missing-model",
+        "padded-name",
+        "blank-model",
+        "repeated-tool",
+        "no-options",
+        "infinite-bound",
     ],
 )
 def test_broken_specs_do_not_validate(validator, spec, complaint):

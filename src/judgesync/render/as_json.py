@@ -3,6 +3,7 @@
 Schema, format_version 1 (fields are only ever added within a version):
 
     {"format_version": 1, "target": str,
+     "ownership": [str]|null, "prune": bool,      (null: the whole workspace is owned)
      "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int},
      "actions": [{"action": "create"|"update"|"delete"|"no-op", "name": str,
                   "judge_id": str|null, "changes": [{"field": str, "before": any, "after": any}],
@@ -23,14 +24,19 @@ from typing import Any
 
 from judgesync.plan.executor import Report
 from judgesync.plan.planner import Action, ActionKind, Plan
+from judgesync.render.header import PlanHeader
 
 FORMAT_VERSION = 1
 
 
-def plan_document(plan: Plan, target: str) -> dict[str, Any]:
+def plan_document(plan: Plan, header: PlanHeader | str) -> dict[str, Any]:
+    """Everything in the plan: each action with its full content, each unmanaged judge."""
+    head = PlanHeader.of(header)
     return {
         "format_version": FORMAT_VERSION,
-        "target": target,
+        "target": head.target,
+        "ownership": list(head.ownership) if head.ownership is not None else None,
+        "prune": head.prune,
         "summary": {
             "create": plan.count(ActionKind.CREATE),
             "update": plan.count(ActionKind.UPDATE),

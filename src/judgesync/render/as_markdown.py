@@ -1,28 +1,29 @@
 """Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY` (`--format markdown`).
 
 A plan renders as a hidden marker (a workflow finds and updates its own
-comment by it), the summary, a table (action, judge, fields changed), then one
-collapsible `<details>` per judge holding a diff fence. GitHub refuses
-comments over 65,536 characters, so the text always fits in `limit`: when the
-whole plan does not, short diffs stay whole, long ones are cut to a fair share
-of the room left, and the text says where the complete plan is.
+comment by it), the target, ownership and pruning, the summary, a table
+(action, judge, fields changed), then one collapsible `<details>` per updated
+judge holding a diff fence (per created or deleted judge too, when asked). An
+apply report renders as counts per action, every failure, then the done
+actions folded away. GitHub refuses comments over 65,536 characters, so both
+always fit in `limit`: when the whole plan does not, short diffs stay whole,
+long ones are cut to a fair share of the room left; long lists are cut; and
+the text says where the complete plan or report is.
 
-Judge names and messages are escaped so that no name can break the table,
-close a fence, ping a user or inject HTML; control characters (ANSI colour
-codes among them) are shown as escapes, never emitted.
+Judge names and messages are escaped (markdown_text.py).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from judgesync.plan.executor import Outcome, Report
+from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
 from judgesync.render.as_text import is_multiline, show_value, summary, text_diff
+from judgesync.render.header import PlanHeader
+from judgesync.render.markdown_text import clip, code, escape, fit, visible
 
 PLAN_MARKER = "<!-- judgesync-plan -->"
 REPORT_MARKER = "<!-- judgesync-apply -->"
@@ -49,28 +50,35 @@ _NOTICE_RESERVE = len(_TRUNCATED_NOTICE) + 200
 _TABLE_SHARE, _LIST_SHARE = 0.6, 0.05
 # A judge's details get at least this much room, or are left out (the table still names it).
 _MIN_SECTION = 1_000
-_NAME_WIDTH = 100
 _FIELDS_SHOWN = 5
 _MESSAGE_WIDTH = 1_000
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _BACKTICK_RUN = re.compile(r"`+")
-# Characters markdown would act on inside a table cell or <code>; entities show them as text.
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]\\~"}
 
 
-def render_plan(plan: Plan, target: str, limit: int = DEFAULT_LIMIT) -> str:
-    """The plan as GitHub markdown, never longer than `limit` characters."""
+def render_plan(
+    plan: Plan,
+    header: PlanHeader | str,
+    limit: int = DEFAULT_LIMIT,
+    full: bool = False,
+    list_unmanaged: bool = False,
+) -> str:
+    """The plan as GitHub markdown, never longer than `limit` characters.
+
+    Every change has a table row; updates also a diff. `full` adds the
+    content of each created and deleted judge (a pull request's own diff
+    shows the spec files); `list_unmanaged` names the judges left alone.
+    """
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters, got {limit}")
-    head = _plan_head(plan, target)
-    changes = plan.changes
-    rows = [_row(action) for action in changes]
+    head = _plan_head(plan, PlanHeader.of(header))
+    rows = [_row(action) for action in plan.changes]
+    changes = [action for action in plan.changes if full or action.kind is ActionKind.UPDATE]
     sections = [_section(action, _diff_lines(action)) for action in changes]
     overrides = [
-        f"{_code(o.judge)} ({_code(o.original)} → {_code(o.replacement)})"
+        f"{code(o.judge)} ({code(o.original)} → {code(o.replacement)})"
         for o in plan.model_overrides
     ]
-    unmanaged = [_code(judge.name) for judge in plan.unmanaged]
+    unmanaged = [code(judge.name) for judge in plan.unmanaged] if list_unmanaged else []
     whole = _assemble(
         head, "", _overrides_block(overrides), rows, sections, _unmanaged_block(unmanaged, plan)
     )
@@ -78,10 +86,10 @@ def render_plan(plan: Plan, target: str, limit: int = DEFAULT_LIMIT) -> str:
         return whole
 
     room = limit - len(head) - _NOTICE_RESERVE
-    kept_rows = _fit(rows, int(room * _TABLE_SHARE), _more_rows)
+    kept_rows = fit(rows, int(room * _TABLE_SHARE), _more_rows)
     list_room = int(room * _LIST_SHARE)
-    overrides_block = _overrides_block(_fit(overrides, list_room, _more_names, ", "))
-    unmanaged_block = _unmanaged_block(_fit(unmanaged, list_room, _more_names, ", "), plan)
+    overrides_block = _overrides_block(fit(overrides, list_room, _more_names, ", "))
+    unmanaged_block = _unmanaged_block(fit(unmanaged, list_room, _more_names, ", "), plan)
     skeleton = _assemble(head, "", overrides_block, kept_rows, [], unmanaged_block)
     room_for_sections = limit - len(skeleton) - _NOTICE_RESERVE
     fitted, shortened, left_out = _fit_sections(changes, sections, room_for_sections)
@@ -92,28 +100,93 @@ def render_plan(plan: Plan, target: str, limit: int = DEFAULT_LIMIT) -> str:
     return text
 
 
-def render_report(report: Report) -> str:
-    """The apply report as GitHub markdown: one table row per action, then the count."""
+def render_report(report: Report, limit: int = DEFAULT_LIMIT) -> str:
+    """The apply report as GitHub markdown, never longer than `limit` characters.
+
+    Counts per action first, then every failure (messages shortened, and the
+    list cut, only when they cannot fit otherwise), then the done actions
+    folded away and cut to the room left, with a pointer to the complete report.
+    """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit must be at least {MIN_LIMIT} characters, got {limit}")
     lines = [REPORT_MARKER, "### judgesync apply", ""]
     if not report.results:
         lines.append("Nothing to apply: the remote judges already match the specs.")
         return "\n".join(lines) + "\n"
-    lines += ["| result | action | judge | message |", "| --- | --- | --- | --- |"]
-    for result in report.results:
-        mark = "ok" if result.outcome is Outcome.DONE else "**FAILED**"
-        verb = _VERBS[result.action.kind]
-        message = _escape(_clip(_visible(result.message), _MESSAGE_WIDTH))
-        lines.append(f"| {mark} | {verb} | {_code(result.action.name)} | {message} |")
-    done = len(report.results) - len(report.failed)
-    lines += ["", f"**Apply: {done} done, {len(report.failed)} failed.**"]
-    if report.failed:
-        lines.append("Run apply again once the failures are fixed; done actions are not repeated.")
+    done = [result for result in report.results if result.outcome is Outcome.DONE]
+    head = "\n".join([*lines, f"**Apply: {len(done)} done, {len(report.failed)} failed.**"])
+    head += "\n\n" + _counts_table(report)
+    room = limit - len(head) - len(_REPORT_NOTICE) - len(_RETRY) - 200
+    failures, cut_failures = _failure_rows(report.failed, room)
+    parts = [head]
+    if failures:
+        table = _result_table(failures)
+        parts += [f"#### Failed ({len(report.failed)})\n", table, _RETRY]
+        room -= len(table)
+    done_rows = fit([_result_row(result) for result in done], room - 100, _more_results)
+    if done:
+        body = _result_table(done_rows)
+        parts.append(f"<details><summary>Done ({len(done)})</summary>\n\n{body}\n</details>\n")
+    if cut_failures or len(done_rows) != len(done):
+        parts.append(_REPORT_NOTICE)
+    text = "\n".join(parts)
+    assert len(text) <= limit, "the budget arithmetic must keep the report within the limit"
+    return text
+
+
+_RETRY = "Run apply again once the failures are fixed; done actions are not repeated.\n"
+_REPORT_NOTICE = (
+    "> [!NOTE]\n"
+    "> This report is too long for one comment; the numbers above are complete."
+    " The complete report is the `--format json` output of `judgesync apply`;"
+    " the plan it applied is the plan artifact of this workflow run"
+    " (`judgesync show plan.json` prints it).\n"
+)
+# Narrowest failure message before failures are cut from the list instead.
+_MIN_MESSAGE_WIDTH = 120
+
+
+def _counts_table(report: Report) -> str:
+    lines = ["| action | done | failed |", "| --- | --- | --- |"]
+    for kind, verb in _VERBS.items():
+        outcomes = [r.outcome for r in report.results if r.action.kind is kind]
+        if outcomes:
+            failed = outcomes.count(Outcome.FAILED)
+            lines.append(f"| {verb} | {len(outcomes) - failed} | {failed} |")
     return "\n".join(lines) + "\n"
 
 
-def _plan_head(plan: Plan, target: str) -> str:
-    target_text = _escape(_clip(_visible(target), 200))
-    return f"{PLAN_MARKER}\n### judgesync plan\n\nTarget: {target_text}\n\n**{summary(plan)}**\n"
+def _failure_rows(failed: Sequence[ActionResult], room: int) -> tuple[list[str], bool]:
+    """A row for each failure, messages narrowed until they fit; else as many as fit."""
+    width = _MESSAGE_WIDTH
+    rows = [_result_row(result, width) for result in failed]
+    while sum(len(row) + 1 for row in rows) > room and width > _MIN_MESSAGE_WIDTH:
+        width = max(_MIN_MESSAGE_WIDTH, width // 2)
+        rows = [_result_row(result, width) for result in failed]
+    kept = fit(rows, room, _more_results)
+    return kept, len(kept) != len(rows)
+
+
+def _result_row(result: ActionResult, width: int = _MESSAGE_WIDTH) -> str:
+    message = escape(clip(visible(result.message), width))
+    return f"| {_VERBS[result.action.kind]} | {code(result.action.name)} | {message} |"
+
+
+def _result_table(rows: list[str]) -> str:
+    return "\n".join(["| action | judge | message |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+def _more_results(count: int) -> str:
+    return f"| … | {count} more | see the complete report |"
+
+
+def _plan_head(plan: Plan, header: PlanHeader) -> str:
+    target = escape(clip(visible(header.target), 200))
+    return (
+        f"{PLAN_MARKER}\n### judgesync plan\n\n- Target: {target}\n"
+        f"- Ownership: {header.scope(code)}\n- Prune: {header.prune_text}\n\n"
+        f"**{summary(plan)}**\n"
+    )
 
 
 def _assemble(
@@ -141,11 +214,11 @@ def _row(action: Action) -> str:
     elif action.kind is ActionKind.DELETE:
         fields = "judge removed"
     else:
-        paths = [_code(change.path) for change in action.changes]
+        paths = [code(change.path) for change in action.changes]
         fields = ", ".join(paths[:_FIELDS_SHOWN])
         if len(paths) > _FIELDS_SHOWN:
             fields += f" and {len(paths) - _FIELDS_SHOWN} more"
-    return f"| {_VERBS[action.kind]} | {_code(action.name)} | {fields} |"
+    return f"| {_VERBS[action.kind]} | {code(action.name)} | {fields} |"
 
 
 def _overrides_block(items: list[str]) -> str:
@@ -153,11 +226,15 @@ def _overrides_block(items: list[str]) -> str:
 
 
 def _unmanaged_block(names: list[str], plan: Plan) -> str:
-    if not plan.unmanaged:
+    count = len(plan.unmanaged)
+    if not count:
         return ""
+    judges = "judge" if count == 1 else "judges"
+    listed = f": {', '.join(names)}" if names else ""
+    to_list = "" if names else " `--format json` lists them."
     return (
-        f"Not managed ({len(plan.unmanaged)}; no spec names them, left alone):"
-        f" {', '.join(names)}. Use `--prune` to delete them.\n"
+        f"Not managed: {count} owned {judges} that no spec names, left alone{listed}."
+        f" Use `--prune` to delete them.{to_list}\n"
     )
 
 
@@ -173,7 +250,7 @@ def _diff_lines(action: Action) -> list[str]:
         changes = [FieldChange(path, value, None) for path, value in leaves.items()]
     else:
         changes = list(action.changes)
-    return [_visible(line) for change in changes for line in _change_lines(change)]
+    return [visible(line) for change in changes for line in _change_lines(change)]
 
 
 def _change_lines(change: FieldChange) -> list[str]:
@@ -191,9 +268,9 @@ def _change_lines(change: FieldChange) -> list[str]:
 def _section(action: Action, lines: Sequence[str], note: str = "") -> str:
     """One judge's collapsible diff; the fence outgrows any run of backticks inside."""
     fence = "`" * max(3, _longest_backtick_run(lines) + 1)
-    title = f"{_VERBS[action.kind]} {_code(action.name)}"
+    title = f"{_VERBS[action.kind]} {code(action.name)}"
     if action.remote is not None:
-        title += f" (id {_code(action.remote.id)})"
+        title += f" (id {code(action.remote.id)})"
     body = "\n".join(lines)
     parts = [f"<details><summary>{title}</summary>\n", f"{fence}diff\n{body}\n{fence}\n"]
     if note:
@@ -266,23 +343,6 @@ def _longest_backtick_run(lines: Sequence[str]) -> int:
     return max((len(run) for line in lines for run in _BACKTICK_RUN.findall(line)), default=0)
 
 
-def _fit(
-    items: list[str], room: int, more: Callable[[int], str], separator: str = "\n"
-) -> list[str]:
-    """The leading items that fit in `room`, then a line saying how many were left out."""
-    if len(separator.join(items)) <= room:
-        return items
-    kept: list[str] = []
-    used = 0
-    reserve = len(more(len(items))) + len(separator)
-    for item in items:
-        if used + len(item) + len(separator) + reserve > room:
-            break
-        kept.append(item)
-        used += len(item) + len(separator)
-    return [*kept, more(len(items) - len(kept))]
-
-
 def _more_rows(count: int) -> str:
     return f"| … | {count} more | see the complete plan |"
 
@@ -304,22 +364,3 @@ def _truncation_detail(total: int, shortened: int, left_out: int, rows_left_out:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _code(text: str) -> str:
-    """Inline code that no name can break out of: HTML, table pipes, backticks, mentions."""
-    return f"<code>{_escape(_clip(_visible(text), _NAME_WIDTH))}</code>"
-
-
-def _escape(text: str) -> str:
-    # Entities are decoded after markdown parsing, so they render as the character itself.
-    return html.escape(text, quote=False).translate(_ENTITIES)
-
-
-def _visible(text: str) -> str:
-    """Control characters (ANSI escapes among them) shown as escapes, never emitted."""
-    return _CONTROL.sub(lambda match: json.dumps(match.group())[1:-1], text)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,6 +9,7 @@ from typing import Any
 from judgesync.plan.executor import Outcome, Report
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
+from judgesync.render.header import PlanHeader
 
 _COLOURS = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SYMBOLS = {
@@ -28,26 +29,54 @@ class _Painter:
         return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m"
 
 
-def render_plan(plan: Plan, target: str, colour: bool = False) -> str:
+def render_plan(
+    plan: Plan,
+    header: PlanHeader | str,
+    colour: bool = False,
+    full: bool = False,
+    list_unmanaged: bool = False,
+) -> str:
+    """The plan: one line per created or deleted judge, field diffs per update.
+
+    `full` shows every field of each created judge; `list_unmanaged` names
+    the judges left alone instead of counting them.
+    """
     paint = _Painter(colour)
-    lines = [f"Target: {target}", ""]
+    head = PlanHeader.of(header)
+    lines = [
+        f"Target: {head.target}",
+        f"Ownership: {head.scope()}",
+        f"Prune: {head.prune_text}",
+        "",
+    ]
     if plan.model_overrides:
         lines.append("Model overrides for this target:")
         lines.extend(f"  {o.judge}: {o.original} -> {o.replacement}" for o in plan.model_overrides)
         lines.append("")
-    changes = plan.changes
-    if not changes:
-        lines.append("No changes. The remote judges match the specs.")
-    for action in changes:
-        lines.extend(_action_lines(action, paint))
-        lines.append("")
-    if plan.unmanaged:
-        lines.append(f"Not managed ({len(plan.unmanaged)}; no spec names them, left alone):")
-        lines.extend(f"  {judge.name} (id {judge.id})" for judge in plan.unmanaged)
-        lines.append("  Use --prune to delete them.")
-        lines.append("")
+    blocks = [_action_lines(action, paint, full) for action in plan.changes]
+    if not blocks:
+        lines += ["No changes. The remote judges match the specs.", ""]
+    for index, block in enumerate(blocks):
+        lines.extend(block)
+        following = blocks[index + 1] if index + 1 < len(blocks) else []
+        # One-line actions stack; a blank line sets off each multi-line one and the end.
+        if len(block) > 1 or len(following) != 1:
+            lines.append("")
+    lines.extend(_unmanaged_lines(plan, list_unmanaged))
     lines.append(summary(plan))
     return "\n".join(lines) + "\n"
+
+
+def _unmanaged_lines(plan: Plan, listed: bool) -> list[str]:
+    count = len(plan.unmanaged)
+    if not count:
+        return []
+    judges = "judge" if count == 1 else "judges"
+    lines = [f"Not managed: {count} owned {judges} that no spec names, left alone."]
+    if listed:
+        lines.extend(f"  {judge.name} (id {judge.id})" for judge in plan.unmanaged)
+    lines.append("  Use --prune to delete them." + ("" if listed else " --format json lists them."))
+    return [*lines, ""]
 
 
 def summary(plan: Plan) -> str:
@@ -71,14 +100,14 @@ def render_report(report: Report, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _action_lines(action: Action, paint: _Painter) -> list[str]:
+def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
     symbol, style = _SYMBOLS[action.kind]
     verb = paint(f"{symbol} {action.kind.value}", style)
     header = f"{verb} {paint(action.name, 'bold')}"
     if action.remote is not None:
         header += paint(f" (id {action.remote.id})", "dim")
     lines = [header]
-    if action.kind is ActionKind.CREATE:
+    if action.kind is ActionKind.CREATE and full:
         assert action.desired is not None
         leaves = flatten(canonical(action.desired))
         for path, value in leaves.items():

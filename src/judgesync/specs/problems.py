@@ -142,8 +142,19 @@ def _message(
     # Never show a secret's value: a key pasted where its variable's name belongs.
     got = "" if loc[-1] in secret_keys else f", got {describe(value)}"
     scalar = value is not None and not isinstance(value, list | dict)
-    quote = "; put it in quotes" if kind == "string_type" and scalar else ""
-    return f"{where}: must be {expected}{got}{quote}"
+    hint = "; put it in quotes" if kind == "string_type" and scalar else ""
+    if kind == "float_type" and isinstance(value, str) and _is_exponent_number(value):
+        # YAML 1.1 (ours) reads `1e3` as text, YAML 1.2 (most editors') as a number.
+        hint = "; YAML 1.1 needs a dot and a signed exponent (1.0e+3), or write it out (1000)"
+    return f"{where}: must be {expected}{got}{hint}"
+
+
+def _is_exponent_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return "e" in text.lower()
 
 
 def _clean(model: type[BaseModel], loc: KeyPath) -> KeyPath:
