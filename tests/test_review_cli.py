@@ -249,3 +249,33 @@ def test_repeat_needs_replay(workdir, run):
     assert result.output == (
         "Error: --repeat applies to --replay only; add --replay, or drop --repeat.\n"
     )
+
+
+def test_judge_refuses_a_messages_file_that_is_not_a_list_of_messages(applied, run, tmp_path):
+    messages = tmp_path / "chat.yaml"
+    messages.write_text("role: user\ncontent: hi\n")
+    result = run("judge", "tone", "--messages", str(messages))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"{messages}: must hold a non-empty list of messages, each a mapping with 'role' and"
+        " 'content', e.g. [{role: user, content: Hi}]\n"
+        "1 problem(s) in the conversation files; nothing was sent to the API.\n"
+    )
+
+
+def test_a_regression_judge_reports_mae_spearman_and_the_share_within_range(applied, run, remote):
+    helpfulness = next(judge for judge in remote.list_judges() if judge.name == "helpfulness")
+    scores = [remote.live_judge(helpfulness.id, conversation(n))["answer"] for n in range(3)]
+    cases = [
+        {"id": "inside", **conversation(0), "expect": {"min": 1, "max": 5}},
+        {"id": "exact", **conversation(1), "expect": scores[1]},
+        {"id": "off", **conversation(2), "expect": scores[2] + 1 if scores[2] < 4 else 1},
+    ]
+    text = yaml.safe_dump({"judge": "helpfulness", "cases": cases}, sort_keys=False)
+    (applied / "judges" / "helpfulness.cases.yaml").write_text(text)
+    document = json.loads(run("test", "--only", "helpfulness", "--format", "json").output)
+    (judge,) = document["judges"]
+    assert judge["passed"] == 2
+    assert judge["metrics"]["within_range"] == pytest.approx(2 / 3)
+    off = abs(cases[2]["expect"] - scores[2])
+    assert judge["metrics"]["mae"] == pytest.approx(off / 3)

@@ -94,28 +94,32 @@ def read_conversation(messages_file: Path, properties_file: Path | None) -> dict
     if (
         not isinstance(messages, list)
         or not messages
-        or not all(
-            isinstance(message, dict) and isinstance(message.get("role"), str)
-            for message in messages
-        )
+        or not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages)
     ):
-        raise SpecError(
-            [
-                Problem(
-                    str(messages_file),
-                    "must hold a non-empty list of messages, each a mapping with 'role' and"
-                    " 'content', e.g. [{role: user, content: Hi}]",
-                )
-            ]
+        raise _file_error(
+            messages_file,
+            "must hold a non-empty list of messages, each a mapping with 'role' and"
+            " 'content', e.g. [{role: user, content: Hi}]",
         )
     properties = _read_data(properties_file) if properties_file is not None else None
-    if properties is not None and not isinstance(properties, dict):
-        raise SpecError(
-            [Problem(str(properties_file), "must hold a mapping of properties, e.g. {locale: en}")]
-        )
+    if properties_file is not None and not isinstance(properties, dict):
+        raise _file_error(properties_file, "must hold a mapping of properties, e.g. {locale: en}")
     return {"messages": messages, "properties": properties}
 
 
 def _read_data(path: Path) -> Any:
     shown = str(path)
-    return yamlio.load_document(read_text(path, shown), shown).data
+    try:
+        return yamlio.load_document(read_text(path, shown), shown).data
+    except SpecError as error:
+        raise _conversation_error(error.problems) from None
+
+
+def _file_error(path: Path, message: str) -> SpecError:
+    return _conversation_error([Problem(str(path), message)])
+
+
+def _conversation_error(problems: list[Problem]) -> SpecError:
+    error = SpecError(problems)
+    error.source = "the conversation files"
+    return error
