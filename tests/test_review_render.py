@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from judgesync.plan.planner import ActionKind
 from judgesync.render.review_markdown import REPLAY_LIMIT, render_replay
 from judgesync.render.review_text import render_replay as render_replay_text
@@ -51,3 +54,15 @@ def test_a_small_replay_is_whole_and_marks_flips_above_the_noise_floor():
     assert "left out" not in text
     assert "No cases, nothing replayed: <code>helpfulness</code>." in text
     assert "  flip: 0000000003: yes -> no\n" in render_replay_text(replay)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=40, unique=True),
+    cases=st.integers(min_value=1, max_value=120),
+    id_width=st.integers(min_value=1, max_value=400),
+    limit=st.integers(min_value=2_000, max_value=REPLAY_LIMIT),
+)
+def test_the_replay_section_never_exceeds_its_limit(names, cases, id_width, limit):
+    replay = Replay(tuple(judge_replay(name, cases, id_width) for name in names), 2, tuple(names))
+    assert len(render_replay(replay, limit)) <= limit

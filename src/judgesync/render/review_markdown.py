@@ -26,6 +26,8 @@ def render_test(run: TestRun) -> str:
     lines = [TEST_MARKER, "### judgesync test", "", f"Target: {_escape(_visible(run.target))}", ""]
     if run.emulated:
         lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
+    if run.swept:
+        lines += [_swept(len(run.swept)), ""]
     lines += ["| result | judge | passed | metrics |", "| --- | --- | --- | --- |"]
     for result in run.judges:
         lines.append(_test_row(result))
@@ -67,6 +69,8 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     head = ["### Replay: what the changes do to verdicts", ""]
     if replay.emulated:
         head += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
+    if replay.swept:
+        head += [_swept(len(replay.swept)), ""]
     head += [
         "| result | judge | flips | agreement with expect | κ between versions | noise floor |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -135,3 +139,7 @@ def _replay_details(result: JudgeReplay) -> str:
 
 def _v(value: Verdict) -> str:
     return verdict(value)
+
+
+def _swept(count: int) -> str:
+    return f"Deleted {count} shadow judge(s) a stopped run left behind."
