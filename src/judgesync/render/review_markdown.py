@@ -10,7 +10,14 @@ plan's are.
 from __future__ import annotations
 
 from judgesync.render.as_markdown import _code, _escape, _visible
-from judgesync.render.review_text import metric_lines, noise_line, number, standout, verdict
+from judgesync.render.review_text import (
+    metric_lines,
+    noise_line,
+    number,
+    standout,
+    swept_line,
+    verdict,
+)
 from judgesync.review.judging import EMULATED_NOTE
 from judgesync.review.metrics import Verdict
 from judgesync.review.replay import JudgeReplay, Replay
@@ -27,7 +34,7 @@ def render_test(run: TestRun) -> str:
     if run.emulated:
         lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if run.swept:
-        lines += [_swept(len(run.swept)), ""]
+        lines += [swept_line(run.swept), ""]
     lines += ["| result | judge | passed | metrics |", "| --- | --- | --- | --- |"]
     for result in run.judges:
         lines.append(_test_row(result))
@@ -70,7 +77,7 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     if replay.emulated:
         head += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if replay.swept:
-        head += [_swept(len(replay.swept)), ""]
+        head += [swept_line(replay.swept), ""]
     head += [
         "| result | judge | flips | agreement with expect | κ between versions | noise floor |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -139,7 +146,3 @@ def _replay_details(result: JudgeReplay) -> str:
 
 def _v(value: Verdict) -> str:
     return verdict(value)
-
-
-def _swept(count: int) -> str:
-    return f"Deleted {count} shadow judge(s) a stopped run left behind."

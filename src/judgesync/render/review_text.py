@@ -46,12 +46,16 @@ def verdict(value: Verdict) -> str:
 # -- text ---------------------------------------------------------------------
 
 
+def swept_line(swept: tuple[str, ...]) -> str:
+    return f"Deleted {len(swept)} shadow judge(s) a stopped run left behind."
+
+
 def render_test(run: TestRun) -> str:
     lines = [f"Target: {run.target}", ""]
     if run.emulated:
         lines += [EMULATED_NOTE, ""]
     if run.swept:
-        lines += [f"Deleted {len(run.swept)} shadow judge(s) a stopped run left behind.", ""]
+        lines += [swept_line(run.swept), ""]
     for result in run.judges:
         lines += _judge_lines(result)
         lines.append("")
@@ -122,7 +126,7 @@ def render_replay(replay: Replay) -> str:
     if replay.emulated:
         lines.append(EMULATED_NOTE)
     if replay.swept:
-        lines.append(f"Deleted {len(replay.swept)} shadow judge(s) a stopped run left behind.")
+        lines.append(swept_line(replay.swept))
     lines.append("")
     for result in replay.judges:
         lines += _replay_lines(result)
