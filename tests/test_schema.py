@@ -12,10 +12,14 @@ import yaml
 from click.testing import CliRunner
 
 from judgesync.cli import cli
+from judgesync.specs.loader import CASES_SUFFIXES
 from judgesync.specs.specfile import SpecFile
 
 ROOT = Path(__file__).parent.parent
-SHIPPED_SPECS = sorted((ROOT / "judges").glob("*.yaml"))
+# Cases files live beside the specs; they are not specs.
+SHIPPED_SPECS = sorted(
+    path for path in (ROOT / "judges").glob("*.yaml") if not path.name.endswith(CASES_SUFFIXES)
+)
 
 
 @pytest.fixture(scope="module")

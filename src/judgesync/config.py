@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
 from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
 from judgesync.remote.address import api_url_problem
+from judgesync.review.gates import Gates, Thresholds
 from judgesync.specs import yamlio
 from judgesync.specs.problems import (
     Finding,
@@ -78,6 +79,31 @@ class TargetConfig(_Strict):
         return self.api_url == LOCAL
 
 
+class GateThresholds(_Strict):
+    """Thresholds on a judge's verdicts (review/gates.py says what each reads)."""
+
+    min_accuracy: float | None = None
+    min_kappa: float | None = None
+    max_mae: float | None = None
+    max_accuracy_drop: float | None = None
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(**self.model_dump())
+
+
+class GatesConfig(GateThresholds):
+    """Global thresholds, and per judge ones over them."""
+
+    judges: Annotated[Mapping[str, GateThresholds], AfterValidator(_read_only)] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def gates(self) -> Gates:
+        default = GateThresholds.model_validate(self.model_dump(exclude={"judges"})).thresholds()
+        judges = {name: own.thresholds() for name, own in self.judges.items()}
+        return Gates(default, MappingProxyType(judges))
+
+
 class Config(_Strict):
     """The settings of one repository, as the file writes them."""
 
@@ -90,6 +116,7 @@ class Config(_Strict):
         default_factory=lambda: MappingProxyType({})
     )
     default_target: str | None = None
+    gates: GatesConfig = Field(default_factory=GatesConfig)
     # The file it was read from, None for the defaults: `specs` is relative to it.
     _path: Path | None = PrivateAttr(default=None)
 
@@ -215,12 +242,38 @@ def _value_findings(data: dict[Hashable, Any]) -> list[Finding]:
     if isinstance(ownership, dict):
         findings += _glob_findings(ownership.get("names"), ("ownership", "names"))
     findings += _glob_findings(data.get("protect"), ("protect",))
+    gates = data.get("gates")
+    if isinstance(gates, dict):
+        findings += _threshold_findings(gates, ("gates",))
+        for name, own in (gates.get("judges") or {}).items():
+            if isinstance(own, dict):
+                findings += _threshold_findings(own, ("gates", "judges", name))
     targets = data.get("targets")
     if isinstance(targets, dict):
         for name, target in targets.items():
             findings += _target_findings(name, target)
     findings += _default_target_findings(data.get("default_target"), targets)
     return findings
+
+
+# Each threshold's allowed values: shares lie in 0..1, κ in -1..1, an error is not negative.
+_THRESHOLD_RANGES = {
+    "min_accuracy": (0.0, 1.0),
+    "max_accuracy_drop": (0.0, 1.0),
+    "min_kappa": (-1.0, 1.0),
+    "max_mae": (0.0, float("inf")),
+}
+
+
+def _threshold_findings(thresholds: dict[Hashable, Any], at: KeyPath) -> Iterator[Finding]:
+    for key, (low, high) in _THRESHOLD_RANGES.items():
+        value = thresholds.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not low <= value <= high:
+            where = (*at, key)
+            bounds = f"from {low:g} to {high:g}" if high != float("inf") else f"{low:g} or more"
+            yield where, f"{dotted(where)}: must be {bounds}, got {value}"
 
 
 def _glob_findings(patterns: Any, at: KeyPath) -> Iterator[Finding]:

@@ -1,4 +1,4 @@
-"""How judge names compare: the one place for both rules."""
+"""How judge names compare, and the names judgesync reserves: the one place for these rules."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
     """Whether `name` matches a glob, case-sensitively. A pattern equal to the
     name matches even when it holds glob characters, so `tone[v2]` protects itself."""
     return any(name == pattern or fnmatchcase(name, pattern) for pattern in patterns)
+
+
+# Shadow judges (review/shadows.py) live under this prefix; no spec may use it.
+SHADOW_PREFIX = "judgesync-shadow/"
+
+
+def is_shadow(name: str) -> bool:
+    """Whether `name` is in the reserved shadow space, as loosely as any API compares names."""
+    return name_key(name).startswith(SHADOW_PREFIX)

@@ -10,12 +10,13 @@ a value.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from judgesync.errors import PlanError
-from judgesync.names import matches_any
+from judgesync.names import is_shadow, matches_any
+from judgesync.review.gates import Gates
 
 if TYPE_CHECKING:
     from judgesync.config import Config
@@ -50,6 +51,8 @@ class Policy:
     allow_mass_delete: bool = False
     # Model names replaced before diffing (a cheaper model on staging).
     model_overrides: tuple[tuple[str, str], ...] = ()
+    # Thresholds on judges' verdicts for `test` and `plan --replay`.
+    gates: Gates = field(default_factory=Gates)
 
     @classmethod
     def resolve(
@@ -68,10 +71,17 @@ class Policy:
             max_deletes=config.max_deletes,
             allow_mass_delete=choices.allow_mass_delete,
             model_overrides=model_overrides,
+            gates=config.gates.gates(),
         )
 
     def owns(self, name: str) -> bool:
-        """Whether the judge `name` lies inside the ownership scope."""
+        """Whether the judge `name` lies inside the ownership scope.
+
+        Shadow judges never do: this is the one filter that keeps them out of
+        plans, imports, drift and the unmanaged list (review/shadows.py).
+        """
+        if is_shadow(name):
+            return False
         return self.ownership is None or matches_any(name, self.ownership)
 
     def protects(self, name: str) -> bool:

@@ -19,7 +19,9 @@ from judgesync.plan.executor import JudgesApi, Report
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.policy import Choices, Policy
 from judgesync.remote.connect import Target, open_client, resolve_target
+from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import JudgeDefinition
+from judgesync.specs.cases import require_cases
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
@@ -87,6 +89,8 @@ class Planned:
     target: str  # the target's label, for rendering
     # Set when apply would refuse the plan for its number of deletions.
     warning: str | None
+    # What the changes do to the judges' verdicts, with `plan --replay`.
+    replay: Replay | None = None
 
 
 def plan(
@@ -95,13 +99,19 @@ def plan(
     workdir: Path,
     parallelism: int,
     out: Path | None = None,
+    replay_request: ReplayRequest | None = None,
 ) -> Planned:
-    """Plan afresh; with `out`, save the plan with the spec files' hashes."""
+    """Plan afresh; with `out`, save the plan with the spec files' hashes; with
+    `replay_request`, replay the changed judges' cases (review/replay.py)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy)
+    cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
         fresh = _fresh_plan(desired, client, policy)
+        behaviour = None
+        if replay_request is not None and cases is not None:
+            behaviour = replay(fresh, cases, client, policy.gates, replay_request, parallelism)
     if out is not None:
         spec_files = planfile.hash_spec_files(policy.specs)
         document = planfile.to_document(
@@ -109,7 +119,7 @@ def plan(
         )
         planfile.save(out, document)
     warning = policy.delete_limit_warning(fresh.count(ActionKind.DELETE))
-    return Planned(fresh, target.label, warning)
+    return Planned(fresh, target.label, warning, behaviour)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from judgesync.cli.reconcile import (
     show_command,
     validate_command,
 )
+from judgesync.cli.review import judge_command, test_command
 
 
 class _Group(click.Group):
@@ -69,6 +70,8 @@ for command in (
     emulator_command,
     import_command,
     schema_command,
+    test_command,
+    judge_command,
 ):
     cli.add_command(command)
 

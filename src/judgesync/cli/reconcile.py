@@ -114,6 +114,19 @@ def validate_command(directory: Path | None) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also save the plan to this file, for `apply --plan` and `show`.",
 )
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Also run the cases of each judge created or updated, proposed vs current version,"
+    " and show the verdicts that flip; exit 1 when a replay gate fails.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="With --replay: judge each case N times with the current version (its noise floor).",
+)
 def plan_command(
     directory: Path | None,
     api_url: str | None,
@@ -124,6 +137,8 @@ def plan_command(
     parallelism: int,
     detailed_exitcode: bool,
     out: Path | None,
+    replay: bool,
+    repeat: int,
 ) -> int:
     """Show what apply would change on the remote to match the specs.
 
@@ -132,15 +147,29 @@ def plan_command(
       judgesync plan --api-url local judges/
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
+      judgesync plan --replay --repeat 3 --format markdown
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import plan
+    from judgesync.review.replay import ReplayRequest
+    from judgesync.review.shadows import grace_from
 
+    if repeat > 1 and not replay:
+        raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
     choices = Choices(directory, api_url, target_name, prune, allow_empty)
-    planned = plan(choices, os.environ, Path.cwd(), parallelism, out)
-    _echo_plan(planned.plan, planned.target, output_format)
+    request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
+    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request)
+    if planned.replay is None:
+        _echo_plan(planned.plan, planned.target, output_format)
+    else:
+        from judgesync.cli.review import echo_plan_with_replay
+
+        echo_plan_with_replay(planned.plan, planned.target, planned.replay, output_format)
     if planned.warning is not None:
         click.echo(planned.warning, err=True)
+    if planned.replay is not None and not planned.replay.ok:
+        click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
+        return EXIT_ERROR
     return EXIT_CHANGES_PENDING if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -178,10 +178,12 @@ class JudgesClient:
         properties: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Ask the judge to judge a conversation; returns `{"analysis", "answer"}`."""
+        return self.live_judge(judge_id, {"messages": messages, "properties": properties})
+
+    def live_judge(self, judge_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a live-judging request body (e.g. `Case.request()`); returns the JudgeOutput."""
         path = f"{_judge_path(judge_id)}/live-judging"
-        response = self._request(
-            "POST", path, json={"messages": messages, "properties": properties}
-        )
+        response = self._request("POST", path, json=dict(request))
         body = json_or_none(response)
         if not isinstance(body, dict):
             raise self._unreadable("POST", path, response, "the answer is not a JSON object")

@@ -9,7 +9,8 @@ Schema, format_version 1 (fields are only ever added within a version):
                   "judge_id": str|null, "changes": [{"field": str, "before": any, "after": any}],
                   "desired": {judge definition}|null}],
      "unmanaged": [{"name": str, "judge_id": str}],
-     "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
+     "model_overrides": [{"judge": str, "original": str, "replacement": str}],
+     "replay": {...}}  (only with `plan --replay`; its schema is in render/review_text.py)
 
     report: {"format_version": 1, "ok": bool,
              "results": [{"action": str, "name": str, "outcome": "done"|"failed",

@@ -83,6 +83,18 @@ def load_cases(directory: Path, specs: Iterable[JudgeDefinition]) -> LoadedCases
     return LoadedCases(cases_by_judge, tuple(problems))
 
 
+def require_cases(
+    directory: Path, specs: Iterable[JudgeDefinition]
+) -> Mapping[str, tuple[Case, ...]]:
+    """The cases by judge name; raises SpecError listing every problem of every file."""
+    loaded = load_cases(directory, specs)
+    if loaded.problems:
+        error = SpecError(list(loaded.problems))
+        error.source = "the cases files"
+        raise error
+    return loaded.cases_by_judge
+
+
 def _cases_files(directory: Path) -> list[Path]:
     found: list[Path] = []
     for folder, subfolders, files in os.walk(directory):

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
-from judgesync.names import name_key
+from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
 from judgesync.spec import (
     ClassificationOption,
     ClassificationOutput,
@@ -114,6 +114,9 @@ def check_values(data: dict[Hashable, Any]) -> list[Finding]:
         findings.append((("name",), "name: is empty; give the judge a name"))
     elif isinstance(name, str) and name != name.strip():
         findings.append((("name",), "name: has leading or trailing spaces; remove them"))
+    elif isinstance(name, str) and is_shadow(name):
+        message = f"name: {SHADOW_PREFIX!r} is reserved for judgesync's shadow judges; rename it"
+        findings.append((("name",), message))
     model_name = data.get("model_name")
     if isinstance(model_name, str) and not model_name.strip():
         message = "model_name: is empty; name a model such as mistral-small-latest"

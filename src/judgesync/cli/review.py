@@ -1,0 +1,147 @@
+"""`test` and `judge`: judges' behaviour on conversations, against the remote as it is."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
+from judgesync.cli.reconcile import (
+    api_url_option,
+    format_option,
+    parallelism_option,
+    spec_directory,
+    target_option,
+)
+
+# The core is imported inside each command: `judgesync --help` stays quick.
+if TYPE_CHECKING:
+    from judgesync.plan.planner import Plan
+    from judgesync.review.replay import Replay
+
+repeat_option = click.option(
+    "--repeat",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Judge each case N times and report how often the verdicts disagree with"
+    " themselves (the noise floor).",
+)
+
+
+@click.command("test")
+@spec_directory
+@api_url_option
+@target_option
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Test only this judge (repeatable). [default: every judge with cases]",
+)
+@repeat_option
+@format_option
+@parallelism_option
+def test_command(
+    directory: Path | None,
+    api_url: str | None,
+    target_name: str | None,
+    only: tuple[str, ...],
+    repeat: int,
+    output_format: str,
+    parallelism: int,
+) -> int:
+    """Run every judge's cases (*.cases.yaml) through live judging, against the
+    remote judges as they are; exit 1 when a case, must_pass or gate fails.
+
+    \b
+    Example:
+      judgesync test --api-url local judges/
+      judgesync test --only tone --repeat 3 --format markdown
+    """
+    from judgesync.policy import Choices
+    from judgesync.render import review_markdown, review_text
+    from judgesync.render.as_json import dumps
+    from judgesync.review.session import test
+
+    choices = Choices(directory, api_url, target_name)
+    run = test(choices, os.environ, Path.cwd(), parallelism, only=only, repeat=repeat)
+    if output_format == "json":
+        click.echo(dumps(review_text.test_document(run)), nl=False)
+    elif output_format == "markdown":
+        click.echo(review_markdown.render_test(run), nl=False)
+    else:
+        click.echo(review_text.render_test(run), nl=False)
+    return EXIT_OK if run.ok else EXIT_ERROR
+
+
+@click.command("judge")
+@click.argument("name")
+@click.option(
+    "--messages",
+    "messages_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A JSON or YAML file holding the conversation: a list of {role, content} messages.",
+)
+@click.option(
+    "--properties",
+    "properties_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A JSON or YAML file holding the properties the instructions read, as a mapping.",
+)
+@api_url_option
+@target_option
+def judge_command(
+    name: str,
+    messages_file: Path,
+    properties_file: Path | None,
+    api_url: str | None,
+    target_name: str | None,
+) -> int:
+    """Try the remote judge NAME on one conversation; print its analysis and answer.
+
+    \b
+    Example:
+      judgesync judge tone --messages chat.yaml --properties props.yaml --api-url local
+    """
+    from judgesync.policy import Choices
+    from judgesync.review.judging import EMULATED_MARK, EMULATED_NOTE
+    from judgesync.review.session import read_conversation, try_judge
+
+    request = read_conversation(messages_file, properties_file)
+    target, output = try_judge(
+        Choices(api_url=api_url, target_name=target_name), os.environ, Path.cwd(), name, request
+    )
+    analysis = str(output.get("analysis", ""))
+    click.echo(f"Target: {target}")
+    if analysis.startswith(EMULATED_MARK):
+        click.echo(EMULATED_NOTE)
+    click.echo(f"Analysis: {analysis}")
+    click.echo(f"Answer: {output.get('answer')}")
+    return EXIT_OK
+
+
+def echo_plan_with_replay(plan: Plan, target: str, replay: Replay, output_format: str) -> None:
+    """The plan with its replay section: after the text plan, inside the markdown comment's
+    limit (the plan gets what the replay leaves), as the JSON plan's `replay` key."""
+    from judgesync.render import as_json, as_markdown, as_text, review_markdown, review_text
+
+    if output_format == "json":
+        document = as_json.plan_document(plan, target)
+        document["replay"] = review_text.replay_document(replay)
+        click.echo(as_json.dumps(document), nl=False)
+    elif output_format == "markdown":
+        section = review_markdown.render_replay(replay)
+        room = max(as_markdown.MIN_LIMIT, as_markdown.DEFAULT_LIMIT - len(section) - 1)
+        click.echo(as_markdown.render_plan(plan, target, limit=room), nl=False)
+        click.echo("\n" + section, nl=False)
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(as_text.render_plan(plan, target, colour=colour), nl=False)
+        click.echo("\n" + review_text.render_replay(replay), nl=False)

@@ -1,0 +1,113 @@
+"""Run a judge's cases through live judging, N times each, in parallel.
+
+The requests fan out over a thread pool of `parallelism` workers; the client
+underneath retries, honours `Retry-After` and shrinks the requests in flight
+on 429s. A failed request is recorded against its case (the others go on);
+Ctrl-C cancels the requests not yet sent and propagates at once.
+
+The emulator's `analysis` starts with "Emulated verdict"; a run that sees it
+says so, so that nobody reads emulated verdicts as a judge's quality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from judgesync.errors import JudgesyncError
+from judgesync.review.metrics import Verdict
+from judgesync.specs.case import Case, is_number
+
+EMULATED_MARK = "Emulated verdict"
+EMULATED_NOTE = (
+    "The verdicts are emulated (the target is the judgesync emulator): no model was called,"
+    " so they say nothing about the judges' quality."
+)
+
+
+class LiveJudgingApi(Protocol):
+    """What judging needs of the client."""
+
+    def live_judge(self, judge_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+class Progress(Protocol):
+    """A progress display's hook: told how many requests a judge needs, then each answer."""
+
+    def started(self, judge: str, requests: int) -> None: ...
+    def answered(self, judge: str) -> None: ...
+
+
+class NoProgress:
+    def started(self, judge: str, requests: int) -> None:
+        pass
+
+    def answered(self, judge: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """A judge's answers to its cases: each case's answers in repeat order, and errors."""
+
+    answers: Mapping[str, tuple[Verdict, ...]]
+    # case id -> why a request for it failed (the first failure); its answers may be short.
+    errors: Mapping[str, str]
+    emulated: bool
+
+    def first(self) -> dict[str, Verdict]:
+        """One verdict per answered case: the first repeat's."""
+        return {case_id: answers[0] for case_id, answers in self.answers.items() if answers}
+
+
+def judge_cases(
+    client: LiveJudgingApi,
+    judge_id: str,
+    cases: Sequence[Case],
+    *,
+    label: str,
+    repeat: int = 1,
+    parallelism: int = 8,
+    progress: Progress | None = None,
+) -> Verdicts:
+    """Judge every case `repeat` times with the saved judge `judge_id` (`label` names it)."""
+    progress = progress or NoProgress()
+    requests = [(case, round_) for round_ in range(repeat) for case in cases]
+    progress.started(label, len(requests))
+    pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="judgesync-judge")
+    try:
+        futures: list[Future[dict[str, Any]]] = [
+            pool.submit(client.live_judge, judge_id, case.request()) for case, _ in requests
+        ]
+        answers: dict[str, list[Verdict]] = {case.id: [] for case in cases}
+        errors: dict[str, str] = {}
+        emulated = False
+        for (case, _), future in zip(requests, futures, strict=True):
+            try:
+                body = future.result()
+                answer = _answer(body)
+            except JudgesyncError as error:
+                errors.setdefault(case.id, str(error))
+                continue
+            finally:
+                progress.answered(label)
+            answers[case.id].append(answer)
+            emulated = emulated or str(body.get("analysis", "")).startswith(EMULATED_MARK)
+    except BaseException:
+        # Ctrl-C or a bug: do not send what is still queued.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return Verdicts({key: tuple(value) for key, value in answers.items()}, errors, emulated)
+
+
+def _answer(body: Mapping[str, Any]) -> Verdict:
+    answer = body.get("answer")
+    if isinstance(answer, str) or is_number(answer):
+        return answer
+    raise JudgesyncError(
+        f"The live-judging answer holds no verdict (answer: {answer!r});"
+        " check that the target is the Mistral judges API."
+    )

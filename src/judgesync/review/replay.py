@@ -1,0 +1,176 @@
+"""`plan --replay`: what a plan's changes do to the judges' verdicts.
+
+For every judge the plan creates or updates that has cases, the proposed
+definition runs as a shadow judge (review/shadows.py) on the cases; for an
+update the current remote judge runs on the same cases too, `repeat` times,
+so its own flip rate (the noise floor) stands beside the flips the change
+makes. Gates: `max_accuracy_drop` and any failed `must_pass` case of the
+proposed version fail the replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from judgesync.plan.planner import ActionKind, Plan
+from judgesync.review.gates import Gates, drop_failures
+from judgesync.review.judging import LiveJudgingApi, Progress, Verdicts, judge_cases
+from judgesync.review.metrics import (
+    NoiseFloor,
+    VersionComparison,
+    compare_versions,
+    failed_must_pass,
+    noise_floor,
+)
+from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
+from judgesync.specs.case import Case
+
+
+class ReplayApi(LiveJudgingApi, ShadowApi, Protocol):
+    pass
+
+
+@dataclass(frozen=True)
+class JudgeReplay:
+    """One changed judge on its cases; `current` is None for a judge being created."""
+
+    name: str
+    kind: ActionKind
+    cases: tuple[Case, ...]
+    proposed: Verdicts
+    current: Verdicts | None
+    comparison: VersionComparison | None
+    # Share of cases whose verdict meets `expect`, before (None for a create) and after.
+    agreement_before: float | None
+    agreement_after: float | None
+    noise: NoiseFloor | None
+    failed_must_pass: tuple[Case, ...]
+    gate_failures: tuple[str, ...]
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Failed requests by case id, either version's."""
+        current = self.current.errors if self.current is not None else {}
+        return {**current, **self.proposed.errors}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_must_pass and not self.gate_failures and not self.errors
+
+
+@dataclass(frozen=True)
+class Replay:
+    judges: tuple[JudgeReplay, ...]
+    repeat: int
+    # Changed judges that have no cases: nothing could be replayed for them.
+    without_cases: tuple[str, ...]
+    swept: tuple[str, ...] = ()
+
+    @property
+    def emulated(self) -> bool:
+        return any(
+            result.proposed.emulated or (result.current is not None and result.current.emulated)
+            for result in self.judges
+        )
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.judges)
+
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    """What `plan --replay` asked for."""
+
+    repeat: int = 1
+    # How old another run's shadows must be before this run sweeps them.
+    grace: timedelta = DEFAULT_GRACE
+    # A progress display (none by default).
+    progress: Progress | None = None
+
+
+def replay(
+    plan: Plan,
+    cases_by_judge: Mapping[str, Sequence[Case]],
+    client: ReplayApi,
+    gates: Gates,
+    request: ReplayRequest,
+    parallelism: int = 8,
+) -> Replay:
+    """Replay every created or updated judge with cases; no shadow outlives the call."""
+    run = ShadowRun.start()
+    repeat, progress = request.repeat, request.progress
+    swept = sweep(client, run, request.grace)
+    changed = [
+        action
+        for action in plan.changes
+        if action.kind in (ActionKind.CREATE, ActionKind.UPDATE) and action.desired is not None
+    ]
+    results = []
+    for action in changed:
+        cases = tuple(cases_by_judge.get(action.name, ()))
+        if not cases:
+            continue
+        assert action.desired is not None
+        with shadow_judge(client, run, action.desired) as shadow:
+            proposed = judge_cases(
+                client,
+                shadow.id,
+                cases,
+                label=f"{action.name} (proposed)",
+                parallelism=parallelism,
+                progress=progress,
+            )
+        current = None
+        if action.remote is not None:
+            current = judge_cases(
+                client,
+                action.remote.id,
+                cases,
+                label=f"{action.name} (current)",
+                repeat=repeat,
+                parallelism=parallelism,
+                progress=progress,
+            )
+        results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
+    without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
+    return Replay(tuple(results), repeat, without, swept)
+
+
+def _judge_replay(
+    name: str,
+    kind: ActionKind,
+    cases: tuple[Case, ...],
+    proposed: Verdicts,
+    current: Verdicts | None,
+    gates: Gates,
+) -> JudgeReplay:
+    after = _agreement(cases, proposed)
+    before = _agreement(cases, current) if current is not None else None
+    comparison = compare_versions(current.first(), proposed.first()) if current else None
+    repeats = max((len(a) for a in current.answers.values()), default=0) if current else 0
+    noise = noise_floor(current.answers) if current is not None and repeats > 1 else None
+    return JudgeReplay(
+        name=name,
+        kind=kind,
+        cases=cases,
+        proposed=proposed,
+        current=current,
+        comparison=comparison,
+        agreement_before=before,
+        agreement_after=after,
+        noise=noise,
+        failed_must_pass=failed_must_pass(cases, proposed.first()),
+        gate_failures=tuple(drop_failures(gates.for_judge(name), before, after)),
+    )
+
+
+def _agreement(cases: Sequence[Case], verdicts: Verdicts) -> float | None:
+    first = verdicts.first()
+    answered = [case for case in cases if case.id in first]
+    if not answered:
+        return None
+    return sum(case.passes(first[case.id]) for case in answered) / len(answered)

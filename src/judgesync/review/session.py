@@ -1,0 +1,125 @@
+"""The cores of `judgesync test` and `judgesync judge`: settings, specs, cases, client, run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from judgesync.errors import ConfigError, Problem, SpecError
+from judgesync.names import is_shadow
+from judgesync.policy import Choices
+from judgesync.reconcile import load_desired, resolve
+from judgesync.remote.connect import open_client
+from judgesync.review.judging import Progress
+from judgesync.review.shadows import ShadowRun, grace_from, sweep
+from judgesync.review.testing import TestRun, run_tests
+from judgesync.specs import yamlio
+from judgesync.specs.cases import require_cases
+from judgesync.specs.problems import did_you_mean
+from judgesync.specs.textfile import read_text
+
+
+def test(
+    choices: Choices,
+    environ: Mapping[str, str],
+    workdir: Path,
+    parallelism: int,
+    *,
+    only: Sequence[str] = (),
+    repeat: int = 1,
+    progress: Progress | None = None,
+) -> TestRun:
+    """Run the cases of every judge (or of the `only` ones) against the remote judges."""
+    settings = resolve(choices, environ, workdir)
+    policy, target = settings.policy, settings.target
+    desired = load_desired(policy)
+    cases = require_cases(policy.specs, desired.definitions)
+    unknown = [name for name in only if name not in cases]
+    if unknown:
+        hint = did_you_mean(unknown[0], frozenset(cases))
+        known = ", ".join(sorted(cases)) or "none"
+        raise ConfigError(
+            f"--only {unknown[0]!r} names no judge with cases; {hint}the judges with cases"
+            f" are: {known}."
+        )
+    selected = {
+        name: judge_cases for name, judge_cases in cases.items() if not only or name in only
+    }
+    if not selected:
+        raise ConfigError(
+            f"No cases files under {policy.specs}: add a `<judge>.cases.yaml` beside the"
+            " specs (docs/review.md), then run test again."
+        )
+    grace = grace_from(environ)
+    with open_client(target, workdir, parallelism) as client:
+        swept = sweep(client, ShadowRun.start(), grace)
+        results = run_tests(
+            client,
+            selected,
+            policy.gates,
+            owns=policy.owns,
+            repeat=repeat,
+            parallelism=parallelism,
+            progress=progress,
+        )
+    return TestRun(target.label, repeat, results, swept)
+
+
+def try_judge(
+    choices: Choices,
+    environ: Mapping[str, str],
+    workdir: Path,
+    name: str,
+    request: Mapping[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """The remote judge `name`'s verdict on one conversation: (target label, JudgeOutput)."""
+    settings = resolve(choices, environ, workdir)
+    with open_client(settings.target, workdir, 1) as client:
+        judges = {judge.name: judge for judge in client.list_judges() if not is_shadow(judge.name)}
+        judge = judges.get(name)
+        if judge is None:
+            hint = did_you_mean(name, frozenset(judges))
+            raise ConfigError(
+                f"No remote judge is named {name!r}; {hint}names are matched exactly."
+                " Apply its spec first, or list the judges with `judgesync plan`."
+            )
+        return settings.target.label, client.live_judge(judge.id, request)
+
+
+def read_conversation(messages_file: Path, properties_file: Path | None) -> dict[str, Any]:
+    """A live-judging request from a messages file (a list of messages, JSON or YAML)
+    and an optional properties file (a mapping). Raises SpecError for a bad file."""
+    messages = _read_data(messages_file)
+    if (
+        not isinstance(messages, list)
+        or not messages
+        or not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages)
+    ):
+        raise _file_error(
+            messages_file,
+            "must hold a non-empty list of messages, each a mapping with 'role' and"
+            " 'content', e.g. [{role: user, content: Hi}]",
+        )
+    properties = _read_data(properties_file) if properties_file is not None else None
+    if properties_file is not None and not isinstance(properties, dict):
+        raise _file_error(properties_file, "must hold a mapping of properties, e.g. {locale: en}")
+    return {"messages": messages, "properties": properties}
+
+
+def _read_data(path: Path) -> Any:
+    shown = str(path)
+    try:
+        return yamlio.load_document(read_text(path, shown), shown).data
+    except SpecError as error:
+        raise _conversation_error(error.problems) from None
+
+
+def _file_error(path: Path, message: str) -> SpecError:
+    return _conversation_error([Problem(str(path), message)])
+
+
+def _conversation_error(problems: list[Problem]) -> SpecError:
+    error = SpecError(problems)
+    error.source = "the conversation files"
+    return error

@@ -1,0 +1,151 @@
+"""`judgesync test`: every judge's cases against the judge as it is remotely.
+
+Judges are found by name among the remote judges the policy owns; a judge
+with cases but no remote judge is reported as such. Per judge: the metrics
+of `review/metrics.py`, the failed `must_pass` cases, the noise floor with
+`repeat` > 1, and the gates of judgesync.yaml that fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from judgesync.review.gates import Gates, metric_failures
+from judgesync.review.judging import LiveJudgingApi, Progress, Verdicts, judge_cases
+from judgesync.review.metrics import (
+    ClassificationMetrics,
+    NoiseFloor,
+    RegressionMetrics,
+    failed_must_pass,
+    judge_metrics,
+    noise_floor,
+)
+from judgesync.spec import Judge
+from judgesync.specs.case import Case
+
+
+class TestingApi(LiveJudgingApi, Protocol):
+    def list_judges(self) -> list[Judge]: ...
+
+
+@dataclass(frozen=True)
+class JudgeResult:
+    """One judge's run; `missing` when no remote judge has its name (nothing ran)."""
+
+    name: str
+    cases: tuple[Case, ...]
+    judge_id: str | None = None
+    verdicts: Verdicts | None = None
+    metrics: ClassificationMetrics | RegressionMetrics | None = None
+    failed_must_pass: tuple[Case, ...] = ()
+    noise: NoiseFloor | None = None
+    gate_failures: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> bool:
+        return self.verdicts is None
+
+    @property
+    def failed(self) -> tuple[tuple[Case, Any], ...]:
+        """The cases whose (first) answer misses the expectation, with the answer."""
+        if self.verdicts is None:
+            return ()
+        first = self.verdicts.first()
+        return tuple(
+            (case, first[case.id])
+            for case in self.cases
+            if case.id in first and not case.passes(first[case.id])
+        )
+
+    @property
+    def passed(self) -> int:
+        if self.verdicts is None:
+            return 0
+        answered = sum(case.id in self.verdicts.first() for case in self.cases)
+        return answered - len(self.failed)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.missing
+            and not self.verdicts_errors
+            and not self.failed_must_pass
+            and not self.gate_failures
+        )
+
+    @property
+    def verdicts_errors(self) -> Mapping[str, str]:
+        return self.verdicts.errors if self.verdicts is not None else {}
+
+
+@dataclass(frozen=True)
+class TestRun:
+    target: str
+    repeat: int
+    judges: tuple[JudgeResult, ...]
+    swept: tuple[str, ...] = ()
+
+    @property
+    def emulated(self) -> bool:
+        return any(r.verdicts is not None and r.verdicts.emulated for r in self.judges)
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.judges)
+
+
+def run_tests(
+    client: TestingApi,
+    cases_by_judge: Mapping[str, Sequence[Case]],
+    gates: Gates,
+    *,
+    owns: Callable[[str], bool],
+    repeat: int = 1,
+    parallelism: int = 8,
+    progress: Progress | None = None,
+) -> tuple[JudgeResult, ...]:
+    """Judge each judge's cases with its remote judge, by name; `owns` filters the remote."""
+    remote = {judge.name: judge for judge in client.list_judges() if owns(judge.name)}
+    results = []
+    for name, cases in cases_by_judge.items():
+        judge = remote.get(name)
+        if judge is None:
+            results.append(JudgeResult(name, tuple(cases)))
+            continue
+        verdicts = judge_cases(
+            client,
+            judge.id,
+            cases,
+            label=name,
+            repeat=repeat,
+            parallelism=parallelism,
+            progress=progress,
+        )
+        results.append(score(name, judge, cases, verdicts, gates))
+    return tuple(results)
+
+
+def score(
+    name: str,
+    judge: Judge,
+    cases: Sequence[Case],
+    verdicts: Verdicts,
+    gates: Gates,
+) -> JudgeResult:
+    """The metrics of the remote judge's verdicts (labels in the remote's option order)."""
+    first = verdicts.first()
+    metrics = judge_metrics(judge.definition, cases, first)
+    repeats_seen = max((len(answers) for answers in verdicts.answers.values()), default=0)
+    noise = noise_floor(verdicts.answers) if repeats_seen > 1 else None
+    return JudgeResult(
+        name=name,
+        cases=tuple(cases),
+        judge_id=judge.id,
+        verdicts=verdicts,
+        metrics=metrics,
+        failed_must_pass=failed_must_pass(cases, first),
+        noise=noise,
+        gate_failures=tuple(metric_failures(gates.for_judge(name), metrics)),
+    )
