@@ -18,12 +18,15 @@ _FIELD_HELP = {
     "output": "What the judge answers: a CLASSIFICATION or a REGRESSION.",
     "tools": "Tool names the judge may use.",
     "previous_names": "Names this judge had before, so a rename is recognised.",
+    "acknowledge_breaking": "The fingerprint `judgesync plan` prints for a breaking change,"
+    " accepting that change only (breaking_changes: require_ack).",
 }
 
 
 def spec_file_schema() -> dict[str, Any]:
     """The schema pydantic derives from `SpecFile`, plus the one rule it cannot
     express itself: exactly one of `instructions` and `instructions_file`."""
+    from judgesync.plan.change_class import FINGERPRINT_LENGTH
     from judgesync.specs.specfile import SpecFile
 
     schema = SpecFile.model_json_schema()
@@ -31,6 +34,12 @@ def spec_file_schema() -> dict[str, Any]:
     for field in ("instructions", "instructions_file"):
         # The model allows null only to tell "absent" from "empty"; a file must give text.
         properties[field] = {"title": properties[field]["title"], "type": "string"}
+    properties["acknowledge_breaking"] = {
+        "title": properties["acknowledge_breaking"]["title"],
+        "type": "string",
+        # As specfile checks it: hex digits, case and surrounding spaces ignored.
+        "pattern": rf"^\s*[0-9a-fA-F]{{{FINGERPRINT_LENGTH}}}\s*$",
+    }
     for field, text in _FIELD_HELP.items():
         properties[field]["description"] = text
     schema["$schema"] = JSON_SCHEMA_DIALECT
