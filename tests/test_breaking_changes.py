@@ -20,12 +20,10 @@ REQUIRE_ACK = Policy(breaking_changes=BreakingChanges.REQUIRE_ACK)
 MODEL_SWAP = definition(model_name="mistral-large-latest")
 
 
-def planned(
-    old: JudgeDefinition, new: JudgeDefinition, ack: str | None = None, policy: Policy = Policy()
-) -> Plan:
+def planned(old: JudgeDefinition, new: JudgeDefinition, ack: str | None = None) -> Plan:
     renamed = {new.name: [old.name]} if new.name != old.name else {}
     acks = {new.name: ack} if ack is not None else {}
-    return plan([new], [remote(old)], policy, renamed, acks)
+    return plan([new], [remote(old)], Policy(), renamed, acks)
 
 
 @pytest.mark.parametrize(("old", "new", "change_class", "reason"), CHANGES)
@@ -49,7 +47,8 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
     assert len(document["change_reasons"]) == 1 and reason in document["change_reasons"][0]
     breaking = change_class is ChangeClass.MAJOR
     assert result.breaking == ((action,) if breaking else ())
-    assert document["breaking_fingerprint"] == (breaking_fingerprint(old, new) if breaking else None)
+    fingerprint = breaking_fingerprint(old, new) if breaking else None
+    assert document["breaking_fingerprint"] == fingerprint
     assert as_json.plan_document(result, "local")["summary"]["breaking"] == int(breaking)
     badge = f"**{change_class}**" if breaking else str(change_class)
     assert f" | {badge} · <code>" in markdown
@@ -61,7 +60,8 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
 def test_a_major_change_prints_the_line_that_acknowledges_it():
     fingerprint = breaking_fingerprint(OLD, MODEL_SWAP)
     text = as_text.render_plan(planned(OLD, MODEL_SWAP), "local")
-    assert f"      To acknowledge it, add to the spec: acknowledge_breaking: {fingerprint}\n" in text
+    line = f"acknowledge_breaking: {fingerprint}"
+    assert f"      To acknowledge it, add to the spec: {line}\n" in text
     markdown = as_markdown.render_plan(planned(OLD, MODEL_SWAP), "local")
     assert (
         "- To acknowledge it, add to the spec:"
@@ -118,7 +118,8 @@ def test_warn_neither_warns_nor_refuses_and_require_ack_lets_acknowledged_change
 
 def test_a_wrong_ack_is_named_in_the_refusal():
     result = planned(OLD, MODEL_SWAP, "0123456789ab")
-    with pytest.raises(PlanError, match=r"Its acknowledge_breaking \(0123456789ab\) is for another"):
+    wrong = r"Its acknowledge_breaking \(0123456789ab\) is for another change"
+    with pytest.raises(PlanError, match=wrong):
         REQUIRE_ACK.refuse_unacknowledged(result.unacknowledged)
 
 

@@ -98,7 +98,8 @@ def test_the_ack_covers_that_change_only_and_is_stale_once_applied(breaking, run
         " remove the line.\n"
     )
     # The next breaking change is another one: the ack left in the spec does not cover it.
-    breaking.write_text(breaking.read_text().replace("mistral-small-latest", "mistral-large-latest"))
+    text = breaking.read_text()
+    breaking.write_text(text.replace("mistral-small-latest", "mistral-large-latest"))
     refused = run("apply", "--auto-approve")
     assert refused.exit_code == 1
     assert f"Its acknowledge_breaking ({fingerprint}) is for another change." in refused.output
