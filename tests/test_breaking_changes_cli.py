@@ -129,5 +129,6 @@ def test_breaking_changes_is_warn_or_require_ack(workdir):
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "judgesync.yaml:1: breaking_changes: Input should be 'warn' or 'require_ack'"
+        "judgesync.yaml:1: breaking_changes: must be 'warn' or 'require_ack',"
+        " got text ('require-ack')"
     )
