@@ -70,7 +70,8 @@ def breaking_summary(plan: Plan) -> str | None:
     acknowledged = (
         "" if unacknowledged == count else f" ({count - unacknowledged} acknowledged in the spec)"
     )
-    return f"{what}{acknowledged}: scores before and after this change are not comparable."
+    change = "this change" if count == 1 else "these changes"
+    return f"{what}{acknowledged}: scores before and after {change} are not comparable."
 
 
 def acknowledgement(action: Action) -> tuple[str, str] | None:
