@@ -73,3 +73,13 @@ def test_sound_instructions_get_no_warning(corpus):
     result = validate("--strict")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == "1 judge spec(s) valid.\n"
+
+
+def test_plan_neither_lints_nor_reads_cases_files(corpus, emulator, api_key, monkeypatch):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    (corpus / "labelled.cases.yaml").write_text("judge: nobody\ncases: []\n")
+    assert validate().exit_code == 1
+    result = CliRunner().invoke(cli, ["plan", "--api-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.endswith("Plan: 3 to create, 0 to update, 0 to delete.\n")
