@@ -64,6 +64,7 @@ def validate(choices: Choices, workdir: Path) -> Validated:
             spec, cases.cases_by_judge.get(spec.definition.name, ()), spec.instructions_at
         )
     ]
+    warnings.sort(key=lambda warning: (warning.path, warning.line or 0))  # stable: rule order
     return Validated(loaded, problems, warnings)
 
 
