@@ -51,6 +51,7 @@ def test_the_issue_example_loads_into_plain_values():
     assert config.owned_names == ("team-a/*",)
     assert (config.prune, config.max_deletes) == (False, 5)
     assert config.protect == ["team-a/critical-*"]
+    assert config.breaking_changes == "require_ack"
     assert dict(config.targets) == {
         "staging": TargetConfig(
             api_url="https://api.mistral.ai",
@@ -130,6 +131,11 @@ BROKEN_CASES = [
     ("max-deletes-not-integer.yaml", 1, "max_deletes: must be a whole number, got a number (2.5)"),
     ("max-deletes-boolean.yaml", 1, "max_deletes: must be a whole number, got a boolean (true)"),
     ("max-deletes-negative.yaml", 2, "max_deletes: must be 0 or more, got -1"),
+    (
+        "breaking-changes-unknown.yaml",
+        1,
+        "breaking_changes: must be 'warn' or 'require_ack', got text ('ack')",
+    ),
     ("protect-not-list.yaml", 1, "protect: must be a list, got text ('team-a/*')"),
     ("protect-empty-glob.yaml", 3, "protect[1]: is empty; write a name or a glob"),
     ("ownership-empty.yaml", 2, "ownership.names: is empty, so nothing would be owned"),
@@ -225,6 +231,7 @@ def test_the_documented_example_is_the_tested_example():
         "prune",
         "max_deletes",
         "protect",
+        "breaking_changes",
         "targets",
         "targets.NAME.api_url",
         "targets.NAME.api_key_env",

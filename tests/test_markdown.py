@@ -110,7 +110,7 @@ def test_plan_starts_with_the_hidden_marker_the_workflow_looks_for():
 def test_plan_has_a_summary_table_then_one_details_block_per_update():
     text = as_markdown.render_plan(mixed_plan(), "local")
     assert "| action | judge | fields changed |\n| --- | --- | --- |\n" in text
-    assert "| ~ update | <code>helpfulness</code> | <code>output.max</code> |" in text
+    assert "| ~ update | <code>helpfulness</code> | **major** · <code>output.max</code> |" in text
     assert "| + create | <code>accuracy</code> | new judge |" in text
     assert text.count("<details>") == text.count("</details>") == 2
     assert text.count("```diff\n") == 2

@@ -6,7 +6,7 @@ import pytest
 
 from judgesync.config import load_config
 from judgesync.errors import PlanError
-from judgesync.policy import Choices, Policy
+from judgesync.policy import BreakingChanges, Choices, Policy
 
 EXAMPLE = Path(__file__).parent / "data" / "config" / "example.yaml"
 
@@ -47,6 +47,7 @@ def test_the_config_gives_the_defaults_and_the_flags_add_to_them():
         protect=("team-a/critical-*",),
         max_deletes=5,
         model_overrides=overrides,
+        breaking_changes=BreakingChanges.REQUIRE_ACK,
     )
     flags = Choices(Path("elsewhere"), prune=True, allow_empty=True, allow_mass_delete=True)
     resolved = Policy.resolve(config, flags)
@@ -92,3 +93,7 @@ def test_deleting_every_owned_judge_needs_allow_empty():
     Policy(allow_empty=True).refuse_emptying(2, 2)
     Policy().refuse_emptying(1, 2)
     Policy().refuse_emptying(0, 0)
+
+
+def test_breaking_changes_defaults_to_warn():
+    assert Policy.resolve(load_config(None), Choices()).breaking_changes is BreakingChanges.WARN

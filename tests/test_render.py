@@ -25,7 +25,13 @@ def test_text_plan_shows_symbols_diff_and_summary():
     text = as_text.render_plan(mixed_plan(), "local")
     assert text.startswith("Target: local\n")
     assert "+ create a-new\n\n~ update" in text
-    assert "~ update b-changed (id id-b)\n    instructions:\n" in text
+    assert (
+        "~ update b-changed (id id-b)\n"
+        "    change class: patch\n"
+        "      The instructions' wording changes: verdicts may shift, and a replay of the cases"
+        " shows how much.\n"
+        "    instructions:\n"
+    ) in text
     assert "      -Line two\n      +Line 2\n" in text
     assert "- delete c-gone (id id-c)\n" in text
     assert text.endswith("Plan: 1 to create, 1 to update, 1 to delete.\n")
@@ -115,12 +121,18 @@ FORMAT_1_KEYS = {"format_version", "target", "summary", "actions", "unmanaged", 
 FORMAT_1_ACTION_KEYS = {"action", "name", "judge_id", "changes", "desired"}
 
 
-def test_json_plan_stays_format_1_and_only_adds_the_header():
+# Added within format 1 by the change classes.
+CHANGE_CLASS_KEYS = {"change_class", "change_reasons", "breaking_fingerprint", "acknowledged"}
+
+
+def test_json_plan_stays_format_1_and_only_adds_fields():
     header = PlanHeader("local", ("a-*", "b-*"), prune=True)
     document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), header)))
     assert document["format_version"] == 1
     assert set(document) == FORMAT_1_KEYS | {"ownership", "prune"}
-    assert all(set(action) == FORMAT_1_ACTION_KEYS for action in document["actions"])
+    assert all(
+        set(action) == FORMAT_1_ACTION_KEYS | CHANGE_CLASS_KEYS for action in document["actions"]
+    )
     assert (document["ownership"], document["prune"]) == (["a-*", "b-*"], True)
     whole = as_json.plan_document(mixed_plan(), "local")
     assert (whole["ownership"], whole["prune"]) == (None, False)
@@ -142,10 +154,19 @@ def test_json_plan_is_stable_and_complete():
         "delete": 1,
         "no_op": 0,
         "unmanaged": 0,
+        "breaking": 0,
     }
     update = document["actions"][1]
     assert update["action"] == "update" and update["judge_id"] == "id-b"
     assert update["changes"] == [
         {"field": "instructions", "before": "Line one\nLine two\n", "after": "Line one\nLine 2\n"}
     ]
-    assert document["actions"][0]["desired"]["name"] == "a-new"
+    assert update["change_class"] == "patch"
+    assert update["change_reasons"] == [
+        "The instructions' wording changes: verdicts may shift, and a replay of the cases"
+        " shows how much."
+    ]
+    assert (update["breaking_fingerprint"], update["acknowledged"]) == (None, False)
+    create = document["actions"][0]
+    assert create["desired"]["name"] == "a-new"
+    assert (create["change_class"], create["change_reasons"]) == (None, [])

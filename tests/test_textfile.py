@@ -24,7 +24,7 @@ output:
     - value: pass
       description: Good enough.
 """
-INLINE = 'instructions: "{{ assistant_message }}"'
+INLINE = 'instructions: "{{ assistant_message }} {{ answer_type_definition }}"'
 FIFO = "is a named pipe (FIFO), not a regular file"
 DEVICE = "is a character device, not a regular file"
 

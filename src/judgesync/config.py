@@ -15,7 +15,7 @@ import re
 from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -112,6 +112,8 @@ class Config(_Strict):
     prune: bool = False
     max_deletes: int = DEFAULT_MAX_DELETES
     protect: list[str] = Field(default_factory=list)
+    # Whether apply refuses a breaking change its spec does not acknowledge.
+    breaking_changes: Literal["warn", "require_ack"] = "warn"
     targets: Annotated[Mapping[str, TargetConfig], AfterValidator(_read_only)] = Field(
         default_factory=lambda: MappingProxyType({})
     )

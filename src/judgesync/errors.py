@@ -26,8 +26,15 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.message}"
+        return f"{self._where}: {self.message}"
+
+    def as_warning(self) -> str:
+        """The line of a problem that does not stop anything: `path:line: warning: ...`."""
+        return f"{self._where}: warning: {self.message}"
+
+    @property
+    def _where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
 class JudgesyncError(Exception):

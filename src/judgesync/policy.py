@@ -9,20 +9,30 @@ a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from judgesync.errors import PlanError
 from judgesync.names import is_shadow, matches_any
+from judgesync.plan.change_class import ChangeClass
 from judgesync.review.gates import Gates
 
 if TYPE_CHECKING:
     from judgesync.config import Config
+    from judgesync.plan.planner import Action
 
 DEFAULT_SPECS = Path("judges")
 DEFAULT_MAX_DELETES = 5
+
+
+class BreakingChanges(StrEnum):
+    """judgesync.yaml's `breaking_changes`: what a major update needs to be applied."""
+
+    WARN = "warn"  # shown in the plan, applied like any change
+    REQUIRE_ACK = "require_ack"  # refused unless its spec acknowledges that very change
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Policy:
     model_overrides: tuple[tuple[str, str], ...] = ()
     # Thresholds on judges' verdicts for `test` and `plan --replay`.
     gates: Gates = field(default_factory=Gates)
+    breaking_changes: BreakingChanges = BreakingChanges.WARN
 
     @classmethod
     def resolve(
@@ -72,6 +83,7 @@ class Policy:
             allow_mass_delete=choices.allow_mass_delete,
             model_overrides=model_overrides,
             gates=config.gates.gates(),
+            breaking_changes=BreakingChanges(config.breaking_changes),
         )
 
     def owns(self, name: str) -> bool:
@@ -127,3 +139,43 @@ class Policy:
                 " nothing was changed. Review the deletions, then pass --allow-mass-delete"
                 " or raise max_deletes in judgesync.yaml."
             )
+
+    def breaking_warning(self, unacknowledged: Sequence[Action]) -> str | None:
+        """What `plan` says when apply would refuse these unacknowledged major updates."""
+        if self.breaking_changes is not BreakingChanges.REQUIRE_ACK or not unacknowledged:
+            return None
+        return (
+            f"Warning: apply will refuse this plan: {_breaking_list(unacknowledged)}\n"
+            "Review each change, then add the line to the judge's spec."
+        )
+
+    def refuse_unacknowledged(self, unacknowledged: Sequence[Action]) -> None:
+        """Raise PlanError, under `require_ack`, for major updates no spec acknowledges."""
+        if self.breaking_changes is not BreakingChanges.REQUIRE_ACK or not unacknowledged:
+            return
+        raise PlanError(
+            f"The plan makes breaking changes that their specs do not acknowledge"
+            f" (breaking_changes: require_ack in judgesync.yaml); nothing was changed.\n"
+            f"{_breaking_list(unacknowledged)}\n"
+            "Review each change, add the line to the judge's spec in a reviewed change,"
+            " then plan and apply again."
+        )
+
+
+def _breaking_list(unacknowledged: Sequence[Action]) -> str:
+    """One paragraph per judge: why its change breaks, and the line that accepts it."""
+    count = len(unacknowledged)
+    lines = [f"{count} breaking change(s) not acknowledged:"]
+    for action in unacknowledged:
+        assert action.classification is not None
+        reasons = [
+            r.sentence for r in action.classification.reasons if r.change_class is ChangeClass.MAJOR
+        ]
+        lines.append(f"  {action.name}: {' '.join(reasons)}")
+        written = action.acknowledge_breaking
+        if written is not None:
+            lines.append(f"    Its acknowledge_breaking ({written.strip()}) is for another change.")
+        lines.append(
+            f"    To accept it, add to its spec: acknowledge_breaking: {action.fingerprint}"
+        )
+    return "\n".join(lines)

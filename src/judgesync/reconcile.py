@@ -21,7 +21,8 @@ from judgesync.policy import Choices, Policy
 from judgesync.remote.connect import Target, open_client, resolve_target
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import JudgeDefinition
-from judgesync.specs.cases import require_cases
+from judgesync.specs.cases import load_cases, require_cases
+from judgesync.specs.lint import lint
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
@@ -40,10 +41,32 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
     return Settings(target, Policy.resolve(config, choices, target.model_overrides))
 
 
-def validate(choices: Choices, workdir: Path) -> tuple[LoadedSpecs, list[Problem]]:
-    """The specs and every problem with them, scope included; offline."""
+@dataclass(frozen=True)
+class Validated:
+    """The specs, every problem with them and their cases, and the instruction warnings."""
+
+    loaded: LoadedSpecs
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def validate(choices: Choices, workdir: Path) -> Validated:
+    """The specs and every problem with them, scope and cases files included, and
+    the warnings about their instructions (specs/lint.py); offline."""
     policy = Policy.resolve(load_config(find_config(workdir)), choices)
-    return check_specs(policy)
+    loaded, problems = check_specs(policy)
+    cases = load_cases(policy.specs, [spec.definition for spec in loaded.specs])
+    if policy.specs.is_dir():  # else check_specs already said so
+        problems.extend(cases.problems)
+    warnings = [
+        warning
+        for spec in loaded.specs
+        for warning in lint(
+            spec, cases.cases_by_judge.get(spec.definition.name, ()), spec.instructions_at
+        )
+    ]
+    warnings.sort(key=lambda warning: (warning.path, warning.line or 0))  # stable: rule order
+    return Validated(loaded, problems, warnings)
 
 
 def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
@@ -69,6 +92,8 @@ class Desired:
 
     definitions: tuple[JudgeDefinition, ...]
     previous_names: Mapping[str, tuple[str, ...]]
+    # By judge name: each spec's `acknowledge_breaking`, where it has one.
+    acknowledgements: Mapping[str, str]
 
 
 def load_desired(policy: Policy) -> Desired:
@@ -80,6 +105,11 @@ def load_desired(policy: Policy) -> Desired:
     return Desired(
         tuple(spec.definition for spec in loaded.specs),
         {spec.definition.name: spec.previous_names for spec in loaded.specs},
+        {
+            spec.definition.name: spec.acknowledge_breaking
+            for spec in loaded.specs
+            if spec.acknowledge_breaking is not None
+        },
     )
 
 
@@ -87,8 +117,9 @@ def load_desired(policy: Policy) -> Desired:
 class Planned:
     plan: Plan
     target: str  # the target's label, for rendering
-    # Set when apply would refuse the plan for its number of deletions.
-    warning: str | None
+    # What apply would refuse (too many deletions, unacknowledged breaking changes)
+    # and what the specs should tidy (stale acknowledgements).
+    warnings: tuple[str, ...]
     # What the changes do to the judges' verdicts, with `plan --replay`.
     replay: Replay | None = None
 
@@ -118,8 +149,17 @@ def plan(
             fresh, target.api_url, target.name, target.api_key, spec_files
         )
         planfile.save(out, document)
-    warning = policy.delete_limit_warning(fresh.count(ActionKind.DELETE))
-    return Planned(fresh, target.label, warning, behaviour)
+    warnings = (
+        policy.delete_limit_warning(fresh.count(ActionKind.DELETE)),
+        policy.breaking_warning(fresh.unacknowledged),
+        *(
+            f"Note: the spec of {name!r} acknowledges a breaking change"
+            f" (acknowledge_breaking: {ack.strip()}) that this plan does not make; once it is"
+            " applied on every target, remove the line."
+            for name, ack in planner.stale_acknowledgements(fresh, desired.acknowledgements)
+        ),
+    )
+    return Planned(fresh, target.label, tuple(w for w in warnings if w is not None), behaviour)
 
 
 @dataclass(frozen=True)
@@ -157,6 +197,7 @@ def apply(
             _refuse_stale(chosen, client)
         show(chosen, target.label)
         policy.refuse_mass_delete(chosen.count(ActionKind.DELETE))
+        policy.refuse_unacknowledged(chosen.unacknowledged)
         if chosen.has_changes and approve is not None:
             approve(chosen)
         report = executor.apply(chosen, client, parallelism)
@@ -164,7 +205,13 @@ def apply(
 
 
 def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
-    return planner.plan(desired.definitions, client.list_judges(), policy, desired.previous_names)
+    return planner.plan(
+        desired.definitions,
+        client.list_judges(),
+        policy,
+        desired.previous_names,
+        desired.acknowledgements,
+    )
 
 
 def _load_saved(

@@ -80,25 +80,41 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("validate")
 @spec_directory
-def validate_command(directory: Path | None) -> int:
-    """Check spec files offline; print every problem, one per line.
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings about the instructions as errors (exit 1).",
+)
+def validate_command(directory: Path | None, strict: bool) -> int:
+    """Check spec files and cases files offline; print every problem, one per line.
 
+    Also warns about instructions that are valid but probably wrong, as
+    `path:line: warning: message`; warnings alone exit 0, unless --strict.
     DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`.
 
     \b
     Example:
       judgesync validate judges/
+      judgesync validate --strict
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import validate
 
-    loaded, problems = validate(Choices(directory=directory), Path.cwd())
+    validated = validate(Choices(directory=directory), Path.cwd())
+    problems, warnings = validated.problems, validated.warnings
     for problem in problems:
         click.echo(str(problem), err=True)
+    for warning in warnings:
+        click.echo(warning.as_warning(), err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        also = f" and {len(warnings)} warning(s)" if warnings else ""
+        click.echo(f"{len(problems)} problem(s){also} found.", err=True)
         return EXIT_ERROR
-    click.echo(f"{len(loaded.specs)} judge spec(s) valid.")
+    if strict and warnings:
+        click.echo(f"{len(warnings)} warning(s) found; --strict treats them as errors.", err=True)
+        return EXIT_ERROR
+    also = f", with {len(warnings)} warning(s)" if warnings else ""
+    click.echo(f"{len(validated.loaded.specs)} judge spec(s) valid{also}.")
     return EXIT_OK
 
 
@@ -165,8 +181,8 @@ def plan_command(
         from judgesync.cli.review import echo_plan_with_replay
 
         echo_plan_with_replay(planned.plan, planned.target, planned.replay, output_format)
-    if planned.warning is not None:
-        click.echo(planned.warning, err=True)
+    for warning in planned.warnings:
+        click.echo(warning, err=True)
     if planned.replay is not None and not planned.replay.ok:
         click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
         return EXIT_ERROR

@@ -9,7 +9,10 @@ A plan file is JSON (documented in docs/planfile.md):
      "actions": [{"action": "create"|"update"|"delete", "name": str,
                   "desired": {judge definition} | null,
                   "remote": {judge as read at plan time} | null,
-                  "precondition": {...}}],
+                  "precondition": {...},
+                  "change_class": "major"|"minor"|"patch"|"none" (updates only),
+                  "change_reasons": [str] (updates only),
+                  "acknowledge_breaking": str | null (updates only: the spec's)}],
      "unmanaged": [{judge as read}],
      "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
 
@@ -20,6 +23,10 @@ else may change in between. A plan applies only to the target it was made
 for: same URL, same target name and same key (compared by fingerprint, since
 two targets may share a URL with different keys), and only to the spec files
 it was made from (compared file by file).
+
+The change class and its reasons are written for readers of the file; on
+loading they are computed again from `remote` and `desired`, as the changes
+are, so a plan file cannot claim a milder class than its content has.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +45,7 @@ from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError
 from judgesync.names import name_key
 from judgesync.plan.normalize import content_hash
-from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, diff
+from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, matched_action
 from judgesync.spec import Judge, JudgeDefinition
 
 FORMAT_VERSION = 1
@@ -234,13 +241,18 @@ def _precondition(judge: Judge) -> dict[str, Any]:
 
 def _action_document(action: Action) -> dict[str, Any]:
     precondition = {"name_free": True} if action.remote is None else _precondition(action.remote)
-    return {
+    document: dict[str, Any] = {
         "action": action.kind.value,
         "name": action.name,
         "desired": action.desired.model_dump(mode="json") if action.desired else None,
         "remote": action.remote.model_dump(mode="json") if action.remote else None,
         "precondition": precondition,
     }
+    if action.classification is not None:
+        document["change_class"] = str(action.classification.change_class)
+        document["change_reasons"] = [r.sentence for r in action.classification.reasons]
+        document["acknowledge_breaking"] = action.acknowledge_breaking
+    return document
 
 
 # Which of desired / remote each saved action must carry.
@@ -259,5 +271,9 @@ def _action_from(item: dict[str, Any]) -> Action:
         raise ValueError(f"a saved {kind.value} action has the wrong fields")
     if remote is not None and _precondition(remote) != item["precondition"]:
         raise ValueError("precondition does not match the recorded remote judge")
-    changes = diff(remote.definition, desired) if remote and desired else ()
-    return Action(kind, str(item["name"]), desired, remote, changes)
+    ack = item.get("acknowledge_breaking")  # absent from plan files of earlier versions
+    if ack is not None and not isinstance(ack, str):
+        raise ValueError("acknowledge_breaking must be text")
+    if remote is None or desired is None:
+        return Action(kind, str(item["name"]), desired, remote)
+    return replace(matched_action(desired, remote, ack), kind=kind, name=str(item["name"]))

@@ -5,6 +5,10 @@ ignoring case and surrounding spaces (some readings of the API treat such
 names as equal, so the plan renames in place rather than create a judge the
 server may refuse); by one of its `previous_names` (a rename). Only judges
 the policy owns are ever matched, updated or deleted.
+
+Each update carries its change class (plan/change_class.py) and the spec's
+`acknowledge_breaking`, so that whoever shows or applies the plan can tell a
+breaking change, and whether its spec acknowledges that very change.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from typing import Any
 
 from judgesync.errors import PlanError
 from judgesync.names import name_key
+from judgesync.plan.change_class import (
+    ChangeClass,
+    Classification,
+    ack_covers,
+    breaking_fingerprint,
+    classify,
+)
 from judgesync.plan.normalize import changed_fields
 from judgesync.policy import Policy
 from judgesync.spec import Judge, JudgeDefinition
@@ -44,6 +55,33 @@ class Action:
     desired: JudgeDefinition | None = None
     remote: Judge | None = None
     changes: tuple[FieldChange, ...] = ()
+    # Updates only: how much the change breaks, and the spec's acknowledgement if any.
+    classification: Classification | None = None
+    acknowledge_breaking: str | None = None
+
+    @property
+    def breaking(self) -> bool:
+        """Whether this is a major update: verdicts before and after are not comparable."""
+        return (
+            self.classification is not None
+            and self.classification.change_class is ChangeClass.MAJOR
+        )
+
+    @property
+    def fingerprint(self) -> str | None:
+        """What a spec writes in `acknowledge_breaking` to accept this change; major only."""
+        if not self.breaking:
+            return None
+        assert self.remote is not None and self.desired is not None
+        return breaking_fingerprint(self.remote.definition, self.desired)
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the spec's acknowledgement covers this major change, and only it."""
+        if not self.breaking:
+            return False
+        assert self.remote is not None and self.desired is not None
+        return ack_covers(self.remote.definition, self.desired, self.acknowledge_breaking)
 
 
 @dataclass(frozen=True)
@@ -71,6 +109,16 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def breaking(self) -> tuple[Action, ...]:
+        """The major updates: after them, past verdicts are not comparable."""
+        return tuple(a for a in self.actions if a.breaking)
+
+    @property
+    def unacknowledged(self) -> tuple[Action, ...]:
+        """The major updates whose spec does not acknowledge them."""
+        return tuple(a for a in self.breaking if not a.acknowledged)
+
 
 def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, ...]:
     """The managed fields that differ, by the rules of `normalize` (tools a set, bounds
@@ -78,15 +126,36 @@ def diff(before: JudgeDefinition, after: JudgeDefinition) -> tuple[FieldChange, 
     return tuple(FieldChange(*change) for change in changed_fields(before, after))
 
 
+def matched_action(
+    definition: JudgeDefinition, judge: Judge, acknowledge_breaking: str | None = None
+) -> Action:
+    """The update that makes remote `judge` match `definition`, classified; or a no-op."""
+    changes = diff(judge.definition, definition)
+    if not changes:
+        return Action(ActionKind.NOOP, definition.name, definition, judge)
+    classification = classify(judge.definition, definition)
+    return Action(
+        ActionKind.UPDATE,
+        definition.name,
+        definition,
+        judge,
+        changes,
+        classification,
+        acknowledge_breaking,
+    )
+
+
 def plan(
     desired: Sequence[JudgeDefinition],
     remote: Sequence[Judge],
     policy: Policy = Policy(),  # noqa: B008 - a frozen value, safe to share
     previous_names: Mapping[str, Sequence[str]] | None = None,
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compare the desired judges with the live remote judges the policy owns.
 
-    `previous_names` maps a spec's name to the names it had before.
+    `previous_names` maps a spec's name to the names it had before;
+    `acknowledgements` maps a spec's name to its `acknowledge_breaking`.
     Raises PlanError when names are ambiguous or a guard forbids the plan.
     """
     desired, overrides = _override_models(desired, dict(policy.model_overrides))
@@ -100,9 +169,8 @@ def plan(
         if judge is None:
             actions.append(Action(ActionKind.CREATE, definition.name, desired=definition))
             continue
-        changes = diff(judge.definition, definition)
-        kind = ActionKind.UPDATE if changes else ActionKind.NOOP
-        actions.append(Action(kind, definition.name, definition, judge, changes))
+        ack = (acknowledgements or {}).get(definition.name)
+        actions.append(matched_action(definition, judge, ack))
 
     matched_ids = {judge.id for judge in matches.values()}
     leftovers = sorted(
@@ -115,6 +183,17 @@ def plan(
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
     return Plan(tuple(actions), tuple(leftovers), overrides)
+
+
+def stale_acknowledgements(
+    plan: Plan, acknowledgements: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """(judge, ack) for each spec acknowledging a breaking change this plan does not
+    make to its judge: left from an earlier change, it can be removed."""
+    breaking = {action.name for action in plan.breaking}
+    return tuple(
+        (name, ack) for name, ack in sorted(acknowledgements.items()) if name not in breaking
+    )
 
 
 def _override_models(

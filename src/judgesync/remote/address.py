@@ -3,7 +3,11 @@ so that checking options stays quick."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
+
+# An IPv6 host as URLs write it, with an optional port: [::1]:8080.
+_BRACKETED = re.compile(r"\[[0-9A-Fa-f:.]+\](:[0-9]*)?")
 
 
 def api_url_problem(url: str) -> str | None:
@@ -27,6 +31,8 @@ def api_url_problem(url: str) -> str | None:
             "The API URL holds a user name or password; drop them from the URL"
             " and put the API key in the key's environment variable."
         )
+    if ("[" in parts.netloc or "]" in parts.netloc) and not _BRACKETED.fullmatch(parts.netloc):
+        return f"The API URL {url!r} has brackets that do not enclose an IPv6 address."
     if not parts.hostname:
         return f"The API URL {url!r} names no host."
     if not parts.hostname.isascii():

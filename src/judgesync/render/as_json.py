@@ -4,10 +4,14 @@ Schema, format_version 1 (fields are only ever added within a version):
 
     {"format_version": 1, "target": str,
      "ownership": [str]|null, "prune": bool,      (null: the whole workspace is owned)
-     "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int},
+     "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int,
+                 "breaking": int},
      "actions": [{"action": "create"|"update"|"delete"|"no-op", "name": str,
                   "judge_id": str|null, "changes": [{"field": str, "before": any, "after": any}],
-                  "desired": {judge definition}|null}],
+                  "desired": {judge definition}|null,
+                  "change_class": "major"|"minor"|"patch"|null,
+                  "change_reasons": [str],
+                  "breaking_fingerprint": str|null, "acknowledged": bool}],
      "unmanaged": [{"name": str, "judge_id": str}],
      "model_overrides": [{"judge": str, "original": str, "replacement": str}],
      "replay": {...}}  (only with `plan --replay`; its schema is in render/review_text.py)
@@ -15,6 +19,12 @@ Schema, format_version 1 (fields are only ever added within a version):
     report: {"format_version": 1, "ok": bool,
              "results": [{"action": str, "name": str, "outcome": "done"|"failed",
                           "message": str}]}
+
+`change_class` is set on updates only (plan/change_class.py: major means verdicts
+before and after are not comparable), with one sentence per reason, worst first;
+`breaking_fingerprint` on major updates only: the value a spec's
+`acknowledge_breaking` takes to accept that change, and `acknowledged` whether it
+does. `summary.breaking` counts the major updates.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ def plan_document(plan: Plan, header: PlanHeader | str) -> dict[str, Any]:
             "delete": plan.count(ActionKind.DELETE),
             "no_op": plan.count(ActionKind.NOOP),
             "unmanaged": len(plan.unmanaged),
+            "breaking": len(plan.breaking),
         },
         "actions": [_action(action) for action in plan.actions],
         "unmanaged": [{"name": j.name, "judge_id": j.id} for j in plan.unmanaged],
@@ -72,6 +83,7 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def _action(action: Action) -> dict[str, Any]:
+    classification = action.classification
     return {
         "action": action.kind.value,
         "name": action.name,
@@ -80,4 +92,8 @@ def _action(action: Action) -> dict[str, Any]:
             {"field": c.path, "before": c.before, "after": c.after} for c in action.changes
         ],
         "desired": action.desired.model_dump(mode="json") if action.desired else None,
+        "change_class": str(classification.change_class) if classification else None,
+        "change_reasons": [r.sentence for r in classification.reasons] if classification else [],
+        "breaking_fingerprint": action.fingerprint,
+        "acknowledged": action.acknowledged,
     }

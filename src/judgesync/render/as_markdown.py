@@ -21,7 +21,14 @@ from collections.abc import Sequence
 from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
-from judgesync.render.as_text import is_multiline, show_value, summary, text_diff
+from judgesync.render.as_text import (
+    acknowledgement,
+    breaking_summary,
+    is_multiline,
+    show_value,
+    summary,
+    text_diff,
+)
 from judgesync.render.header import PlanHeader
 from judgesync.render.markdown_text import clip, code, escape, fit, visible
 
@@ -50,6 +57,8 @@ _NOTICE_RESERVE = len(_TRUNCATED_NOTICE) + 200
 _TABLE_SHARE, _LIST_SHARE = 0.6, 0.05
 # A judge's details get at least this much room, or are left out (the table still names it).
 _MIN_SECTION = 1_000
+# Judges named in the breaking-change warning at the top; the table names them all.
+_BREAKING_NAMES_ROOM = 300
 _FIELDS_SHOWN = 5
 _MESSAGE_WIDTH = 1_000
 _BACKTICK_RUN = re.compile(r"`+")
@@ -182,11 +191,18 @@ def _more_results(count: int) -> str:
 
 def _plan_head(plan: Plan, header: PlanHeader) -> str:
     target = escape(clip(visible(header.target), 200))
-    return (
+    head = (
         f"{PLAN_MARKER}\n### judgesync plan\n\n- Target: {target}\n"
         f"- Ownership: {header.scope(code)}\n- Prune: {header.prune_text}\n\n"
         f"**{summary(plan)}**\n"
     )
+    breaking = breaking_summary(plan)
+    if breaking is None:
+        return head
+    names = fit(
+        [code(action.name) for action in plan.breaking], _BREAKING_NAMES_ROOM, _more_names, ", "
+    )
+    return f"{head}\n> [!WARNING]\n> **{breaking}** Judges: {', '.join(names)}.\n"
 
 
 def _assemble(
@@ -218,6 +234,7 @@ def _row(action: Action) -> str:
         fields = ", ".join(paths[:_FIELDS_SHOWN])
         if len(paths) > _FIELDS_SHOWN:
             fields += f" and {len(paths) - _FIELDS_SHOWN} more"
+        fields = f"{_badge(action)} · {fields}" if action.classification else fields
     return f"| {_VERBS[action.kind]} | {code(action.name)} | {fields} |"
 
 
@@ -271,12 +288,33 @@ def _section(action: Action, lines: Sequence[str], note: str = "") -> str:
     title = f"{_VERBS[action.kind]} {code(action.name)}"
     if action.remote is not None:
         title += f" (id {code(action.remote.id)})"
+    if action.classification is not None:
+        title += f" · {_badge(action, bold='<b>{}</b>')}"
     body = "\n".join(lines)
-    parts = [f"<details><summary>{title}</summary>\n", f"{fence}diff\n{body}\n{fence}\n"]
+    parts = [f"<details><summary>{title}</summary>\n", *_change_class_block(action)]
+    parts.append(f"{fence}diff\n{body}\n{fence}\n")
     if note:
         parts.append(f"_{note}_\n")
     parts.append("</details>\n")
     return "\n".join(parts)
+
+
+def _badge(action: Action, bold: str = "**{}**") -> str:
+    """The update's class; a major one in bold."""
+    assert action.classification is not None
+    text = str(action.classification.change_class)
+    return bold.format(text) if action.breaking else text
+
+
+def _change_class_block(action: Action) -> list[str]:
+    """An update's reasons as a list, and the acknowledgement line of a major one."""
+    if action.classification is None:
+        return []
+    items = [f"- {escape(visible(r.sentence))}" for r in action.classification.reasons]
+    ack = acknowledgement(action)
+    if ack is not None:
+        items.append(f"- {ack[0]} {code(ack[1])}")
+    return ["\n".join(items) + "\n"]
 
 
 def _fit_sections(

@@ -64,6 +64,9 @@ def render_plan(
             lines.append("")
     lines.extend(_unmanaged_lines(plan, list_unmanaged))
     lines.append(summary(plan))
+    breaking = breaking_summary(plan)
+    if breaking is not None:
+        lines.append(paint(breaking, "red"))
     return "\n".join(lines) + "\n"
 
 
@@ -84,6 +87,42 @@ def summary(plan: Plan) -> str:
         f"Plan: {plan.count(ActionKind.CREATE)} to create, {plan.count(ActionKind.UPDATE)}"
         f" to update, {plan.count(ActionKind.DELETE)} to delete."
     )
+
+
+def breaking_summary(plan: Plan) -> str | None:
+    """The line that makes major updates stand out, or None without any."""
+    count = len(plan.breaking)
+    if not count:
+        return None
+    what = "1 breaking change" if count == 1 else f"{count} breaking changes"
+    unacknowledged = len(plan.unacknowledged)
+    acknowledged = (
+        "" if unacknowledged == count else f" ({count - unacknowledged} acknowledged in the spec)"
+    )
+    change = "this change" if count == 1 else "these changes"
+    return f"{what}{acknowledged}: scores before and after {change} are not comparable."
+
+
+def acknowledgement(action: Action) -> tuple[str, str] | None:
+    """For a major update: what to say about its acknowledgement, and the spec line."""
+    if not action.breaking:
+        return None
+    line = f"acknowledge_breaking: {action.fingerprint}"
+    if action.acknowledged:
+        return "Acknowledged in the spec:", line
+    return "To acknowledge it, add to the spec:", line
+
+
+def change_class_lines(action: Action) -> list[str]:
+    """An update's class, its reasons and, for a major one, its acknowledgement."""
+    if action.classification is None:
+        return []
+    lines = [f"change class: {action.classification.change_class}"]
+    lines.extend(f"  {reason.sentence}" for reason in action.classification.reasons)
+    ack = acknowledgement(action)
+    if ack is not None:
+        lines.append(f"  {ack[0]} {ack[1]}")
+    return lines
 
 
 def render_report(report: Report, colour: bool = False) -> str:
@@ -113,6 +152,8 @@ def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
         for path, value in leaves.items():
             lines.extend(_change_lines(FieldChange(path, None, value), paint))
     elif action.kind is ActionKind.UPDATE:
+        style = "red" if action.breaking else "dim"
+        lines.extend(paint(f"    {line}", style) for line in change_class_lines(action))
         for change in action.changes:
             lines.extend(_change_lines(change, paint))
     return lines

@@ -9,7 +9,7 @@ plan's are.
 
 from __future__ import annotations
 
-from judgesync.render.as_markdown import _code, _escape, _visible
+from judgesync.render.markdown_text import code, escape, visible
 from judgesync.render.review_text import (
     metric_lines,
     noise_line,
@@ -30,7 +30,7 @@ _FLIPS_SHOWN = 50
 
 
 def render_test(run: TestRun) -> str:
-    lines = [TEST_MARKER, "### judgesync test", "", f"Target: {_escape(_visible(run.target))}", ""]
+    lines = [TEST_MARKER, "### judgesync test", "", f"Target: {escape(visible(run.target))}", ""]
     if run.emulated:
         lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if run.swept:
@@ -42,7 +42,7 @@ def render_test(run: TestRun) -> str:
     for result in run.judges:
         details = _test_details(result)
         if details:
-            lines += [f"<details><summary>{_code(result.name)}</summary>", "", "```", *details]
+            lines += [f"<details><summary>{code(result.name)}</summary>", "", "```", *details]
             lines += ["```", "", "</details>", ""]
     ok = sum(result.ok for result in run.judges)
     lines.append(f"**Test: {ok} of {len(run.judges)} judge(s) ok.**")
@@ -51,11 +51,11 @@ def render_test(run: TestRun) -> str:
 
 def _test_row(result: JudgeResult) -> str:
     if result.missing:
-        return f"| **ERROR** | {_code(result.name)} | no remote judge of this name | |"
+        return f"| **ERROR** | {code(result.name)} | no remote judge of this name | |"
     mark = "ok" if result.ok else "**FAILED**"
     summary = metric_lines(result.metrics)[0] if result.metrics is not None else ""
     passed = f"{result.passed} of {len(result.cases)}"
-    return f"| {mark} | {_code(result.name)} | {passed} | {_escape(summary)} |"
+    return f"| {mark} | {code(result.name)} | {passed} | {escape(summary)} |"
 
 
 def _test_details(result: JudgeResult) -> list[str]:
@@ -68,7 +68,7 @@ def _test_details(result: JudgeResult) -> list[str]:
     if result.noise is not None:
         lines.append(noise_line(result.noise))
     lines += [f"gate failed: {failure}" for failure in result.gate_failures]
-    return [_visible(line).replace("```", "'''") for line in lines]
+    return [visible(line).replace("```", "'''") for line in lines]
 
 
 def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
@@ -85,7 +85,7 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
         "",
     ]
     if replay.without_cases:
-        names = ", ".join(_code(name) for name in replay.without_cases)
+        names = ", ".join(code(name) for name in replay.without_cases)
         head += [f"No cases, nothing replayed: {names}.", ""]
     text = "\n".join(head) + "\n"
     left_out = 0
@@ -118,7 +118,7 @@ def _replay_row(result: JudgeReplay) -> str:
     agreement = f"{number(result.agreement_before)} → {number(result.agreement_after)}"
     kappa = number(comparison.kappa) if comparison is not None else ""
     noise = number(result.noise.rate) if result.noise is not None else ""
-    return f"| {mark} | {_code(result.name)} | {flips} | {agreement} | {kappa} | {noise} |"
+    return f"| {mark} | {code(result.name)} | {flips} | {agreement} | {kappa} | {noise} |"
 
 
 def _replay_details(result: JudgeReplay) -> str:
@@ -139,8 +139,8 @@ def _replay_details(result: JudgeReplay) -> str:
     lines += [f"gate failed: {failure}" for failure in result.gate_failures]
     if not lines:
         return ""
-    body = "\n".join(_visible(line).replace("```", "'''") for line in lines)
-    summary = f"Replay of {_code(result.name)}"
+    body = "\n".join(visible(line).replace("```", "'''") for line in lines)
+    summary = f"Replay of {code(result.name)}"
     return f"<details><summary>{summary}</summary>\n\n```\n{body}\n```\n\n</details>\n\n"
 
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from judgesync.errors import Problem
 from judgesync.spec import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates
 from judgesync.specs.case import Case
 from judgesync.specs.loader import DesiredJudge
+from judgesync.specs.loader import TextOrigin as TextOrigin
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
 # "7/10", "7 out of 10": read as a rating only when the numerator is at most the
@@ -54,15 +54,6 @@ _ROLE_SETTING = {
 
 
 Finding = tuple[str, int | None]  # message, line within the template
-
-
-@dataclass(frozen=True)
-class TextOrigin:
-    """Where the instructions' first line is: the spec line after `instructions: |`,
-    or line 1 of the `instructions_file`."""
-
-    path: str
-    line: int
 
 
 def lint(

@@ -29,6 +29,15 @@ CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 
 
 @dataclass(frozen=True)
+class TextOrigin:
+    """Where the instructions' first line is: the spec line after `instructions: |`,
+    or line 1 of the `instructions_file`."""
+
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
 class DesiredJudge:
     """A judge as a spec file describes it; `line` is the line of its name."""
 
@@ -36,6 +45,9 @@ class DesiredJudge:
     path: str
     line: int | None
     previous_names: tuple[str, ...] = ()
+    # The spec's `acknowledge_breaking`: which breaking change it accepts (docs/review.md).
+    acknowledge_breaking: str | None = None
+    instructions_at: TextOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -179,12 +191,18 @@ class _FileCheck:
         for at, message in findings:
             self._problem(message, at)
         self._claim_names(findings)
-        instructions = self._instructions()
-        if model is None or instructions is None:
+        found = self._instructions()
+        if model is None or found is None:
             return None
-        line = self.document.lines.get(("name",))
-        previous = tuple(model.previous_names)
-        return DesiredJudge(model.definition(instructions), self.shown, line, previous)
+        instructions, origin = found
+        return DesiredJudge(
+            model.definition(instructions),
+            self.shown,
+            self.document.lines.get(("name",)),
+            tuple(model.previous_names),
+            model.acknowledge_breaking,
+            origin,
+        )
 
     def _problem(self, message: str, at: yamlio.KeyPath = ()) -> None:
         self.run.problems.append(Problem(self.shown, message, self._line_of(at)))
@@ -210,8 +228,9 @@ class _FileCheck:
     def _claim(self, name: str, at: yamlio.KeyPath, previous: bool) -> None:
         self.run.claims.append(_NameClaim(name, self.shown, self._line_of(at), previous))
 
-    def _instructions(self) -> str | None:
-        """The checked template text, inline or from `instructions_file`.
+    def _instructions(self) -> tuple[str, TextOrigin | None] | None:
+        """The checked template text, inline or from `instructions_file`, and where
+        its first line is (when known).
 
         None when it is missing, doubled, empty or of the wrong type: the
         findings of `specfile` already say so.
@@ -219,12 +238,13 @@ class _FileCheck:
         inline, reference = self.data.get("instructions"), self.data.get("instructions_file")
         if isinstance(inline, str) and inline.strip() and "instructions_file" not in self.data:
             self._check_template(inline, None)
-            return inline
+            start = self.document.text_lines.get(("instructions",))
+            return inline, None if start is None else TextOrigin(self.shown, start)
         if isinstance(reference, str) and reference.strip() and "instructions" not in self.data:
             return self._read_instructions(reference)
         return None
 
-    def _read_instructions(self, reference: str) -> str | None:
+    def _read_instructions(self, reference: str) -> tuple[str, TextOrigin] | None:
         at = ("instructions_file",)
         if Path(reference).is_absolute():
             self._problem(f"instructions_file: {reference!r} must be relative to this file", at)
@@ -261,7 +281,7 @@ class _FileCheck:
             self.run.problems.append(Problem(shown, "the instructions file is empty"))
             return None
         self._check_template(text, shown)
-        return text
+        return text, TextOrigin(shown, 1)
 
     def _check_template(self, source: str, file_shown: str | None) -> None:
         check = self.run.template_checks.get(source)

@@ -136,6 +136,9 @@ def _message(
             return f"{where}: field required; set it to {tags}"
         got = (detail.get("ctx") or {}).get("tag")
         return f"{where}: {got!r} is not {_article(parent)} {parent} {loc[-1]}; use {tags}"
+    if kind == "literal_error":
+        allowed = (detail.get("ctx") or {}).get("expected", "one of the documented values")
+        return f"{where}: must be {allowed}, got {describe(value)}"
     expected = _EXPECTED.get(kind)
     if expected is None:
         return f"{where}: {detail['msg']}"

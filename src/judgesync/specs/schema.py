@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from judgesync.plan.change_class import FINGERPRINT_LENGTH
 from judgesync.specs.specfile import SpecFile
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -49,6 +50,8 @@ _FIELD_HELP = {
     "output": "What the judge answers: a CLASSIFICATION or a REGRESSION.",
     "tools": "Tool names the judge may use.",
     "previous_names": "Names this judge had before, so a rename is recognised.",
+    "acknowledge_breaking": "The fingerprint `judgesync plan` prints for a breaking change,"
+    " accepting that change only (breaking_changes: require_ack).",
 }
 
 
@@ -70,6 +73,12 @@ def spec_file_schema() -> dict[str, Any]:
     defs["OptionSpec"]["properties"]["value"].update(_NOT_EMPTY)
     for bound in ("min", "max"):
         defs["RegressionSpec"]["properties"][bound].update(_FINITE)
+    properties["acknowledge_breaking"] = {
+        "title": properties["acknowledge_breaking"]["title"],
+        "type": "string",
+        # As specfile checks it: hex digits, case and surrounding spaces ignored.
+        "pattern": rf"^[{_SPACE}]*[0-9a-fA-F]{{{FINGERPRINT_LENGTH}}}[{_SPACE}]*$",
+    }
     for field, text in _FIELD_HELP.items():
         properties[field]["description"] = text
     schema["$schema"] = JSON_SCHEMA_DIALECT

@@ -9,12 +9,14 @@ loader's business.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Hashable, Iterator
 from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
 from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
+from judgesync.plan.change_class import FINGERPRINT_LENGTH
 from judgesync.spec import (
     ClassificationOption,
     ClassificationOutput,
@@ -69,6 +71,8 @@ class SpecFile(_Strict):
     output: Annotated[ClassificationSpec | RegressionSpec, Field(discriminator="type")]
     tools: list[str] = Field(default_factory=list)
     previous_names: list[str] = Field(default_factory=list)
+    # Carried beside the definition, never sent: see plan/change_class.py.
+    acknowledge_breaking: str | None = None
 
     def definition(self, instructions: str) -> JudgeDefinition:
         """The API's create/update body, with the instructions text resolved."""
@@ -134,7 +138,21 @@ def check_values(data: dict[Hashable, Any]) -> list[Finding]:
             )
     findings += _check_output(data)
     findings += _check_instructions_choice(data)
+    findings += _check_acknowledgement(data.get("acknowledge_breaking"))
     return findings
+
+
+_FINGERPRINT = re.compile(rf"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
+
+
+def _check_acknowledgement(ack: Any) -> Iterator[Finding]:
+    # Compared as ack_covers compares it: case and surrounding spaces ignored.
+    if isinstance(ack, str) and not _FINGERPRINT.fullmatch(ack.strip().lower()):
+        yield (
+            ("acknowledge_breaking",),
+            f"acknowledge_breaking: {ack!r} is not a fingerprint of {FINGERPRINT_LENGTH} hex"
+            " digits; copy the one `judgesync plan` prints for the breaking change",
+        )
 
 
 def _check_output(data: dict[Hashable, Any]) -> Iterator[Finding]:
