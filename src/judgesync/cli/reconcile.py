@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from judgesync.cli.boundary import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK
+from judgesync.cli.boundary import (
+    EXIT_CHANGES_PENDING,
+    EXIT_ERROR,
+    EXIT_OK,
+    GITHUB_ANNOTATIONS,
+)
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
@@ -34,14 +39,25 @@ target_option = click.option(
     metavar="NAME",
     help="A target defined in judgesync.yaml (its URL, key variable and model overrides).",
 )
+
+
+def _remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
+    if value == "github":
+        ctx.meta[GITHUB_ANNOTATIONS] = True
+    return value
+
+
 format_option = click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
+    callback=_remember_format,
     help="Output for a terminal (text), a PR comment or job summary (markdown),"
-    " or machines (json).",
+    " machines (json), or a GitHub Actions step (github: markdown, and errors"
+    " as annotations on stderr).",
 )
 prune_option = click.option(
     "--prune",
@@ -80,19 +96,34 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("validate")
 @spec_directory
-def validate_command(directory: Path | None) -> int:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    callback=_remember_format,
+    help="github: also print each problem as a GitHub Actions annotation on stdout.",
+)
+def validate_command(directory: Path | None, output_format: str) -> int:
     """Check spec files offline; print every problem, one per line.
 
-    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`.
+    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`. The
+    problems go to stderr as `path:line: message`; with --format github,
+    stdout also gets one `::error file=…,line=…::` annotation per problem.
 
     \b
     Example:
       judgesync validate judges/
+      judgesync validate --format github
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import validate
+    from judgesync.render import as_github
 
     loaded, problems = validate(Choices(directory=directory), Path.cwd())
+    if output_format == "github":
+        click.echo(as_github.render_problems(problems), nl=False)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -141,6 +172,10 @@ def plan_command(
     _echo_plan(planned.plan, planned.target, output_format)
     if planned.warning is not None:
         click.echo(planned.warning, err=True)
+        if output_format == "github":
+            from judgesync.render import as_github
+
+            click.echo(as_github.render_warning(planned.warning), err=True, nl=False)
     return EXIT_CHANGES_PENDING if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
 
@@ -174,7 +209,8 @@ def apply_command(
     """Plan afresh (or load a saved plan), then make the remote match the specs.
 
     Asks for confirmation on a terminal; elsewhere --auto-approve is required
-    (and with --format json or markdown, which show no plan to approve first).
+    (and with --format json, markdown or github, which show no plan to
+    approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
     changed since it was made, or the spec files differ from its own.
 
@@ -213,7 +249,7 @@ def apply_command(
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
-    elif output_format == "markdown":
+    elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
         click.echo(as_text.render_report(report, colour=_colour()), nl=False)
@@ -258,7 +294,7 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
 
     if output_format == "json":
         click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
-    elif output_format == "markdown":
+    elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
         click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)
