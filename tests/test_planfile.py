@@ -52,7 +52,7 @@ def test_files_outside_the_directory_are_recorded_relative_to_it_and_shown_joine
     missing = tmp_path / "prompts" / "gone.md"
     recorded = hash_spec_files(specs, [config, missing])
     assert sorted(recorded.files or {}) == ["../judgesync.yaml", "tone.yaml"]
-    assert recorded.outside(specs) == [specs / "../judgesync.yaml"]
+    assert recorded.outside(specs) == [config]
 
     config.write_bytes(b"prune: true\n")
     now = hash_spec_files(specs, recorded.outside(specs))

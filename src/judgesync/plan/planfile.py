@@ -93,8 +93,14 @@ class SpecFiles:
         return lines
 
     def outside(self, directory: Path) -> list[Path]:
-        """The recorded files that lie outside `directory`, as paths to read again."""
-        return [directory / path for path in self.files or {} if path.startswith("../")]
+        """The recorded files that lie outside `directory`, as paths to read again
+        (joined as they were made relative: by name, not through symlinks)."""
+        base = os.path.abspath(directory)
+        return [
+            Path(os.path.normpath(os.path.join(base, path)))
+            for path in self.files or {}
+            if path.startswith("../")
+        ]
 
 
 def hash_spec_files(directory: Path, also: Iterable[Path] = ()) -> SpecFiles:

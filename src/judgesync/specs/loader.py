@@ -43,7 +43,7 @@ class LoadedSpecs:
     """The judges of the valid spec files, sorted by name, and every problem found.
 
     `instruction_files` are the prompt files read (`instructions_file`), as
-    referenced from their spec (not resolved), sorted: a saved plan hashes them.
+    resolved paths, sorted: a saved plan hashes them.
     """
 
     specs: tuple[DesiredJudge, ...]
@@ -248,8 +248,7 @@ class _FileCheck:
             )
             self._problem(message, at)
             return None
-        referenced = Path(os.path.normpath(target))
-        shown = shown_path(referenced, self.run.cwd)
+        shown = shown_path(Path(os.path.normpath(target)), self.run.cwd)
         cache = self.run.instruction_texts
         if (resolved, shown) not in cache:
             try:
@@ -268,7 +267,7 @@ class _FileCheck:
             self.run.problems.append(Problem(shown, "the instructions file is empty"))
             return None
         self._check_template(text, shown)
-        self.run.instruction_files.add(referenced)
+        self.run.instruction_files.add(resolved)
         return text
 
     def _check_template(self, source: str, file_shown: str | None) -> None:
