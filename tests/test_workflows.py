@@ -440,6 +440,17 @@ def test_validate_annotates_each_problem_and_puts_them_in_the_comment(checkout):
     assert checkout.step("conclude", ACTION_COMMAND="validate", FAILED="true").returncode == 1
 
 
+def test_an_invalid_config_is_annotated_in_the_log_and_plain_in_the_comment(checkout):
+    (checkout.root / "judgesync.yaml").write_text("prun: true\n", encoding="utf-8")
+    result = checkout.step("validate", ACTION_COMMAND="validate")
+    assert result.returncode == 0, result.stderr
+    assert "::error file=judgesync.yaml,line=1::unknown key 'prun'" in result.stdout
+    comment = checkout.read("comment.md")
+    assert "<pre>\njudgesync.yaml:1: unknown key 'prun'" in comment
+    assert "::" not in comment
+    assert checkout.outputs()["failed"] == "true"
+
+
 def test_a_long_list_of_problems_is_cut_in_the_comment_not_in_the_log(checkout):
     for number in range(120):
         path = checkout.root / "judges" / f"bad-{number:03}.yaml"
