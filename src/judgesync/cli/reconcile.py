@@ -192,7 +192,8 @@ def plan_command(
     "saved_plan",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh;"
-    " refused when the spec files in DIRECTORY differ from those it was made from.",
+    " refused when the files it was made from (DIRECTORY's, judgesync.yaml, prompts"
+    " read from elsewhere) differ now.",
 )
 def apply_command(
     directory: Path | None,
@@ -212,7 +213,7 @@ def apply_command(
     (and with --format json, markdown or github, which show no plan to
     approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
-    changed since it was made, or the spec files differ from its own.
+    changed since it was made, or the files it was made from differ now.
 
     \b
     Example:
