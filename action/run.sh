@@ -102,13 +102,15 @@ check_specs() {
   if [ "$code" -eq 0 ]; then
     return 0
   fi
+  # An invalid judgesync.yaml is annotated on stderr too; the comment gets the plain lines.
+  messages "$OUT/validate.out.err" >"$OUT/validate.txt"
   {
     echo "$PLAN_MARKER"
     echo "### judgesync: the specs are invalid"
     echo
     echo "Nothing was planned. Fix these problems and push again:"
     echo
-    preformatted "$OUT/validate.out.err"
+    preformatted "$OUT/validate.txt"
     footer
   } >"$OUT/comment.md"
   to_summary "$OUT/comment.md"
@@ -198,7 +200,7 @@ apply() {
       return 0
     fi
   fi
-  judgesync_to "$OUT/apply.md" apply --plan "$plan_file" --auto-approve --format markdown \
+  judgesync_to "$OUT/apply.md" apply --plan "$plan_file" --auto-approve --format github \
     "${options[@]}" "${directory[@]}"
   output exitcode "$code"
   cat "$OUT/apply.md"

@@ -44,3 +44,19 @@ def test_differences_name_exactly_the_files_added_removed_or_changed(before, aft
 
 def test_a_missing_directory_has_no_files(tmp_path):
     assert hash_spec_files(tmp_path / "nowhere").files == {}
+
+
+def test_files_outside_the_directory_are_recorded_relative_to_it_and_shown_joined(tmp_path):
+    specs = written({"tone.yaml": b"name: tone\n"}, tmp_path / "judges")
+    config = written({"judgesync.yaml": b"prune: false\n"}, tmp_path) / "judgesync.yaml"
+    missing = tmp_path / "prompts" / "gone.md"
+    recorded = hash_spec_files(specs, [config, missing])
+    assert sorted(recorded.files or {}) == ["../judgesync.yaml", "tone.yaml"]
+    assert recorded.outside(specs) == [config]
+
+    config.write_bytes(b"prune: true\n")
+    now = hash_spec_files(specs, recorded.outside(specs))
+    assert recorded.differences(now, "judges") == ["judgesync.yaml: changed since the plan"]
+    config.unlink()
+    gone = hash_spec_files(specs, recorded.outside(specs))
+    assert recorded.differences(gone, "judges") == ["judgesync.yaml: removed since the plan"]

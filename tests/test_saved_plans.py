@@ -231,7 +231,8 @@ def test_a_saved_plan_is_refused_when_the_spec_files_changed_since(saved_update,
 
     assert result.exit_code == 1
     assert result.output == (
-        "Error: The spec files differ from those the plan was made from; nothing was changed.\n"
+        "Error: The files the plan was made from differ now; nothing was changed.\n"
+        "  judgesync.yaml: added since the plan\n"
         "  judges/new.yaml: added since the plan\n"
         "  judges/prompts/groundedness.md: changed since the plan\n"
         "  judges/tone.yaml: removed since the plan\n"
@@ -252,6 +253,85 @@ def test_a_saved_plan_checks_the_directory_given_with_it(workdir, run, remote):
 
     given = run("apply", "elsewhere", "--plan", "plan.json", "--auto-approve")
     assert given.exit_code == 0, given.output
+    assert len(remote.list_judges()) == 4
+
+
+@pytest.fixture
+def outside_prompt(workdir):
+    """judgesync.yaml, and `groundedness` reading its prompt from outside the spec directory."""
+    (workdir / "judgesync.yaml").write_text("specs: judges\n")
+    (workdir / "prompts").mkdir()
+    shutil.move(workdir / "judges" / "prompts" / "groundedness.md", workdir / "prompts")
+    spec = workdir / "judges" / "groundedness.yaml"
+    spec.write_text(
+        spec.read_text().replace("prompts/groundedness.md", "../prompts/groundedness.md")
+    )
+    (workdir / "unrelated.md").write_text("not read by any spec\n")
+    return workdir
+
+
+def test_a_saved_plan_records_judgesync_yaml_and_prompts_outside_the_spec_directory(
+    outside_prompt, run
+):
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    recorded = json.loads((outside_prompt / "plan.json").read_text())["spec_files"]
+    inside = sorted(
+        path.relative_to(outside_prompt / "judges").as_posix()
+        for path in (outside_prompt / "judges").rglob("*")
+        if path.is_file()
+    )
+    assert sorted(recorded) == sorted([*inside, "../judgesync.yaml", "../prompts/groundedness.md"])
+
+
+@pytest.mark.parametrize(
+    ("edit", "line"),
+    [
+        (
+            lambda root: (root / "judgesync.yaml").write_text("specs: judges\nprotect: [tone]\n"),
+            "  judgesync.yaml: changed since the plan\n",
+        ),
+        (
+            lambda root: (root / "judgesync.yaml").unlink(),
+            "  judgesync.yaml: removed since the plan\n",
+        ),
+        (
+            lambda root: (root / "prompts" / "groundedness.md").write_text("{{ user_message }}\n"),
+            "  prompts/groundedness.md: changed since the plan\n",
+        ),
+        (
+            lambda root: (root / "prompts" / "groundedness.md").unlink(),
+            "  prompts/groundedness.md: removed since the plan\n",
+        ),
+    ],
+    ids=["config-changed", "config-removed", "prompt-changed", "prompt-removed"],
+)
+def test_a_saved_plan_is_refused_when_a_file_outside_the_spec_directory_changed(
+    outside_prompt, run, remote, edit, line
+):
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    edit(outside_prompt)
+    (outside_prompt / "unrelated.md").write_text("edited: no spec reads it\n")
+
+    result = run("apply", "--plan", "plan.json", "--auto-approve")
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The files the plan was made from differ now; nothing was changed.\n"
+        f"{line}"
+        "Apply the plan from the checkout it was made in, or run plan again to review"
+        " these files.\n"
+    )
+    assert remote.list_judges() == []
+
+
+def test_a_saved_plan_applies_when_only_unread_files_outside_the_specs_changed(
+    outside_prompt, run, remote
+):
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    (outside_prompt / "unrelated.md").write_text("edited: no spec reads it\n")
+    (outside_prompt / "prompts" / "unread.md").write_text("nor this\n")
+    result = run("apply", "--plan", "plan.json", "--auto-approve")
+    assert result.exit_code == 0, result.output
     assert len(remote.list_judges()) == 4
 
 

@@ -32,13 +32,15 @@ class Settings:
 
     target: Target
     policy: Policy
+    config_file: Path | None  # judgesync.yaml, when there is one: a saved plan hashes it
 
 
 def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Settings:
     """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
-    config = load_config(find_config(workdir))
+    config_file = find_config(workdir)
+    config = load_config(config_file)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
-    return Settings(target, Policy.resolve(config, choices, target.model_overrides))
+    return Settings(target, Policy.resolve(config, choices, target.model_overrides), config_file)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Desired:
     previous_names: Mapping[str, tuple[str, ...]]
     # By judge name: each spec's `acknowledge_breaking`, where it has one.
     acknowledgements: Mapping[str, str]
+    instruction_files: tuple[Path, ...]  # the prompt files read, wherever they are
 
 
 def load_desired(policy: Policy) -> Desired:
@@ -110,6 +113,7 @@ def load_desired(policy: Policy) -> Desired:
             for spec in loaded.specs
             if spec.acknowledge_breaking is not None
         },
+        loaded.instruction_files,
     )
 
 
@@ -132,8 +136,9 @@ def plan(
     out: Path | None = None,
     replay_request: ReplayRequest | None = None,
 ) -> Planned:
-    """Plan afresh; with `out`, save the plan with the spec files' hashes; with
-    `replay_request`, replay the changed judges' cases (review/replay.py)."""
+    """Plan afresh; with `out`, save the plan with the hashes of the files it was
+    made from (the spec directory's, judgesync.yaml, and prompt files outside it);
+    with `replay_request`, replay the changed judges' cases (review/replay.py)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy)
@@ -144,7 +149,9 @@ def plan(
         if replay_request is not None and cases is not None:
             behaviour = replay(fresh, cases, client, policy.gates, replay_request, parallelism)
     if out is not None:
-        spec_files = planfile.hash_spec_files(policy.specs)
+        spec_files = planfile.hash_spec_files(
+            policy.specs, [*_config_files(settings), *desired.instruction_files]
+        )
         document = planfile.to_document(
             fresh, target.api_url, target.name, target.api_key, spec_files
         )
@@ -227,21 +234,29 @@ def _load_saved(
     saved = planfile.load(path)
     target, policy = settings.target, settings.policy
     planfile.check_target(saved, target.api_url, target.name, target.api_key)
-    differences = saved.spec_files.differences(planfile.hash_spec_files(policy.specs))
-    if differences:
-        specs = policy.specs
-        if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
-            specs = specs.relative_to(workdir.resolve())
-        lines = "\n".join(f"  {specs.as_posix()}/{line}" for line in differences)
-        raise PlanError(
-            f"The spec files differ from those the plan was made from; nothing was changed.\n"
-            f"{lines}\nApply the plan from the checkout it was made in, or run plan again"
-            " to review these files."
-        )
     policy.refuse_protected_deletes(
         action.name for action in saved.plan.changes if action.kind is ActionKind.DELETE
     )
+    # The same files again: the spec directory's, judgesync.yaml as found now, and the
+    # prompt files outside the directory that the plan recorded.
+    recorded_outside = saved.spec_files.outside(policy.specs)
+    now = planfile.hash_spec_files(policy.specs, [*_config_files(settings), *recorded_outside])
+    specs = policy.specs
+    if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
+        specs = specs.relative_to(workdir.resolve())
+    differences = saved.spec_files.differences(now, specs.as_posix())
+    if differences:
+        lines = "\n".join(f"  {line}" for line in differences)
+        raise PlanError(
+            "The files the plan was made from differ now; nothing was changed.\n"
+            f"{lines}\nApply the plan from the checkout it was made in, or run plan again"
+            " to review these files."
+        )
     return saved
+
+
+def _config_files(settings: Settings) -> list[Path]:
+    return [] if settings.config_file is None else [settings.config_file]
 
 
 def _refuse_stale(saved: Plan, client: JudgesApi) -> None:

@@ -47,7 +47,8 @@ class _Group(click.Group):
         sys.exit(usage_exit_code(parse_and_run))
 
     def invoke(self, ctx: click.Context) -> Any:
-        return run_command(lambda: super(_Group, self).invoke(ctx), bool(ctx.params.get("debug")))
+        debug = bool(ctx.params.get("debug"))
+        return run_command(lambda: super(_Group, self).invoke(ctx), debug, ctx.meta)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,9 @@
     130  interrupted (Ctrl-C)
 
 Tracebacks reach the terminal only with `--debug`; otherwise an unexpected
-error's traceback goes to a log file, with API keys taken out.
+error's traceback goes to a log file, with API keys taken out. With
+`--format github`, judgesync's own errors are also printed as GitHub
+workflow commands, so that a run annotates them.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import os
 import re
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import click
 
 from judgesync.errors import JudgesyncError, SpecError
+from judgesync.render import as_github
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES_PENDING = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130
+
+# The key of click's context meta that a command's `--format github` sets.
+GITHUB_ANNOTATIONS = "judgesync.github_annotations"
 
 # Environment values that never reach a crash log: those of variables named like
 # secrets, and any long value without '/' or spaces, which is how API keys look
@@ -35,8 +42,13 @@ _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE
 _KEY_LIKE = re.compile(r"[^/\s]{16,}")
 
 
-def run_command(command: Callable[[], object], debug: bool) -> int:
-    """Run a parsed command; return its exit code, whatever happens inside it."""
+def run_command(
+    command: Callable[[], object], debug: bool, meta: Mapping[str, Any] | None = None
+) -> int:
+    """Run a parsed command; return its exit code, whatever happens inside it.
+
+    `meta` is click's context meta, read once the command has parsed its options.
+    """
     try:
         result = command()
     except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -44,7 +56,7 @@ def run_command(command: Callable[[], object], debug: bool) -> int:
     except JudgesyncError as error:
         if debug:
             traceback.print_exc()
-        _report(error)
+        _report(error, annotate=bool((meta or {}).get(GITHUB_ANNOTATIONS)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -76,7 +88,7 @@ def usage_exit_code(run: Callable[[], object]) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _report(error: JudgesyncError) -> None:
+def _report(error: JudgesyncError, annotate: bool) -> None:
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -84,8 +96,12 @@ def _report(error: JudgesyncError) -> None:
             f"{len(error.problems)} problem(s) in {error.source}; nothing was sent to the API.",
             err=True,
         )
+        if annotate:
+            click.echo(as_github.render_problems(error.problems), err=True, nl=False)
     else:
         click.echo(f"Error: {error}", err=True)
+        if annotate:
+            click.echo(as_github.render_error(str(error)), err=True, nl=False)
 
 
 def _write_crash_log(error: BaseException) -> str:

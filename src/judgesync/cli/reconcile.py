@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from judgesync.cli.boundary import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK
+from judgesync.cli.boundary import (
+    EXIT_CHANGES_PENDING,
+    EXIT_ERROR,
+    EXIT_OK,
+    GITHUB_ANNOTATIONS,
+)
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
@@ -34,14 +39,25 @@ target_option = click.option(
     metavar="NAME",
     help="A target defined in judgesync.yaml (its URL, key variable and model overrides).",
 )
+
+
+def _remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
+    if value == "github":
+        ctx.meta[GITHUB_ANNOTATIONS] = True
+    return value
+
+
 format_option = click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
+    callback=_remember_format,
     help="Output for a terminal (text), a PR comment or job summary (markdown),"
-    " or machines (json).",
+    " machines (json), or a GitHub Actions step (github: markdown, and errors"
+    " as annotations on stderr).",
 )
 prune_option = click.option(
     "--prune",
@@ -85,23 +101,40 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="Treat warnings about the instructions as errors (exit 1).",
 )
-def validate_command(directory: Path | None, strict: bool) -> int:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    callback=_remember_format,
+    help="github: also print each problem as a GitHub Actions annotation on stdout.",
+)
+def validate_command(directory: Path | None, strict: bool, output_format: str) -> int:
     """Check spec files and cases files offline; print every problem, one per line.
 
     Also warns about instructions that are valid but probably wrong, as
     `path:line: warning: message`; warnings alone exit 0, unless --strict.
-    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`.
+    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`. The
+    problems go to stderr as `path:line: message`; with --format github,
+    stdout also gets one `::error file=…,line=…::` annotation per problem
+    (`::warning` per warning).
 
     \b
     Example:
       judgesync validate judges/
       judgesync validate --strict
+      judgesync validate --format github
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import validate
+    from judgesync.render import as_github
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
+    if output_format == "github":
+        click.echo(as_github.render_problems(problems), nl=False)
+        click.echo(as_github.render_problems(warnings, level="warning"), nl=False)
     for problem in problems:
         click.echo(str(problem), err=True)
     for warning in warnings:
@@ -183,6 +216,10 @@ def plan_command(
         echo_plan_with_replay(planned.plan, planned.target, planned.replay, output_format)
     for warning in planned.warnings:
         click.echo(warning, err=True)
+        if output_format == "github":
+            from judgesync.render import as_github
+
+            click.echo(as_github.render_warning(warning), err=True, nl=False)
     if planned.replay is not None and not planned.replay.ok:
         click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
         return EXIT_ERROR
@@ -202,7 +239,8 @@ def plan_command(
     "saved_plan",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh;"
-    " refused when the spec files in DIRECTORY differ from those it was made from.",
+    " refused when the files it was made from (DIRECTORY's, judgesync.yaml, prompts"
+    " read from elsewhere) differ now.",
 )
 def apply_command(
     directory: Path | None,
@@ -219,9 +257,10 @@ def apply_command(
     """Plan afresh (or load a saved plan), then make the remote match the specs.
 
     Asks for confirmation on a terminal; elsewhere --auto-approve is required
-    (and with --format json or markdown, which show no plan to approve first).
+    (and with --format json, markdown or github, which show no plan to
+    approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
-    changed since it was made, or the spec files differ from its own.
+    changed since it was made, or the files it was made from differ now.
 
     \b
     Example:
@@ -258,7 +297,7 @@ def apply_command(
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
-    elif output_format == "markdown":
+    elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
         click.echo(as_text.render_report(report, colour=_colour()), nl=False)
@@ -303,7 +342,7 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
 
     if output_format == "json":
         click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
-    elif output_format == "markdown":
+    elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
         click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)

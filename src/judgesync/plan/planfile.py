@@ -5,7 +5,7 @@ A plan file is JSON (documented in docs/planfile.md):
     {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
      "target": str (API URL or "local", never the key), "target_name": str | null,
      "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
-     "spec_files": {relative path: "sha256:..."},
+     "spec_files": {path relative to the spec directory: "sha256:..."},
      "actions": [{"action": "create"|"update"|"delete", "name": str,
                   "desired": {judge definition} | null,
                   "remote": {judge as read at plan time} | null,
@@ -21,8 +21,10 @@ the judge it read (same id, still the newest revision, same `updated_at`,
 same content hash), and a rename needs its new name still free. Anything
 else may change in between. A plan applies only to the target it was made
 for: same URL, same target name and same key (compared by fingerprint, since
-two targets may share a URL with different keys), and only to the spec files
-it was made from (compared file by file).
+two targets may share a URL with different keys), and only to the files it
+was made from (compared file by file): every file of the spec directory,
+judgesync.yaml, and the prompt files outside the spec directory that its
+specs read.
 
 The change class and its reasons are written for readers of the file; on
 loading they are computed again from `remote` and `desired`, as the changes
@@ -33,10 +35,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import os
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -64,17 +68,21 @@ class SavedPlan:
 
 @dataclass(frozen=True)
 class SpecFiles:
-    """Every regular file under the spec directory (specs, prompts, cases), hashed.
+    """The files a plan was made from, hashed: every regular file under the spec
+    directory (specs, prompts, cases), and the files outside it that shaped the
+    plan (judgesync.yaml, prompt files elsewhere in the repository).
 
-    `files` maps each path relative to the directory, `/`-separated, to the
-    SHA-256 of its bytes; `overall` covers names and contents in path order.
+    `files` maps each path relative to the spec directory, `/`-separated (so
+    `../judgesync.yaml` for a file beside it), to the SHA-256 of its bytes;
+    `overall` covers names and contents in path order.
     """
 
     overall: str
     files: Mapping[str, str] | None  # None: a plan file from before per-file hashes
 
-    def differences(self, now: SpecFiles) -> list[str]:
-        """One line per file that differs in `now`: changed, added or removed."""
+    def differences(self, now: SpecFiles, directory: str = ".") -> list[str]:
+        """One line per file that differs in `now`: changed, added or removed, its
+        path shown joined to `directory` (the spec directory as the user gave it)."""
         if self.overall == now.overall:
             return []
         if self.files is None or now.files is None:
@@ -82,28 +90,45 @@ class SpecFiles:
         before, after = self.files, now.files
         lines = []
         for path in sorted(before.keys() | after.keys()):
+            shown = posixpath.normpath(posixpath.join(directory, path))
             if path not in before:
-                lines.append(f"{path}: added since the plan")
+                lines.append(f"{shown}: added since the plan")
             elif path not in after:
-                lines.append(f"{path}: removed since the plan")
+                lines.append(f"{shown}: removed since the plan")
             elif before[path] != after[path]:
-                lines.append(f"{path}: changed since the plan")
+                lines.append(f"{shown}: changed since the plan")
         return lines
 
+    def outside(self, directory: Path) -> list[Path]:
+        """The recorded files that lie outside `directory`, as paths to read again
+        (joined as they were made relative: by name, not through symlinks)."""
+        base = os.path.abspath(directory)
+        return [
+            Path(os.path.normpath(os.path.join(base, path)))
+            for path in self.files or {}
+            if path.startswith("../")
+        ]
 
-def hash_spec_files(directory: Path) -> SpecFiles:
-    """The hashes of every regular file under `directory`, sorted by relative path."""
+
+def hash_spec_files(directory: Path, also: Iterable[Path] = ()) -> SpecFiles:
+    """The hashes of every regular file under `directory` and of each file of
+    `also` that is a regular file (a missing one is left out), by relative path."""
+    inside = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
+    base = os.path.abspath(directory)
+    relative = {path.relative_to(directory).as_posix(): path for path in inside}
+    for path in also:
+        if path.is_file():
+            relative[Path(os.path.relpath(os.path.abspath(path), base)).as_posix()] = path
     overall = hashlib.sha256()
     files: dict[str, str] = {}
-    paths = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
-    for path in paths:
-        relative = path.relative_to(directory).as_posix()
+    # In path order (parts, not characters), as plan files have always been hashed.
+    for name, path in sorted(relative.items(), key=lambda item: PurePosixPath(item[0])):
         try:
             content = path.read_bytes()
         except OSError as error:
             raise ConfigError(f"{path}: cannot read the spec file ({error.strerror}).") from None
-        overall.update(relative.encode() + b"\0" + content + b"\0")
-        files[relative] = "sha256:" + hashlib.sha256(content).hexdigest()
+        overall.update(name.encode() + b"\0" + content + b"\0")
+        files[name] = "sha256:" + hashlib.sha256(content).hexdigest()
     return SpecFiles("sha256:" + overall.hexdigest(), files)
 
 

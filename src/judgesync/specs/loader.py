@@ -52,10 +52,15 @@ class DesiredJudge:
 
 @dataclass(frozen=True)
 class LoadedSpecs:
-    """The judges of the valid spec files, sorted by name, and every problem found."""
+    """The judges of the valid spec files, sorted by name, and every problem found.
+
+    `instruction_files` are the prompt files read (`instructions_file`), as
+    resolved paths, sorted: a saved plan hashes them.
+    """
 
     specs: tuple[DesiredJudge, ...]
     problems: tuple[Problem, ...]
+    instruction_files: tuple[Path, ...] = ()
 
 
 _ALLOWED_VARIABLES = ", ".join(
@@ -124,6 +129,7 @@ class _Run:
         # By resolved file and shown path: a prompt reached through a symlink is
         # reported under each path.
         self.instruction_texts: dict[tuple[Path, str], str | SpecError] = {}
+        self.instruction_files: set[Path] = set()
 
     def result(self) -> LoadedSpecs:
         clashing = self._name_clashes()
@@ -134,7 +140,7 @@ class _Run:
         # A prompt file shared by several specs reports its problems once.
         unique = dict.fromkeys(self.problems)
         ordered = sorted(unique, key=lambda problem: (problem.path, problem.line or 0))
-        return LoadedSpecs(tuple(specs), tuple(ordered))
+        return LoadedSpecs(tuple(specs), tuple(ordered), tuple(sorted(self.instruction_files)))
 
     def load_file(self, path: Path) -> None:
         shown = shown_path(path, self.cwd)
@@ -281,6 +287,7 @@ class _FileCheck:
             self.run.problems.append(Problem(shown, "the instructions file is empty"))
             return None
         self._check_template(text, shown)
+        self.run.instruction_files.add(resolved)
         return text, TextOrigin(shown, 1)
 
     def _check_template(self, source: str, file_shown: str | None) -> None:
