@@ -78,7 +78,7 @@ def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(emulator
     (result,) = apply(planned, client).results
 
     assert result.outcome is Outcome.FAILED
-    assert "has a newer revision since it was read" in result.message
+    assert "changed since the plan was read" in result.message
     assert "Run plan again" in result.message
     assert client.list_judges()[0].description == "theirs"
 
@@ -144,6 +144,8 @@ class InterruptedOnFirstCreate:
 def test_an_interrupt_stops_apply_from_starting_more_actions():
     client = InterruptedOnFirstCreate()
     planned = plan([definition(f"judge-{i:02d}") for i in range(40)], [])
-    with pytest.raises(KeyboardInterrupt):
-        apply(planned, client, parallelism=1)
+    report = apply(planned, client, parallelism=1)
+    assert isinstance(report.stopped_by, KeyboardInterrupt)
     assert client.creates < 40
+    assert len(report.having(Outcome.NOT_STARTED)) == 40 - client.creates
+    assert not report.ok

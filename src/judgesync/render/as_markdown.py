@@ -22,7 +22,13 @@ from collections.abc import Callable, Sequence
 from judgesync.plan.executor import Outcome, Report
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
-from judgesync.render.as_text import is_multiline, show_value, summary, text_diff
+from judgesync.render.as_text import (
+    is_multiline,
+    report_summary,
+    show_value,
+    summary,
+    text_diff,
+)
 
 PLAN_MARKER = "<!-- judgesync-plan -->"
 REPORT_MARKER = "<!-- judgesync-apply -->"
@@ -32,6 +38,12 @@ DEFAULT_LIMIT = 65_000
 # Below this a plan's head, table and notice cannot be promised to fit.
 MIN_LIMIT = 2_000
 
+_MARKS = {
+    Outcome.DONE: "ok",
+    Outcome.FAILED: "**FAILED**",
+    Outcome.NOT_STARTED: "not started",
+    Outcome.UNKNOWN: "**UNKNOWN**",
+}
 _VERBS = {
     ActionKind.CREATE: "+ create",
     ActionKind.UPDATE: "~ update",
@@ -100,14 +112,12 @@ def render_report(report: Report) -> str:
         return "\n".join(lines) + "\n"
     lines += ["| result | action | judge | message |", "| --- | --- | --- | --- |"]
     for result in report.results:
-        mark = "ok" if result.outcome is Outcome.DONE else "**FAILED**"
+        mark = _MARKS[result.outcome]
         verb = _VERBS[result.action.kind]
         message = _escape(_clip(_visible(result.message), _MESSAGE_WIDTH))
         lines.append(f"| {mark} | {verb} | {_code(result.action.name)} | {message} |")
-    done = len(report.results) - len(report.failed)
-    lines += ["", f"**Apply: {done} done, {len(report.failed)} failed.**"]
-    if report.failed:
-        lines.append("Run apply again once the failures are fixed; done actions are not repeated.")
+    first, *advice = report_summary(report)
+    lines += ["", f"**{first}**", *advice]
     return "\n".join(lines) + "\n"
 
 
