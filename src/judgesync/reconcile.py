@@ -18,8 +18,9 @@ from judgesync.plan import executor, planfile, planner
 from judgesync.plan.executor import JudgesApi, Report
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.policy import Choices, Policy
+from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import Target, open_client, resolve_target
-from judgesync.spec import JudgeDefinition
+from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
@@ -95,13 +96,14 @@ def plan(
     workdir: Path,
     parallelism: int,
     out: Path | None = None,
+    progress: Progress = SILENT,
 ) -> Planned:
     """Plan afresh; with `out`, save the plan with the spec files' hashes."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy)
     with open_client(target, workdir, parallelism) as client:
-        fresh = _fresh_plan(desired, client, policy)
+        fresh = _fresh_plan(desired, client, policy, progress)
     if out is not None:
         spec_files = planfile.hash_spec_files(policy.specs)
         document = planfile.to_document(
@@ -128,6 +130,7 @@ def apply(
     saved_plan: Path | None,
     show: Callable[[Plan, str], None],
     approve: Callable[[Plan], None] | None,
+    progress: Progress = SILENT,
 ) -> Applied:
     """Execute a saved plan, or plan afresh, then make the remote match.
 
@@ -140,7 +143,7 @@ def apply(
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
-            chosen = _fresh_plan(desired, client, policy)
+            chosen = _fresh_plan(desired, client, policy, progress)
         else:
             assert saved is not None
             chosen = saved.plan
@@ -149,12 +152,23 @@ def apply(
         policy.refuse_mass_delete(chosen.count(ActionKind.DELETE))
         if chosen.has_changes and approve is not None:
             approve(chosen)
-        report = executor.apply(chosen, client, parallelism)
+        report = executor.apply(chosen, client, parallelism, progress)
     return Applied(chosen, target.label, report)
 
 
-def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
-    return planner.plan(desired.definitions, client.list_judges(), policy, desired.previous_names)
+def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy, progress: Progress) -> Plan:
+    return planner.plan(
+        desired.definitions, list_judges(client, progress), policy, desired.previous_names
+    )
+
+
+def list_judges(client: JudgesApi, progress: Progress) -> list[Judge]:
+    """The remote judges, with the listing shown as a task of unknown length."""
+    progress.start("listing")
+    try:
+        return client.list_judges()
+    finally:
+        progress.finish()
 
 
 def _load_saved(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
 
 
@@ -81,6 +82,7 @@ def import_command(
         names=names,
         split_instructions=split_instructions,
         force=force,
+        progress=terminal.current().progress(),
     )
     if done.imported is None:
         click.echo("No remote judge matches; nothing was written.")

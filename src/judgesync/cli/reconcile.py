@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK
 from judgesync.errors import ConfigError, JudgesyncError
 
@@ -137,7 +138,7 @@ def plan_command(
     from judgesync.reconcile import plan
 
     choices = Choices(directory, api_url, target_name, prune, allow_empty)
-    planned = plan(choices, os.environ, Path.cwd(), parallelism, out)
+    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, terminal.current().progress())
     _echo_plan(planned.plan, planned.target, output_format)
     if planned.warning is not None:
         click.echo(planned.warning, err=True)
@@ -205,6 +206,7 @@ def apply_command(
             _echo_plan(plan, target, output_format) if output_format != "json" else None
         ),
         approve=None if auto_approve else _confirm,
+        progress=terminal.current().progress(),
     )
     report = applied.report
     if output_format == "json":
@@ -216,7 +218,11 @@ def apply_command(
     elif output_format == "markdown":
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
-        click.echo(as_text.render_report(report, colour=_colour()), nl=False)
+        shown = terminal.current()
+        text = as_text.render_report(report, shown.colour(sys.stdout), shown.quiet)
+        click.echo(text, nl=False)
+    if report.stopped_by is not None:
+        raise report.stopped_by  # after the report: the boundary words it and picks the code
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
@@ -261,8 +267,8 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
     elif output_format == "markdown":
         click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
-        click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        shown = terminal.current()
+        if shown.quiet:
+            click.echo(as_text.summary(plan))
+        else:
+            click.echo(as_text.render_plan(plan, target, shown.colour(sys.stdout)), nl=False)
