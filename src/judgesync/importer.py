@@ -256,7 +256,8 @@ def import_workspace(
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     with open_client(target, workdir) as client:
-        judges = select_judges(list_judges(client, progress), query, names, policy.owns)
+        listed = [j for j in list_judges(client, progress) if policy.selects(j.name)]
+        judges = select_judges(listed, query, names, policy.owns)
     imported = (
         import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)
         if judges

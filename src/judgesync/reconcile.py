@@ -175,11 +175,16 @@ def _load_saved(
     path: Path, choices: Choices, settings: Settings, workdir: Path
 ) -> planfile.SavedPlan:
     """The saved plan, when it may run here: nothing in it is decided again."""
-    if choices.prune or choices.allow_empty:
-        flag = "--prune" if choices.prune else "--allow-empty"
+    if choices.prune is not None or choices.allow_empty:
+        flag = {True: "--prune", False: "--no-prune", None: "--allow-empty"}[choices.prune]
         raise ConfigError(
             f"{flag} does not apply with --plan: the saved plan already decided what to"
             f" delete. Drop {flag}, or run plan again with it."
+        )
+    if choices.only:
+        raise ConfigError(
+            "--only does not apply with --plan: the saved plan already decided which judges"
+            " it touches. Drop --only, or run plan --only ... --out again."
         )
     saved = planfile.load(path)
     target, policy = settings.target, settings.policy

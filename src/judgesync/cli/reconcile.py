@@ -45,9 +45,17 @@ format_option = click.option(
     " or machines (json).",
 )
 prune_option = click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete owned remote judges that no spec names. [default: judgesync.yaml's prune]",
+    "--prune/--no-prune",
+    default=None,
+    help="Also delete (or do not) owned remote judges that no spec names."
+    " [default: judgesync.yaml's prune]",
+)
+only_option = click.option(
+    "--only",
+    metavar="NAME|GLOB",
+    multiple=True,
+    help="Act only on judges whose name matches (repeatable); specs and remote judges"
+    " outside it are left out of the plan, never pruned.",
 )
 allow_empty_option = click.option(
     "--allow-empty",
@@ -70,6 +78,7 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         api_url_option,
         target_option,
         prune_option,
+        only_option,
         allow_empty_option,
         format_option,
         parallelism_option,
@@ -119,7 +128,8 @@ def plan_command(
     directory: Path | None,
     api_url: str | None,
     target_name: str | None,
-    prune: bool,
+    prune: bool | None,
+    only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
     parallelism: int,
@@ -133,11 +143,12 @@ def plan_command(
       judgesync plan --api-url local judges/
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
+      judgesync plan --only 'team-a/*' --no-prune
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import plan
 
-    choices = Choices(directory, api_url, target_name, prune, allow_empty)
+    choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, terminal.current().progress())
     _echo_plan(planned.plan, planned.target, output_format)
     if planned.warning is not None:
@@ -164,7 +175,8 @@ def apply_command(
     directory: Path | None,
     api_url: str | None,
     target_name: str | None,
-    prune: bool,
+    prune: bool | None,
+    only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
     parallelism: int,
@@ -194,7 +206,13 @@ def apply_command(
             " as text to be approved. Review it with plan first."
         )
     choices = Choices(
-        directory, api_url, target_name, prune, allow_empty, allow_mass_delete=allow_mass_delete
+        directory,
+        api_url,
+        target_name,
+        prune,
+        allow_empty,
+        allow_mass_delete=allow_mass_delete,
+        only=only,
     )
     applied = apply(
         choices,
