@@ -237,8 +237,9 @@ def apply_command(
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
         shown = terminal.current()
-        text = as_text.render_report(report, shown.colour(sys.stdout), shown.quiet)
-        click.echo(text, nl=False)
+        colour = shown.colour(sys.stdout)
+        # color=: click would strip the codes again whenever stdout is no terminal.
+        click.echo(as_text.render_report(report, colour, shown.quiet), nl=False, color=colour)
     if report.stopped_by is not None:
         raise report.stopped_by  # after the report: the boundary words it and picks the code
     return EXIT_OK if report.ok else EXIT_ERROR
@@ -289,4 +290,5 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
         if shown.quiet:
             click.echo(as_text.summary(plan))
         else:
-            click.echo(as_text.render_plan(plan, target, shown.colour(sys.stdout)), nl=False)
+            colour = shown.colour(sys.stdout)
+            click.echo(as_text.render_plan(plan, target, colour), nl=False, color=colour)

@@ -1,0 +1,92 @@
+"""The one colour rule, and the global output options through the CLI."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from judgesync.cli import cli
+from judgesync.cli.terminal import PlainProgress, Tally, colour_enabled
+
+
+@pytest.mark.parametrize(
+    ("choice", "environ", "terminal", "expected"),
+    [
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": "1"}, True, False),
+        ("auto", {"NO_COLOR": ""}, True, True),  # only a non-empty NO_COLOR counts
+        ("auto", {"FORCE_COLOR": "1"}, False, True),
+        ("auto", {"FORCE_COLOR": ""}, False, False),
+        ("auto", {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False),
+        ("auto", {"GITHUB_ACTIONS": "true"}, False, True),
+        ("auto", {"GITHUB_ACTIONS": "false"}, False, False),
+        ("auto", {"GITHUB_ACTIONS": "true", "NO_COLOR": "1"}, False, False),
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1", "GITHUB_ACTIONS": "true"}, True, False),
+    ],
+)
+def test_colour_rule(choice, environ, terminal, expected):
+    assert colour_enabled(choice, environ, terminal) is expected
+
+
+@pytest.mark.parametrize(
+    ("options", "environ", "coloured"),
+    [
+        ([], {}, False),  # CliRunner's output is not a terminal
+        ([], {"GITHUB_ACTIONS": "true"}, True),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+        (["--color", "never"], {"GITHUB_ACTIONS": "true"}, False),
+    ],
+)
+def test_plan_output_follows_the_colour_rule(
+    workdir, emulator, api_key, monkeypatch, options, environ, coloured
+):
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, [*options, "plan", "--api-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    assert ("\x1b[" in result.output) is coloured
+
+
+def test_verbose_and_quiet_together_are_a_usage_error():
+    result = CliRunner().invoke(cli, ["-v", "-q", "validate"])
+    assert result.exit_code == 1
+    assert "-v/--verbose and -q/--quiet contradict each other; pick one." in result.output
+
+
+def test_plain_progress_ends_with_the_counts_of_the_task():
+    stream = io.StringIO()
+    progress = PlainProgress(stream, interval=3600)
+    progress.start("apply", 3)
+    progress.advance()
+    progress.advance(failed=True)
+    progress.advance()
+    progress.finish()
+    assert stream.getvalue().startswith("apply: 2/3 done, 1 failed, 0 retries, ")
+
+
+def test_a_listing_of_unknown_length_prints_no_end_line():
+    stream = io.StringIO()
+    progress = PlainProgress(stream, interval=3600)
+    progress.start("listing")
+    progress.finish()
+    assert stream.getvalue() == ""
+
+
+def test_tally_counts_only_retry_and_throttle_decisions():
+    import logging
+
+    tally = Tally()
+    tally.begin("apply", 1)
+    logger = logging.getLogger("judgesync.http")
+    try:
+        for decision in ("retry", "throttle", "give-up", "wait"):
+            logger.info("a decision", extra={"decision": decision})
+    finally:
+        tally.end()
+    assert tally.retries == 2
