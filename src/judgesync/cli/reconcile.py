@@ -189,7 +189,10 @@ def apply_command(
     Asks for confirmation on a terminal; elsewhere --auto-approve is required
     (and with --format json or markdown, which show no plan to approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
-    changed since it was made, or the spec files differ from its own.
+    changed since it was made, or the spec files differ from its own. Each
+    update and delete first re-reads its judge and is refused if it changed.
+    Ctrl-C starts no further action, waits up to 10 s for those in flight,
+    prints what was done, failed, not started or unknown, and exits 130.
 
     \b
     Example:
