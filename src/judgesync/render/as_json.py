@@ -11,8 +11,10 @@ Schema, format_version 1 (fields are only ever added within a version):
      "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
 
     report: {"format_version": 1, "ok": bool,
-             "results": [{"action": str, "name": str, "outcome": "done"|"failed",
+             "results": [{"action": str, "name": str,
+                          "outcome": "done"|"failed"|"not started"|"unknown",
                           "message": str}]}
+    ("not started" and "unknown" only when apply was interrupted or hit a fatal error.)
 """
 
 from __future__ import annotations
