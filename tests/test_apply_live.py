@@ -29,13 +29,23 @@ def write_specs(folder: Path, names: list[str], **changes: str) -> Path:
     return folder
 
 
-def start(workdir: Path, api_key: str, *args: str) -> subprocess.Popen[str]:
+RUN = "from judgesync.cli import main; main()"
+# The same CLI, its modules imported first, started by a line on stdin: the
+# racing test decides when it starts, to within a few milliseconds.
+RUN_ON_CUE = (
+    "import sys, judgesync.reconcile, judgesync.render.as_text;"
+    " from judgesync.cli import main; sys.stdin.readline(); main()"
+)
+
+
+def start(workdir: Path, api_key: str, *args: str, script: str = RUN) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
     env["MISTRAL_API_KEY"] = api_key
     return subprocess.Popen(
-        [sys.executable, "-c", "from judgesync.cli import main; main()", *args],
+        [sys.executable, "-c", script, *args],
         cwd=workdir,
         env=env,
+        stdin=subprocess.PIPE if script == RUN_ON_CUE else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -154,11 +164,12 @@ def _report_lines(stdout: str) -> dict[str, str]:
 
 def test_two_racing_applies_never_overwrite_each_other_silently(emulator, api_key, repo):
     """Both plans are read before either writes, so every write after the other's
-    is a lost update unless refused. The second process starts as soon as the
-    first has shown its plan; with each request taking 1 s, its plan is read
-    before the first one's writes land, and its re-reads after them. (Started at
-    the very same moment, the two could re-read in the same round trip and both
-    write: the window the re-read leaves.)"""
+    is a lost update unless refused. The second process (already started, its
+    modules imported) is cued as soon as the first has shown its plan: with
+    each request taking 1 s, its plan is read before the first one's writes
+    land, and its re-reads after them. (Cued at the very same moment, the two
+    could re-read in the same round trip and both write: the window the re-read
+    leaves.) Without the re-read, both report every update done."""
     names = [f"judge-{i:02d}" for i in range(12)]
     with JudgesClient(emulator.url, api_key) as client:
         for name in names:
@@ -167,14 +178,17 @@ def test_two_racing_applies_never_overwrite_each_other_silently(emulator, api_ke
     second = write_specs(repo / "second", names, description="second")
     emulator.configure(revisions="in-place", latency_ms=1000)
 
-    def apply(specs: Path) -> subprocess.Popen[str]:
+    def apply(specs: Path, script: str) -> subprocess.Popen[str]:
         args = ("apply", str(specs), "--api-url", emulator.url, "--auto-approve")
-        return start(repo, api_key, *args, "--parallelism", "6")
+        return start(repo, api_key, *args, "--parallelism", "12", script=script)
 
-    one = apply(first)
+    two = apply(second, RUN_ON_CUE)
+    one = apply(first, RUN)
     one_lines: list[str] = []
     _read_until_plan(one, one_lines)
-    two = apply(second)
+    assert two.stdin is not None
+    two.stdin.write("go\n")
+    two.stdin.flush()  # communicate() closes it
     one_rest, one_err = finish(one)
     two_out, two_err = finish(two)
     reported = {
