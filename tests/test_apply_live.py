@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,16 +122,9 @@ def test_ctrl_c_mid_apply_reports_every_action_and_exits_130(emulator, api_key, 
     args = ("apply", "--api-url", emulator.url, "--auto-approve", "--parallelism", "4")
     process = start(repo, api_key, *args, "--format", "json")
 
-    # Interrupt once the first progress line shows the apply under way.
-    assert process.stderr is not None
-    seen: list[str] = []
-    for line in process.stderr:
-        seen.append(line)
-        if PROGRESS_LINE.match(line):
-            break
-    process.send_signal(signal.SIGINT)
+    seen = _interrupt_when_under_way(process, times=1)
     stdout, rest = finish(process)
-    stderr = "".join(seen) + rest
+    stderr = seen + rest
 
     assert process.returncode == 130, stderr
     assert stderr.endswith("Interrupted.\n")
@@ -217,3 +211,66 @@ def test_quiet_prints_only_the_summaries(emulator, api_key, repo):
     assert process.returncode == 0, stderr
     assert stdout == "Plan: 1 to create, 0 to update, 0 to delete.\nApply: 1 done, 0 failed.\n"
     assert stderr == ""
+
+
+def _interrupt_when_under_way(process: subprocess.Popen[str], times: int) -> str:
+    """Send SIGINT `times` times once the first progress line shows the apply running;
+    returns stderr read so far."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    for line in process.stderr:
+        seen.append(line)
+        if PROGRESS_LINE.match(line):
+            break
+    for _ in range(times):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+    return "".join(seen)
+
+
+def test_a_second_ctrl_c_abandons_the_actions_in_flight_as_unknown(emulator, api_key, repo):
+    write_specs(repo / "judges", [f"judge-{i:02d}" for i in range(20)])
+    emulator.configure(latency_ms=5000)  # the first line comes at 2 s, the first answer at 5 s
+    args = ("apply", "--api-url", emulator.url, "--auto-approve", "--parallelism", "4")
+    process = start(repo, api_key, *args, "--format", "json")
+
+    seen = _interrupt_when_under_way(process, times=2)
+    stdout, rest = finish(process)
+
+    assert process.returncode == 130, seen + rest
+    outcomes = [result["outcome"] for result in json.loads(stdout)["report"]["results"]]
+    # After one Ctrl-C the four in flight would have had time to finish as done.
+    assert sorted(set(outcomes)) == ["not started", "unknown"]
+    assert outcomes.count("unknown") == 4
+
+
+def test_a_bug_mid_apply_prints_the_report_before_the_error(emulator, api_key, repo, monkeypatch):
+    from click.testing import CliRunner
+
+    from judgesync.cli import cli
+
+    write_specs(repo / "judges", [f"judge-{i}" for i in range(5)])
+    real_create = JudgesClient.create_judge
+    calls: list[str] = []
+
+    def create_then_break(self, definition):
+        calls.append(definition.name)
+        if len(calls) == 3:
+            raise RuntimeError("a bug")
+        return real_create(self, definition)
+
+    monkeypatch.setattr(JudgesClient, "create_judge", create_then_break)
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    monkeypatch.chdir(repo)
+    args = ["apply", "--api-url", emulator.url, "--auto-approve", "--parallelism", "1"]
+    result = CliRunner().invoke(cli, args)
+
+    assert result.exit_code == 3, result.output
+    report, error = result.output.split("Apply: 2 done, 1 failed, 2 not started.\n")
+    assert "+ judge-2: FAILED RuntimeError: a bug" in report
+    assert "+ judge-4: not started" in report
+    assert error.startswith("Apply stopped early; run plan again to see what is left.\n")
+    assert "judgesync hit an internal error (RuntimeError)" in error
+    log = re.search(r"The traceback is in (\S+);", error)
+    assert log is not None
+    Path(log.group(1)).unlink()
