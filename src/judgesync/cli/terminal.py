@@ -142,12 +142,13 @@ class Tally(logging.Handler):
     def line(self) -> str:
         """E.g. "apply: 120/1000 done, 2 failed, 3 retries, 41/s, ETA 21 s"."""
         elapsed = max(time.monotonic() - self.started_at, 1e-6)
+        if self.total is None:  # a listing: nothing to count yet but time and retries
+            return f"{self.task}: {elapsed:.0f} s, {self.retries} retries"
         rate = self.ended / elapsed
         done = self.ended - self.failed
-        of = f"/{self.total}" if self.total is not None else ""
-        parts = [f"{done}{of} done", f"{self.failed} failed", f"{self.retries} retries"]
+        parts = [f"{done}/{self.total} done", f"{self.failed} failed", f"{self.retries} retries"]
         parts.append(f"{rate:.0f}/s")
-        if self.total is not None and rate > 0:
+        if rate > 0:
             parts.append(f"ETA {(self.total - self.ended) / rate:.0f} s")
         return f"{self.task}: {', '.join(parts)}"
 

@@ -115,11 +115,11 @@ def apply(
         stopped_by = interrupt
     if stopped_by is not None:
         workers.stop(results, grace)
-    workers.close()
+    in_flight = workers.close(results)
     progress.finish()
     for index, action in enumerate(changes):
         if index not in results:
-            unknown = index in workers.in_flight
+            unknown = index in in_flight
             outcome = Outcome.UNKNOWN if unknown else Outcome.NOT_STARTED
             results[index] = ActionResult(action, outcome, _UNKNOWN if unknown else _NOT_STARTED)
     ordered = sorted(results.values(), key=lambda result: result.action.name)
@@ -138,9 +138,11 @@ class _Workers:
             queue.SimpleQueue()
         )
         self._stopping = threading.Event()
+        # Held while a worker hands over a result and leaves `_in_flight`, so
+        # `close` never sees an action neither in flight nor with a result.
         self._lock = threading.Lock()
         self._pending = 0
-        self.in_flight: set[int] = set()
+        self._in_flight: set[int] = set()
         self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
         for thread in self._threads:
             thread.start()
@@ -169,16 +171,33 @@ class _Workers:
         except KeyboardInterrupt:
             pass
 
-    def close(self) -> None:
+    def close(self, results: dict[int, ActionResult]) -> set[int]:
+        """Start nothing more; take the results already handed over; return the
+        actions still in flight (abandoned: their outcome is unknown)."""
         self._stopping.set()
         for _ in self._threads:
             self._todo.put(None)
+        with self._lock:
+            while self._pending:
+                try:
+                    self._take(self._done.get_nowait(), results)
+                except queue.Empty:
+                    break
+            return set(self._in_flight)
 
     def _collect(self, results: dict[int, ActionResult], timeout: float) -> BaseException | None:
         try:
-            index, result, fatal = self._done.get(timeout=timeout)
+            item = self._done.get(timeout=timeout)
         except queue.Empty:
             return None
+        return self._take(item, results)
+
+    def _take(
+        self,
+        item: tuple[int, ActionResult, BaseException | None],
+        results: dict[int, ActionResult],
+    ) -> BaseException | None:
+        index, result, fatal = item
         self._pending -= 1
         if result.outcome is not Outcome.NOT_STARTED:
             results[index] = result
@@ -191,14 +210,14 @@ class _Workers:
                 self._done.put((index, ActionResult(action, Outcome.NOT_STARTED, ""), None))
                 continue
             with self._lock:
-                self.in_flight.add(index)
+                self._in_flight.add(index)
             result, fatal = _run(action, self._client)
             if fatal is not None:
                 self._stopping.set()  # before taking the next action, not when main notices
             self._progress.advance(failed=result.outcome is not Outcome.DONE)
             with self._lock:
-                self.in_flight.discard(index)
-            self._done.put((index, result, fatal))
+                self._done.put((index, result, fatal))
+                self._in_flight.discard(index)
 
 
 def _run(action: Action, client: JudgesApi) -> tuple[ActionResult, BaseException | None]:
