@@ -90,3 +90,20 @@ def test_tally_counts_only_retry_and_throttle_decisions():
     finally:
         tally.end()
     assert tally.retries == 2
+
+
+def test_quiet_plan_prints_only_its_summary(workdir, emulator, api_key, monkeypatch):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    result = CliRunner().invoke(cli, ["-q", "plan", "--api-url", emulator.url])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Plan: 4 to create, 0 to update, 0 to delete.\n"
+
+
+def test_quiet_apply_still_shows_the_whole_plan_it_asks_to_approve(
+    workdir, emulator, api_key, monkeypatch
+):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    result = CliRunner().invoke(cli, ["-q", "apply", "--api-url", emulator.url])
+    assert result.exit_code == 1
+    assert "tone" in result.output.split("Plan: ")[0]  # the actions, not only the summary
+    assert "Refusing to apply without confirmation" in result.output

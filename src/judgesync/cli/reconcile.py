@@ -223,8 +223,11 @@ def apply_command(
         Path.cwd(),
         parallelism,
         saved_plan=saved_plan,
+        # With -q the plan shrinks to its summary, unless someone must approve it.
         show=lambda plan, target: (
-            _echo_plan(plan, target, output_format) if output_format != "json" else None
+            _echo_plan(plan, target, output_format, full=not auto_approve)
+            if output_format != "json"
+            else None
         ),
         approve=None if auto_approve else _confirm,
         progress=terminal.current().progress(),
@@ -281,7 +284,7 @@ def _confirm(plan: Plan) -> None:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
 
 
-def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
+def _echo_plan(plan: Plan, target: str, output_format: str, full: bool = False) -> None:
     from judgesync.render import as_json, as_markdown, as_text
 
     if output_format == "json":
@@ -290,7 +293,7 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
         click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
         shown = terminal.current()
-        if shown.quiet:
+        if shown.quiet and not full:
             click.echo(as_text.summary(plan))
         else:
             colour = shown.colour(sys.stdout)
