@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from judgesync.cli import cli
+from judgesync.names import matches_any
+from judgesync.plan.planner import ActionKind, plan
+from judgesync.policy import Policy
 from judgesync.specs.yamlio import dump
-from tests.builders import definition
+from tests.builders import definition, remote
 
 
 @pytest.fixture
@@ -117,3 +122,23 @@ def test_import_only_writes_the_matching_judges(repo, remote):
     result = run("import", "--only", "team-a/*")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (repo / "judges").iterdir()) == ["team-a-tone.yaml"]
+
+
+NAMES = st.sets(st.sampled_from(["a/one", "a/two", "b/one", "b/two", "c"]))
+GLOBS = st.lists(st.sampled_from(["a/*", "b/one", "c", "*/two", "z*"]), min_size=1, max_size=3)
+
+
+@given(specs=NAMES, live=NAMES, changed=NAMES, only=GLOBS)
+def test_only_plans_exactly_the_selected_part_of_the_whole_plan(specs, live, changed, only):
+    desired = [definition(n, description="new" if n in changed else "old") for n in specs]
+    existing = [remote(definition(n, description="old")) for n in live]
+    everything = plan(desired, existing, Policy(prune=True, allow_empty=True))
+    subset = plan(desired, existing, Policy(prune=True, allow_empty=True, only=tuple(only)))
+
+    # Without renames, the subset plan is the whole plan's selected actions, unchanged.
+    selected = [a for a in everything.actions if matches_any(a.name, only)]
+    assert list(subset.actions) == selected
+    assert all(matches_any(j.name, only) for j in subset.unmanaged)
+    assert not any(
+        a.kind is ActionKind.DELETE and not matches_any(a.name, only) for a in subset.actions
+    )
