@@ -79,10 +79,11 @@ def test_a_slow_apply_in_a_log_prints_progress_lines_every_few_seconds(emulator,
 
     assert process.returncode == 0, stderr
     lines = [line for line in stderr.splitlines() if PROGRESS_LINE.match(line)]
-    assert len(lines) >= 2, stderr  # at least one while running, one at the end
+    assert lines, stderr
     counts = [PROGRESS_LINE.match(line).groups() for line in lines]  # type: ignore[union-attr]
-    assert int(counts[0][0]) < 60  # a line while the apply was still running
-    assert counts[-1] == ("60", "60", "0", "0")
+    assert all(total == "60" and failed == "0" for _, total, failed, _ in counts)
+    done = [int(count[0]) for count in counts]
+    assert done == sorted(done) and done[0] < 60  # while the apply was still running
     assert "Apply: 60 done, 0 failed." in stdout
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -59,21 +60,29 @@ def test_verbose_and_quiet_together_are_a_usage_error():
     assert "-v/--verbose and -q/--quiet contradict each other; pick one." in result.output
 
 
-def test_plain_progress_ends_with_the_counts_of_the_task():
+def test_a_progress_line_counts_done_failed_and_retries():
+    tally = Tally()
+    tally.begin("apply", 3)
+    tally.end()
+    tally.count(failed=False)
+    tally.count(failed=True)
+    assert tally.line().startswith("apply: 1/3 done, 1 failed, 0 retries, ")
+    assert tally.line().endswith(" s")  # the ETA
+
+
+def test_a_listing_line_shows_time_and_retries():
+    tally = Tally()
+    tally.begin("listing", None)
+    tally.end()
+    assert re.fullmatch(r"listing: \d+ s, 0 retries", tally.line())
+
+
+def test_plain_progress_prints_nothing_for_a_task_quicker_than_its_interval():
     stream = io.StringIO()
     progress = PlainProgress(stream, interval=3600)
-    progress.start("apply", 3)
+    progress.start("apply", 2)
     progress.advance()
     progress.advance(failed=True)
-    progress.advance()
-    progress.finish()
-    assert stream.getvalue().startswith("apply: 2/3 done, 1 failed, 0 retries, ")
-
-
-def test_a_listing_of_unknown_length_prints_no_end_line():
-    stream = io.StringIO()
-    progress = PlainProgress(stream, interval=3600)
-    progress.start("listing")
     progress.finish()
     assert stream.getvalue() == ""
 
@@ -107,3 +116,12 @@ def test_quiet_apply_still_shows_the_whole_plan_it_asks_to_approve(
     assert result.exit_code == 1
     assert "tone" in result.output.split("Plan: ")[0]  # the actions, not only the summary
     assert "Refusing to apply without confirmation" in result.output
+
+
+def test_the_output_options_are_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for param in cli.params:
+        if param.name in ("color", "verbose", "quiet"):
+            assert f"`{'/'.join(param.opts)}" in readme, param.opts

@@ -154,7 +154,8 @@ class Tally(logging.Handler):
 
 
 class PlainProgress:
-    """A line every PLAIN_INTERVAL seconds while a task runs, and one at its end."""
+    """A line every PLAIN_INTERVAL seconds while a task runs (its end is the
+    command's own output: the plan, or the report's summary)."""
 
     def __init__(self, stream: TextIO, interval: float = PLAIN_INTERVAL) -> None:
         self._stream = stream
@@ -177,8 +178,6 @@ class PlainProgress:
         if self._ticker is not None:
             self._ticker.join()
         self._tally.end()
-        if self._tally.total:  # a listing's end is the plan that follows
-            self._print()
 
     def _tick(self) -> None:
         while not self._ended.wait(self._interval):
