@@ -138,8 +138,9 @@ class _Workers:
             queue.SimpleQueue()
         )
         self._stopping = threading.Event()
-        # Held while a worker hands over a result and leaves `_in_flight`, so
-        # `close` never sees an action neither in flight nor with a result.
+        # Held while a worker decides to start an action (joining `_in_flight`)
+        # and while it hands over the result (leaving it), so `close` never sees
+        # an action that runs but is neither in flight nor with a result.
         self._lock = threading.Lock()
         self._pending = 0
         self._in_flight: set[int] = set()
@@ -174,10 +175,10 @@ class _Workers:
     def close(self, results: dict[int, ActionResult]) -> set[int]:
         """Start nothing more; take the results already handed over; return the
         actions still in flight (abandoned: their outcome is unknown)."""
-        self._stopping.set()
         for _ in self._threads:
             self._todo.put(None)
         with self._lock:
+            self._stopping.set()
             while self._pending:
                 try:
                     self._take(self._done.get_nowait(), results)
@@ -206,11 +207,13 @@ class _Workers:
     def _work(self) -> None:
         while (item := self._todo.get()) is not None:
             index, action = item
-            if self._stopping.is_set():
+            with self._lock:
+                starting = not self._stopping.is_set()
+                if starting:
+                    self._in_flight.add(index)
+            if not starting:
                 self._done.put((index, ActionResult(action, Outcome.NOT_STARTED, ""), None))
                 continue
-            with self._lock:
-                self._in_flight.add(index)
             result, fatal = _run(action, self._client)
             if fatal is not None:
                 self._stopping.set()  # before taking the next action, not when main notices
