@@ -78,7 +78,7 @@ def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(emulator
     (result,) = apply(planned, client).results
 
     assert result.outcome is Outcome.FAILED
-    assert "has a newer revision since it was read" in result.message
+    assert "changed since the plan was read" in result.message
     assert "Run plan again" in result.message
     assert client.list_judges()[0].description == "theirs"
 
@@ -144,6 +144,59 @@ class InterruptedOnFirstCreate:
 def test_an_interrupt_stops_apply_from_starting_more_actions():
     client = InterruptedOnFirstCreate()
     planned = plan([definition(f"judge-{i:02d}") for i in range(40)], [])
-    with pytest.raises(KeyboardInterrupt):
-        apply(planned, client, parallelism=1)
+    report = apply(planned, client, parallelism=1)
+    assert isinstance(report.stopped_by, KeyboardInterrupt)
     assert client.creates < 40
+    assert len(report.having(Outcome.NOT_STARTED)) == 40 - client.creates
+    assert not report.ok
+
+
+def test_update_in_place_of_a_judge_changed_since_the_plan_is_refused(emulator, client):
+    # In-place revisions keep the id and no PUT is refused: only the re-read sees the change.
+    emulator.configure(revisions="in-place")
+    judge = client.create_judge(definition("tone", description="old"))
+    planned = plan([definition("tone", description="mine")], client.list_judges())
+    client.update_judge(judge.id, definition("tone", description="theirs"))
+
+    (result,) = apply(planned, client).results
+
+    assert result.outcome is Outcome.FAILED
+    assert "changed since the plan was read" in result.message
+    assert client.list_judges()[0].description == "theirs"
+
+
+def test_delete_of_a_judge_changed_since_the_plan_is_refused(emulator, client):
+    emulator.configure(revisions="in-place")
+    judge = client.create_judge(definition("legacy", description="old"))
+    planned = plan([], client.list_judges(), Policy(prune=True, allow_empty=True))
+    client.update_judge(judge.id, definition("legacy", description="revived"))
+
+    (result,) = apply(planned, client).results
+
+    assert result.outcome is Outcome.FAILED
+    assert "changed since the plan was read" in result.message
+    assert [j.description for j in client.list_judges()] == ["revived"]
+
+
+class Unreachable:
+    """A client whose API goes away at the first write."""
+
+    def __init__(self) -> None:
+        self.creates = 0
+
+    def create_judge(self, definition):
+        from judgesync.errors import ApiUnreachable
+
+        self.creates += 1
+        raise ApiUnreachable("POST", "/v1/observability/judges", None, "connection refused")
+
+
+def test_an_unreachable_api_stops_the_run_with_a_report():
+    client = Unreachable()
+    planned = plan([definition(f"judge-{i:02d}") for i in range(10)], [])
+
+    report = apply(planned, client, parallelism=1)
+
+    assert report.stopped_by is not None
+    assert len(report.failed) == client.creates == 1
+    assert len(report.having(Outcome.NOT_STARTED)) == 9

@@ -50,7 +50,7 @@ def test_1_for_a_judgesync_error(workdir, run):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--bogus"], "Error: No such option '--bogus'."),
+        (["--xyzzy"], "Error: No such option '--xyzzy'."),
         (["plan", "--bogus"], "Error: No such option '--bogus'. Did you mean '--out'?"),
         (["nosuchcommand"], "Error: No such command 'nosuchcommand'."),
         (

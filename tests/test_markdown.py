@@ -218,8 +218,11 @@ def test_report_counts_per_action_then_failures_then_folded_successes():
     text = as_markdown.render_report(mixed_report())
     assert "**Apply: 2 done, 1 failed.**" in text
     assert "| ~ update | 0 | 1 |\n" in text and "| + create | 1 | 0 |\n" in text
-    failed = text.index("#### Failed (1)")
-    assert "| ~ update | <code>tone</code> | 'tone' is used in a campaign &#124; locked |" in text
+    failed = text.index("#### Not done (1)")
+    row = (
+        "| **FAILED** | ~ update | <code>tone</code> | 'tone' is used in a campaign &#124; locked |"
+    )
+    assert row in text
     assert text.index("Run apply again") > failed
     assert text.index("<details><summary>Done (2)</summary>") > failed
     assert "too long" not in text
@@ -246,7 +249,7 @@ def test_a_report_of_1000_results_fits_in_one_comment_with_every_failure():
     assert "| + create | 980 | 20 |" in text
     for i in range(20):
         assert f"<code>judge-{i:04}</code> | created (id {i:036}) |" in text
-    assert re.search(r"^\| … \| \d+ more \| see the complete report \|$", text, re.M)
+    assert re.search(r"^\| … \| … \| \d+ more \| see the complete report \|$", text, re.M)
     assert "`judgesync show plan.json`" in text and "--format json" in text
     assert text.count("<details>") == text.count("</details>") == 1
 
@@ -341,3 +344,27 @@ def regenerate_golden_files() -> None:
 
 if __name__ == "__main__":
     regenerate_golden_files()
+
+
+def test_an_interrupted_report_lists_what_never_started_and_what_is_unknown():
+    create, update, delete = (
+        next(a for a in mixed_plan().changes if a.name == name)
+        for name in ("accuracy", "tone", "legacy")
+    )
+    report = Report(
+        (
+            ActionResult(delete, Outcome.DONE, "deleted (id id-legacy)"),
+            ActionResult(update, Outcome.UNKNOWN, "unknown: in flight"),
+            ActionResult(create, Outcome.NOT_STARTED, "not started: the run stopped first"),
+        ),
+        stopped_by=KeyboardInterrupt(),
+    )
+    text = as_markdown.render_report(report)
+    assert "**Apply: 1 done, 0 failed, 1 not started, 1 unknown.**" in text
+    assert "| action | done | not started | unknown |\n" in text
+    assert "| + create | 0 | 1 | 0 |\n" in text
+    not_done = text.index("#### Not done (2)")
+    assert "| **UNKNOWN** | ~ update | <code>tone</code> | unknown: in flight |" in text
+    assert "| not started | + create | <code>accuracy</code> |" in text
+    assert text.index("Apply stopped early; run plan again") > not_done
+    assert "<details><summary>Done (1)</summary>" in text

@@ -20,7 +20,8 @@ from typing import Any
 
 from judgesync.errors import ConfigError, Problem
 from judgesync.policy import Choices
-from judgesync.reconcile import resolve
+from judgesync.progress import SILENT, Progress
+from judgesync.reconcile import list_judges, resolve
 from judgesync.remote.connect import open_client
 from judgesync.spec import ClassificationOutput, Judge
 from judgesync.specs import yamlio
@@ -248,13 +249,15 @@ def import_workspace(
     names: Sequence[str],
     split_instructions: bool,
     force: bool,
+    progress: Progress = SILENT,
 ) -> WorkspaceImport:
     """Write spec files for the owned remote judges that match, into
     `choices.directory` (default: judgesync.yaml's specs)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     with open_client(target, workdir) as client:
-        judges = select_judges(client.list_judges(), query, names, policy.owns)
+        listed = [j for j in list_judges(client, progress) if policy.selects(j.name)]
+        judges = select_judges(listed, query, names, policy.owns)
     imported = (
         import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)
         if judges

@@ -42,9 +42,12 @@ class Choices:
     directory: Path | None = None
     api_url: str | None = None
     target_name: str | None = None
-    prune: bool = False
+    # --prune / --no-prune; None leaves it to judgesync.yaml.
+    prune: bool | None = None
     allow_empty: bool = False
     allow_mass_delete: bool = False
+    # --only: names or globs of the judges to act on; empty acts on all.
+    only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Policy:
     # Thresholds on judges' verdicts for `test` and `plan --replay`.
     gates: Gates = field(default_factory=Gates)
     breaking_changes: BreakingChanges = BreakingChanges.WARN
+    # Globs of the judges this run acts on (--only); empty selects every judge.
+    only: tuple[str, ...] = ()
 
     @classmethod
     def resolve(
@@ -77,13 +82,14 @@ class Policy:
             specs=choices.directory or config.spec_directory,
             ownership=config.owned_names,
             protect=tuple(config.protect),
-            prune=choices.prune or config.prune,
+            prune=config.prune if choices.prune is None else choices.prune,
             allow_empty=choices.allow_empty,
             max_deletes=config.max_deletes,
             allow_mass_delete=choices.allow_mass_delete,
             model_overrides=model_overrides,
             gates=config.gates.gates(),
             breaking_changes=BreakingChanges(config.breaking_changes),
+            only=choices.only,
         )
 
     def owns(self, name: str) -> bool:
@@ -95,6 +101,10 @@ class Policy:
         if is_shadow(name):
             return False
         return self.ownership is None or matches_any(name, self.ownership)
+
+    def selects(self, name: str) -> bool:
+        """Whether the judge `name` is one this run acts on (--only, by names.py's glob rule)."""
+        return not self.only or matches_any(name, self.only)
 
     def protects(self, name: str) -> bool:
         """Whether the judge `name` must never be deleted."""

@@ -18,9 +18,10 @@ from judgesync.plan import executor, planfile, planner
 from judgesync.plan.executor import JudgesApi, Report
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.policy import Choices, Policy
+from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import Target, open_client, resolve_target
 from judgesync.review.replay import Replay, ReplayRequest, replay
-from judgesync.spec import JudgeDefinition
+from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.cases import load_cases, require_cases
 from judgesync.specs.lint import lint
 from judgesync.specs.loader import LoadedSpecs, load_specs
@@ -135,6 +136,7 @@ def plan(
     parallelism: int,
     out: Path | None = None,
     replay_request: ReplayRequest | None = None,
+    progress: Progress = SILENT,
 ) -> Planned:
     """Plan afresh; with `out`, save the plan with the hashes of the files it was
     made from (the spec directory's, judgesync.yaml, and prompt files outside it);
@@ -144,7 +146,7 @@ def plan(
     desired = load_desired(policy)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
-        fresh = _fresh_plan(desired, client, policy)
+        fresh = _fresh_plan(desired, client, policy, progress)
         behaviour = None
         if replay_request is not None and cases is not None:
             behaviour = replay(fresh, cases, client, policy.gates, replay_request, parallelism)
@@ -185,6 +187,7 @@ def apply(
     saved_plan: Path | None,
     show: Callable[[Plan, str], None],
     approve: Callable[[Plan], None] | None,
+    progress: Progress = SILENT,
 ) -> Applied:
     """Execute a saved plan, or plan afresh, then make the remote match.
 
@@ -197,7 +200,7 @@ def apply(
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
-            chosen = _fresh_plan(desired, client, policy)
+            chosen = _fresh_plan(desired, client, policy, progress)
         else:
             assert saved is not None
             chosen = saved.plan
@@ -207,29 +210,43 @@ def apply(
         policy.refuse_unacknowledged(chosen.unacknowledged)
         if chosen.has_changes and approve is not None:
             approve(chosen)
-        report = executor.apply(chosen, client, parallelism)
+        report = executor.apply(chosen, client, parallelism, progress)
     return Applied(chosen, target.label, report)
 
 
-def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy) -> Plan:
+def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy, progress: Progress) -> Plan:
     return planner.plan(
         desired.definitions,
-        client.list_judges(),
+        list_judges(client, progress),
         policy,
         desired.previous_names,
         desired.acknowledgements,
     )
 
 
+def list_judges(client: JudgesApi, progress: Progress) -> list[Judge]:
+    """The remote judges, with the listing shown as a task of unknown length."""
+    progress.start("listing")
+    try:
+        return client.list_judges()
+    finally:
+        progress.finish()
+
+
 def _load_saved(
     path: Path, choices: Choices, settings: Settings, workdir: Path
 ) -> planfile.SavedPlan:
     """The saved plan, when it may run here: nothing in it is decided again."""
-    if choices.prune or choices.allow_empty:
-        flag = "--prune" if choices.prune else "--allow-empty"
+    if choices.prune is not None or choices.allow_empty:
+        flag = {True: "--prune", False: "--no-prune", None: "--allow-empty"}[choices.prune]
         raise ConfigError(
             f"{flag} does not apply with --plan: the saved plan already decided what to"
             f" delete. Drop {flag}, or run plan again with it."
+        )
+    if choices.only:
+        raise ConfigError(
+            "--only does not apply with --plan: the saved plan already decided which judges"
+            " it touches. Drop --only, or run plan --only ... --out again."
         )
     saved = planfile.load(path)
     target, policy = settings.target, settings.policy

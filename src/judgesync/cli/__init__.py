@@ -25,6 +25,7 @@ from judgesync.cli.reconcile import (
     validate_command,
 )
 from judgesync.cli.review import judge_command, test_command
+from judgesync.cli.terminal import COLOR_CHOICES, Terminal
 
 
 class _Group(click.Group):
@@ -54,13 +55,29 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="judgesync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Colour the output; auto follows NO_COLOR, FORCE_COLOR, GitHub Actions and the terminal.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also print each retry and throttle decision.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only summaries and errors; no progress.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, color: str, verbose: bool, quiet: bool) -> None:
     """Manage Mistral judges as YAML files in git: validate, plan, apply.
 
     \b
     Example:
       judgesync plan --api-url local judges/
+      judgesync -v --color never apply --auto-approve
     """
+    if verbose and quiet:
+        raise click.UsageError("-v/--verbose and -q/--quiet contradict each other; pick one.")
+    terminal = Terminal(color, verbose, quiet)
+    terminal.start_logging()
+    ctx.obj = terminal
 
 
 for command in (

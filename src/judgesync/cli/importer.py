@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
 
 
@@ -42,6 +43,12 @@ from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
     multiple=True,
     help="Only the judge with exactly this name (repeatable).",
 )
+@click.option(
+    "--only",
+    metavar="NAME|GLOB",
+    multiple=True,
+    help="Only judges whose name matches (repeatable; globs as in judgesync.yaml).",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.option(
     "--split-instructions",
@@ -54,6 +61,7 @@ def import_command(
     out_dir: Path | None,
     query: str | None,
     names: tuple[str, ...],
+    only: tuple[str, ...],
     force: bool,
     split_instructions: bool,
 ) -> int:
@@ -68,19 +76,21 @@ def import_command(
       judgesync import --out judges/
       judgesync import --q tone --split-instructions
       judgesync import --name helpfulness --name tone --force
+      judgesync import --only 'team-a/*'
       judgesync import --target staging --out staging-judges/
     """
     from judgesync.importer import import_workspace
     from judgesync.policy import Choices
 
     done = import_workspace(
-        Choices(out_dir, api_url, target_name),
+        Choices(out_dir, api_url, target_name, only=only),
         os.environ,
         Path.cwd(),
         query=query,
         names=names,
         split_instructions=split_instructions,
         force=force,
+        progress=terminal.current().progress(),
     )
     if done.imported is None:
         click.echo("No remote judge matches; nothing was written.")

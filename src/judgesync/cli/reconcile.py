@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from judgesync.cli import terminal
 from judgesync.cli.boundary import (
     EXIT_CHANGES_PENDING,
     EXIT_ERROR,
@@ -60,9 +61,17 @@ format_option = click.option(
     " as annotations on stderr).",
 )
 prune_option = click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete owned remote judges that no spec names. [default: judgesync.yaml's prune]",
+    "--prune/--no-prune",
+    default=None,
+    help="Also delete (or do not) owned remote judges that no spec names."
+    " [default: judgesync.yaml's prune]",
+)
+only_option = click.option(
+    "--only",
+    metavar="NAME|GLOB",
+    multiple=True,
+    help="Act only on judges whose name matches (repeatable); specs and remote judges"
+    " outside it are left out of the plan, never pruned.",
 )
 allow_empty_option = click.option(
     "--allow-empty",
@@ -85,6 +94,7 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         api_url_option,
         target_option,
         prune_option,
+        only_option,
         allow_empty_option,
         format_option,
         parallelism_option,
@@ -180,7 +190,8 @@ def plan_command(
     directory: Path | None,
     api_url: str | None,
     target_name: str | None,
-    prune: bool,
+    prune: bool | None,
+    only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
     parallelism: int,
@@ -197,6 +208,7 @@ def plan_command(
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
       judgesync plan --replay --repeat 3 --format markdown
+      judgesync plan --only 'team-a/*' --no-prune
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import plan
@@ -205,9 +217,10 @@ def plan_command(
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
-    choices = Choices(directory, api_url, target_name, prune, allow_empty)
+    choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
-    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request)
+    progress = terminal.current().progress()
+    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
     if planned.replay is None:
         _echo_plan(planned.plan, planned.target, output_format)
     else:
@@ -246,7 +259,8 @@ def apply_command(
     directory: Path | None,
     api_url: str | None,
     target_name: str | None,
-    prune: bool,
+    prune: bool | None,
+    only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
     parallelism: int,
@@ -260,7 +274,10 @@ def apply_command(
     (and with --format json, markdown or github, which show no plan to
     approve first).
     A saved plan is refused, with nothing changed, when a judge it touches
-    changed since it was made, or the files it was made from differ now.
+    changed since it was made, or the files it was made from differ now. Each
+    update and delete first re-reads its judge and is refused if it changed.
+    Ctrl-C starts no further action, waits up to 10 s for those in flight,
+    prints what was done, failed, not started or unknown, and exits 130.
 
     \b
     Example:
@@ -277,7 +294,13 @@ def apply_command(
             " as text to be approved. Review it with plan first."
         )
     choices = Choices(
-        directory, api_url, target_name, prune, allow_empty, allow_mass_delete=allow_mass_delete
+        directory,
+        api_url,
+        target_name,
+        prune,
+        allow_empty,
+        allow_mass_delete=allow_mass_delete,
+        only=only,
     )
     applied = apply(
         choices,
@@ -285,10 +308,14 @@ def apply_command(
         Path.cwd(),
         parallelism,
         saved_plan=saved_plan,
+        # With -q the plan shrinks to its summary, unless someone must approve it.
         show=lambda plan, target: (
-            _echo_plan(plan, target, output_format) if output_format != "json" else None
+            _echo_plan(plan, target, output_format, full=not auto_approve)
+            if output_format != "json"
+            else None
         ),
         approve=None if auto_approve else _confirm,
+        progress=terminal.current().progress(),
     )
     report = applied.report
     if output_format == "json":
@@ -300,7 +327,12 @@ def apply_command(
     elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_report(report), nl=False)
     elif report.results:
-        click.echo(as_text.render_report(report, colour=_colour()), nl=False)
+        shown = terminal.current()
+        colour = shown.colour(sys.stdout)
+        # color=: click would strip the codes again whenever stdout is no terminal.
+        click.echo(as_text.render_report(report, colour, shown.quiet), nl=False, color=colour)
+    if report.stopped_by is not None:
+        raise report.stopped_by  # after the report: the boundary words it and picks the code
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
@@ -337,7 +369,7 @@ def _confirm(plan: Plan) -> None:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
 
 
-def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
+def _echo_plan(plan: Plan, target: str, output_format: str, full: bool = False) -> None:
     from judgesync.render import as_json, as_markdown, as_text
 
     if output_format == "json":
@@ -345,8 +377,9 @@ def _echo_plan(plan: Plan, target: str, output_format: str) -> None:
     elif output_format in ("markdown", "github"):
         click.echo(as_markdown.render_plan(plan, target), nl=False)
     else:
-        click.echo(as_text.render_plan(plan, target, colour=_colour()), nl=False)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        shown = terminal.current()
+        if shown.quiet and not full:
+            click.echo(as_text.summary(plan))
+        else:
+            colour = shown.colour(sys.stdout)
+            click.echo(as_text.render_plan(plan, target, colour), nl=False, color=colour)

@@ -221,7 +221,7 @@ def stale_preconditions(plan: Plan, live: Sequence[Judge]) -> list[str]:
             problems.append(
                 f"{action.name}: judge {action.remote.id} was deleted or revised since the plan."
             )
-        elif _precondition(current) != _precondition(action.remote):
+        elif changed_since(action.remote, current):
             problems.append(
                 f"{action.name}: judge {current.id} changed since the plan (updated_at"
                 f" {action.remote.updated_at} -> {current.updated_at})."
@@ -251,6 +251,12 @@ def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
     ):
         raise ValueError("spec_files must map paths to hashes")
     return SpecFiles(str(document["specs_hash"]), files)
+
+
+def changed_since(read: Judge, now: Judge) -> bool:
+    """Whether the judge `now` differs from the `read` a plan was made from: the
+    one rule for saved plans' preconditions and the executor's re-read."""
+    return _precondition(now) != _precondition(read)
 
 
 def _precondition(judge: Judge) -> dict[str, Any]:

@@ -160,6 +160,7 @@ def plan(
     """
     desired, overrides = _override_models(desired, dict(policy.model_overrides))
     _check_desired_names(desired)
+    desired, remote = _selected(desired, remote, previous_names or {}, policy)
     owned = [judge for judge in remote if policy.owns(judge.name)]
     matches = _match(desired, _unique_remote(owned), previous_names or {})
 
@@ -194,6 +195,37 @@ def stale_acknowledgements(
     return tuple(
         (name, ack) for name, ack in sorted(acknowledgements.items()) if name not in breaking
     )
+
+
+def _selected(
+    desired: Sequence[JudgeDefinition],
+    remote: Sequence[Judge],
+    previous_names: Mapping[str, Sequence[str]],
+    policy: Policy,
+) -> tuple[list[JudgeDefinition], list[Judge]]:
+    """The judges --only selects; everything else stays out of the plan. A spec and
+    its previous names go together, so a rename is never half selected (a create
+    without its judge, or a prune of the judge a spec was renamed from)."""
+    if not policy.only:
+        return list(desired), list(remote)
+
+    def names(spec: JudgeDefinition) -> set[str]:
+        return {name_key(name) for name in (spec.name, *previous_names.get(spec.name, ()))}
+
+    chosen, others = [], set()
+    for spec in desired:
+        if any(policy.selects(name) for name in (spec.name, *previous_names.get(spec.name, ()))):
+            chosen.append(spec)
+        else:
+            others |= names(spec)
+    chosen_names = set().union(*(names(spec) for spec in chosen))
+    kept = [
+        judge
+        for judge in remote
+        if name_key(judge.name) in chosen_names
+        or (policy.selects(judge.name) and name_key(judge.name) not in others)
+    ]
+    return chosen, kept
 
 
 def _override_models(

@@ -20,7 +20,9 @@ threads refused together do not return in lockstep).
 and all of them against `total_budget` seconds: a wait that would overrun
 the budget is not started.
 
-Every decision is logged to the `judgesync.http` logger, scrubbed of the key.
+Every decision is logged to the `judgesync.http` logger, scrubbed of the key;
+a record's `decision` attribute says which ("retry", "throttle", "give-up",
+"wait"), so a progress display can count retries without reading messages.
 """
 
 from __future__ import annotations
@@ -220,13 +222,14 @@ class Retrier:
             what = f"{label} {_describe(answer)}"
             if delay is None:
                 tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-                self._log(logging.INFO, f"{what}; giving up after {tries}.")
+                self._log(logging.INFO, f"{what}; giving up after {tries}.", "give-up")
                 return Outcome(answer, attempts)
             if throttled:  # the shared pause, in `_enter`, does the waiting
                 wait = f"every request pauses {delay:.3f} s, at most {allowed} in flight"
-                self._log(logging.INFO, f"{what}; {wait} (attempt {attempts}).")
+                self._log(logging.INFO, f"{what}; {wait} (attempt {attempts}).", "throttle")
             else:
-                self._log(logging.INFO, f"{what}; retrying in {delay:.3f} s (attempt {attempts}).")
+                retry = f"retrying in {delay:.3f} s (attempt {attempts})"
+                self._log(logging.INFO, f"{what}; {retry}.", "retry")
                 time.sleep(delay)
 
     def _delay(self, answer: Answer, tries: int, elapsed: float, limit: int) -> float | None:
@@ -259,6 +262,7 @@ class Retrier:
                             logging.DEBUG,
                             f"{label} waits for room: {self._in_flight} requests in flight,"
                             f" {self._window.allowed} allowed.",
+                            "wait",
                         )
                     self._changed.wait()  # a finished request or a larger window wakes us
                     continue
@@ -269,9 +273,9 @@ class Retrier:
             self._in_flight -= 1
             self._changed.notify()
 
-    def _log(self, level: int, message: str) -> None:
+    def _log(self, level: int, message: str, decision: str) -> None:
         if logger.isEnabledFor(level):
-            logger.log(level, self._scrub(message))
+            logger.log(level, self._scrub(message), extra={"decision": decision})
 
 
 def _worth_retrying(answer: Answer) -> bool:

@@ -17,8 +17,10 @@ Schema, format_version 1 (fields are only ever added within a version):
      "replay": {...}}  (only with `plan --replay`; its schema is in render/review_text.py)
 
     report: {"format_version": 1, "ok": bool,
-             "results": [{"action": str, "name": str, "outcome": "done"|"failed",
+             "results": [{"action": str, "name": str,
+                          "outcome": "done"|"failed"|"not started"|"unknown",
                           "message": str}]}
+    ("not started" and "unknown" only when apply was interrupted or hit a fatal error.)
 
 `change_class` is set on updates only (plan/change_class.py: major means verdicts
 before and after are not comparable), with one sentence per reason, worst first;

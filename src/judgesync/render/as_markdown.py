@@ -25,6 +25,7 @@ from judgesync.render.as_text import (
     acknowledgement,
     breaking_summary,
     is_multiline,
+    report_summary,
     show_value,
     summary,
     text_diff,
@@ -40,6 +41,12 @@ DEFAULT_LIMIT = 65_000
 # Below this a plan's head, table and notice cannot be promised to fit.
 MIN_LIMIT = 2_000
 
+_MARKS = {
+    Outcome.DONE: "ok",
+    Outcome.FAILED: "**FAILED**",
+    Outcome.NOT_STARTED: "not started",
+    Outcome.UNKNOWN: "**UNKNOWN**",
+}
 _VERBS = {
     ActionKind.CREATE: "+ create",
     ActionKind.UPDATE: "~ update",
@@ -122,16 +129,23 @@ def render_report(report: Report, limit: int = DEFAULT_LIMIT) -> str:
     if not report.results:
         lines.append("Nothing to apply: the remote judges already match the specs.")
         return "\n".join(lines) + "\n"
-    done = [result for result in report.results if result.outcome is Outcome.DONE]
-    head = "\n".join([*lines, f"**Apply: {len(done)} done, {len(report.failed)} failed.**"])
+    done = report.having(Outcome.DONE)
+    # Failed first, then those the run never finished (interrupted or stopped).
+    unfinished = [r for r in report.results if r.outcome is not Outcome.DONE]
+    unfinished.sort(key=lambda r: r.outcome is not Outcome.FAILED)
+    first, *advice = report_summary(report)
+    head = "\n".join([*lines, f"**{first}**"])
     head += "\n\n" + _counts_table(report)
-    room = limit - len(head) - len(_REPORT_NOTICE) - len(_RETRY) - 200
-    failures, cut_failures = _failure_rows(report.failed, room)
+    advice_text = "".join(f"{line}\n" for line in advice)
+    room = limit - len(head) - len(_REPORT_NOTICE) - len(advice_text) - 200
+    failures, cut_failures = _failure_rows(unfinished, room)
     parts = [head]
     if failures:
         table = _result_table(failures)
-        parts += [f"#### Failed ({len(report.failed)})\n", table, _RETRY]
+        parts += [f"#### Not done ({len(unfinished)})\n", table]
         room -= len(table)
+    if advice_text:
+        parts.append(advice_text)
     done_rows = fit([_result_row(result) for result in done], room - 100, _more_results)
     if done:
         body = _result_table(done_rows)
@@ -143,7 +157,6 @@ def render_report(report: Report, limit: int = DEFAULT_LIMIT) -> str:
     return text
 
 
-_RETRY = "Run apply again once the failures are fixed; done actions are not repeated.\n"
 _REPORT_NOTICE = (
     "> [!NOTE]\n"
     "> This report is too long for one comment; the numbers above are complete."
@@ -156,12 +169,17 @@ _MIN_MESSAGE_WIDTH = 120
 
 
 def _counts_table(report: Report) -> str:
-    lines = ["| action | done | failed |", "| --- | --- | --- |"]
+    """Per action kind, how many actions ended in each outcome that occurred."""
+    outcomes = [o for o in Outcome if report.having(o)]
+    lines = [
+        "| action | " + " | ".join(o.value for o in outcomes) + " |",
+        "|" + " --- |" * (len(outcomes) + 1),
+    ]
     for kind, verb in _VERBS.items():
-        outcomes = [r.outcome for r in report.results if r.action.kind is kind]
-        if outcomes:
-            failed = outcomes.count(Outcome.FAILED)
-            lines.append(f"| {verb} | {len(outcomes) - failed} | {failed} |")
+        results = [r.outcome for r in report.results if r.action.kind is kind]
+        if results:
+            counts = " | ".join(str(results.count(o)) for o in outcomes)
+            lines.append(f"| {verb} | {counts} |")
     return "\n".join(lines) + "\n"
 
 
@@ -178,15 +196,17 @@ def _failure_rows(failed: Sequence[ActionResult], room: int) -> tuple[list[str],
 
 def _result_row(result: ActionResult, width: int = _MESSAGE_WIDTH) -> str:
     message = escape(clip(visible(result.message), width))
-    return f"| {_VERBS[result.action.kind]} | {code(result.action.name)} | {message} |"
+    mark, verb = _MARKS[result.outcome], _VERBS[result.action.kind]
+    return f"| {mark} | {verb} | {code(result.action.name)} | {message} |"
 
 
 def _result_table(rows: list[str]) -> str:
-    return "\n".join(["| action | judge | message |", "| --- | --- | --- |", *rows]) + "\n"
+    header = ["| result | action | judge | message |", "| --- | --- | --- | --- |"]
+    return "\n".join([*header, *rows]) + "\n"
 
 
 def _more_results(count: int) -> str:
-    return f"| … | {count} more | see the complete report |"
+    return f"| … | … | {count} more | see the complete report |"
 
 
 def _plan_head(plan: Plan, header: PlanHeader) -> str:

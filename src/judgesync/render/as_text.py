@@ -125,18 +125,43 @@ def change_class_lines(action: Action) -> list[str]:
     return lines
 
 
-def render_report(report: Report, colour: bool = False) -> str:
+_MARKS = {
+    Outcome.DONE: ("ok", "green"),
+    Outcome.FAILED: ("FAILED", "red"),
+    Outcome.NOT_STARTED: ("not started", "dim"),
+    Outcome.UNKNOWN: ("UNKNOWN", "yellow"),
+}
+
+
+def render_report(report: Report, colour: bool = False, quiet: bool = False) -> str:
+    """One line per action (with `quiet`, only those not done), then the counts."""
     paint = _Painter(colour)
     lines = []
     for result in report.results:
+        if quiet and result.outcome is Outcome.DONE:
+            continue
         symbol, style = _SYMBOLS[result.action.kind]
-        mark = paint("ok", "green") if result.outcome is Outcome.DONE else paint("FAILED", "red")
+        mark = paint(*_MARKS[result.outcome])
         lines.append(f"{paint(symbol, style)} {result.action.name}: {mark} {result.message}")
-    done = len(report.results) - len(report.failed)
-    lines.append(f"Apply: {done} done, {len(report.failed)} failed.")
-    if report.failed:
-        lines.append("Run apply again once the failures are fixed; done actions are not repeated.")
+    lines.extend(report_summary(report))
     return "\n".join(lines) + "\n"
+
+
+def report_summary(report: Report) -> list[str]:
+    """The counts of each outcome, and what to do next; shared by the markdown report."""
+    counts = [f"{len(report.having(Outcome.DONE))} done", f"{len(report.failed)} failed"]
+    for outcome in (Outcome.NOT_STARTED, Outcome.UNKNOWN):
+        if report.having(outcome):
+            counts.append(f"{len(report.having(outcome))} {outcome.value}")
+    lines = [f"Apply: {', '.join(counts)}."]
+    if report.stopped_by is not None:
+        check = (
+            ", and check the unknown judges on the remote" if report.having(Outcome.UNKNOWN) else ""
+        )
+        lines.append(f"Apply stopped early; run plan again to see what is left{check}.")
+    elif report.failed:
+        lines.append("Run apply again once the failures are fixed; done actions are not repeated.")
+    return lines
 
 
 def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
