@@ -43,6 +43,8 @@ class Scenario:
     command: str  # validate | plan | apply
     prune: bool = False
     writes: Callable[[int], int] = lambda n: 0  # requests apply must send
+    # GETs judgesync adds: it re-reads each judge right before updating or deleting it.
+    rereads: Callable[[int], int] = lambda n: 0
 
 
 def _tenth(n: int) -> range:
@@ -55,9 +57,11 @@ SCENARIOS = (
     Scenario("plan, 10% changed", range, range, _tenth, "plan"),
     Scenario("apply, all creates", lambda n: range(0), range, lambda n: range(0), "apply",
              writes=lambda n: n),
-    Scenario("apply, 10% updates", range, range, _tenth, "apply", writes=lambda n: len(_tenth(n))),
+    Scenario("apply, 10% updates", range, range, _tenth, "apply", writes=lambda n: len(_tenth(n)),
+             rereads=lambda n: len(_tenth(n))),
     Scenario("apply --prune, 10% deletes", range, lambda n: range(n - n // 10),
-             lambda n: range(0), "apply", prune=True, writes=lambda n: n // 10),
+             lambda n: range(0), "apply", prune=True, writes=lambda n: n // 10,
+             rereads=lambda n: n // 10),
 )  # fmt: skip
 
 
@@ -78,6 +82,12 @@ def main() -> None:
         help="skip the (slow, sequential) baseline above this many judges",
     )
     parser.add_argument("--rate-limit", type=float, default=20.0)
+    parser.add_argument(
+        "--rereads",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count judgesync's re-read before each update and delete (off for versions without)",
+    )
     parser.add_argument("--rate-limited-creates", type=int, default=300)
     args = parser.parse_args()  # fmt: skip
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -139,8 +149,9 @@ def _row(
     ideal = baseline = ratio = listing = cpu = "-"
     if scenario.command == "apply":
         ideal = f"{requests / args.parallelism * args.latency_ms / 1000:.2f}"
+    ours_requests = requests + (scenario.rereads(size) if args.rereads else 0)
     if requests:
-        cpu = f"{_cpu_ms_per_request(ours, requests):.2f}"
+        cpu = f"{_cpu_ms_per_request(ours, ours_requests):.2f}"
     if theirs:
         baseline_seconds = statistics.median(m.seconds for m in theirs)
         baseline = f"{baseline_seconds:.2f}"
@@ -150,7 +161,8 @@ def _row(
             ours_list = statistics.median(m.list_seconds or 0.0 for m in ours)
             base_list = statistics.median(json.loads(m.stdout)["list_seconds"] for m in theirs)
             listing = f"{ours_list:.2f} / {base_list:.2f} = {ours_list / base_list:.2f}"
-    return (f"{size:,}", scenario.label, str(requests), f"{seconds:.2f}", f"{rss:.0f}", ideal,
+    sent = str(requests) if ours_requests == requests else f"{requests} (+{ours_requests - requests})"
+    return (f"{size:,}", scenario.label, sent, f"{seconds:.2f}", f"{rss:.0f}", ideal,
             baseline, ratio, cpu, listing)  # fmt: skip
 
 
