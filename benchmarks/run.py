@@ -161,7 +161,8 @@ def _row(
             ours_list = statistics.median(m.list_seconds or 0.0 for m in ours)
             base_list = statistics.median(json.loads(m.stdout)["list_seconds"] for m in theirs)
             listing = f"{ours_list:.2f} / {base_list:.2f} = {ours_list / base_list:.2f}"
-    sent = str(requests) if ours_requests == requests else f"{requests} (+{ours_requests - requests})"
+    added = ours_requests - requests
+    sent = f"{requests} (+{added})" if added else str(requests)
     return (f"{size:,}", scenario.label, sent, f"{seconds:.2f}", f"{rss:.0f}", ideal,
             baseline, ratio, cpu, listing)  # fmt: skip
 
