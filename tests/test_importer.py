@@ -1,4 +1,5 @@
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 import pytest
 from click.testing import CliRunner
@@ -9,6 +10,7 @@ from judgesync.cli import cli
 from judgesync.errors import ConfigError
 from judgesync.importer import (
     SpecFileToWrite,
+    Written,
     import_judges,
     select_judges,
     slug,
@@ -148,11 +150,24 @@ def test_write_refuses_every_existing_file_and_writes_nothing(tmp_path):
     with pytest.raises(ConfigError) as raised:
         write(files, tmp_path, force=False)
     message = str(raised.value)
-    assert "Refusing to overwrite 2 existing file(s); nothing was written" in message
+    assert "Refusing to overwrite 2 file(s) that differ from the remote judges" in message
+    assert "nothing was written" in message
     assert str(tmp_path / "prompts" / "b.md") in message
     assert str(tmp_path / "tone.yaml") in message
     assert not (tmp_path / "a.yaml").exists()
     assert (tmp_path / "tone.yaml").read_text() == "mine\n"
+
+
+def test_write_leaves_a_file_holding_its_exact_text_alone_and_it_is_no_conflict(tmp_path):
+    (tmp_path / "tone.yaml").write_bytes(b"tone\r\n")
+    (tmp_path / "crlf.yaml").write_bytes(b"crlf\n")  # differs by its line end only
+    files = [
+        SpecFileToWrite(PurePosixPath("tone.yaml"), "tone\r\n"),
+        SpecFileToWrite(PurePosixPath("crlf.yaml"), "crlf\r\n"),
+    ]
+    with pytest.raises(ConfigError, match=r"overwrite 1 file\(s\)(.|\n)*crlf.yaml\nCompare"):
+        write(files, tmp_path, force=False)
+    assert write(files[:1], tmp_path, force=False) == Written((), (), (tmp_path / "tone.yaml",))
 
 
 def test_write_with_force_overwrites_and_keeps_bytes_exact(tmp_path):
@@ -161,10 +176,9 @@ def test_write_with_force_overwrites_and_keeps_bytes_exact(tmp_path):
         SpecFileToWrite(PurePosixPath("tone.yaml"), "new\r\n"),
         SpecFileToWrite(PurePosixPath("prompts/tone.md"), "é\n"),
     ]
-    assert write(files, tmp_path, force=True) == [
-        tmp_path / "tone.yaml",
-        tmp_path / "prompts" / "tone.md",
-    ]
+    assert write(files, tmp_path, force=True) == Written(
+        new=(tmp_path / "prompts" / "tone.md",), overwritten=(tmp_path / "tone.yaml",), unchanged=()
+    )
     assert (tmp_path / "tone.yaml").read_bytes() == b"new\r\n"
     assert (tmp_path / "prompts" / "tone.md").read_bytes() == "é\n".encode()
 
@@ -212,7 +226,7 @@ def test_import_reports_judges_the_spec_rules_refuse(repo):
         remote(definition("typo", instructions="{{ asistant_message }}")),
     ]
     imported = import_judges(judges, repo / "judges", split_instructions=False, force=False)
-    assert len(imported.written) == 2
+    assert len(imported.files.new) == 2
     [problem] = imported.problems
     assert problem.path == "judges/typo.yaml"
     assert "unknown template variable 'asistant_message'" in problem.message
@@ -319,7 +333,10 @@ def test_import_then_plan_shows_no_changes(repo, run, emulator, tricky_workspace
     flags = ["--split-instructions"] if split else []
     imported = run("import", *flags)
     assert imported.exit_code == 0, imported.output
-    assert imported.output.endswith(f"Imported 8 judge(s) from {emulator.url} into judges.\n")
+    files = 13 if split else 8  # with the multi-line prompts in their own files
+    assert imported.output.endswith(
+        f"Imported 8 judge(s) from {emulator.url} into judges (files: {files} new).\n"
+    )
     assert "Wrote judges/tone.yaml\n" in imported.output
     assert "Wrote judges/tone-2.yaml\n" in imported.output  # "tone!" and "tone" collide
     assert ("Wrote judges/prompts/tabs.md\n" in imported.output) is split
@@ -329,18 +346,84 @@ def test_import_then_plan_shows_no_changes(repo, run, emulator, tricky_workspace
     assert "No changes." in planned.output
 
 
-def test_import_never_overwrites_without_force(repo, run, tricky_workspace):
+def mtimes(folder: Path) -> dict[str, int]:
+    """Every file's modification time, set to a day ago first: a rewrite shows."""
+    times = {}
+    for path in sorted(folder.rglob("*.yaml")):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - DAY_NS))
+        times[path.name] = path.stat().st_mtime_ns
+    return times
+
+
+DAY_NS = 86_400 * 10**9
+
+
+def test_importing_again_an_unchanged_workspace_says_so_in_one_line_and_writes_nothing(
+    repo, run, emulator, tricky_workspace
+):
     assert run("import").exit_code == 0
-    (repo / "judges" / "tone.yaml").write_text("edited by hand\n")
+    before = mtimes(repo / "judges")
 
     again = run("import")
-    assert again.exit_code == 1
-    assert "Refusing to overwrite 8 existing file(s); nothing was written" in again.output
-    assert (repo / "judges" / "tone.yaml").read_text() == "edited by hand\n"
+
+    assert again.exit_code == 0, again.output
+    assert again.output == (
+        f"Imported 8 judge(s) from {emulator.url} into judges (files: 8 unchanged).\n"
+    )
+    assert {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")} == before
+
+
+def test_a_judge_changed_remotely_is_refused_by_name_and_overwritten_alone_with_force(
+    repo, run, emulator, api_key, tricky_workspace
+):
+    assert run("import").exit_code == 0
+    with JudgesClient(emulator.url, api_key) as client:
+        signed = next(judge for judge in client.list_judges() if judge.name == "signed")
+        client.update_judge(signed.id, regression("signed", -3, 3))
+    before = mtimes(repo / "judges")
+
+    refused = run("import")
+
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: Refusing to overwrite 1 file(s) that differ from the remote judges; nothing"
+        " was written:\n"
+        "  judges/signed.yaml\n"
+        "Compare them with `judgesync plan`, import into another folder with --out, or pass"
+        " --force to overwrite them.\n"
+    )
+    assert {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")} == before
 
     forced = run("import", "--force")
+
     assert forced.exit_code == 0, forced.output
-    assert (repo / "judges" / "tone.yaml").read_text().startswith("name: Tone!\n")
+    assert forced.output == (
+        "Overwrote judges/signed.yaml\n"
+        f"Imported 8 judge(s) from {emulator.url} into judges"
+        " (files: 1 overwritten with --force, 7 unchanged).\n"
+    )
+    after = {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")}
+    assert [name for name in after if after[name] != before[name]] == ["signed.yaml"]
+    assert "min: -3\n" in (repo / "judges" / "signed.yaml").read_text()
+
+
+def test_a_refusal_lists_the_first_ten_differing_files_and_counts_the_rest(
+    repo, run, emulator, api_key
+):
+    with JudgesClient(emulator.url, api_key) as client:
+        for n in range(50):
+            client.create_judge(definition(f"judge-{n:02d}"))
+    assert run("import").exit_code == 0
+    for path in (repo / "judges").glob("*.yaml"):
+        path.write_text(path.read_text() + "# edited by hand\n")
+
+    refused = run("import")
+
+    assert refused.exit_code == 1
+    listed = [line for line in refused.output.splitlines() if line.startswith("  judges/")]
+    assert listed == [f"  judges/judge-{n:02d}.yaml" for n in range(10)]
+    assert "\n  and 40 more\n" in refused.output
+    assert "Refusing to overwrite 50 file(s)" in refused.output
 
 
 def test_import_filters_by_query_and_name_into_the_chosen_folder(repo, run, tricky_workspace):
@@ -361,7 +444,7 @@ def test_import_takes_only_owned_judges_into_the_configured_specs(repo, run, tri
     assert result.exit_code == 0, result.output
     written = sorted(path.name for path in (repo / "evaluation").iterdir())
     assert written == ["one-to-five.yaml", "team-a-critical-x.yaml"]
-    assert "into evaluation.\n" in result.output
+    assert "into evaluation (files: 2 new).\n" in result.output
 
 
 def test_import_exits_1_and_says_what_to_fix_when_a_judge_breaks_the_spec_rules(
@@ -398,7 +481,7 @@ def test_import_reads_a_named_target_with_its_own_key_and_notes_model_overrides(
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Wrote judges/signed.yaml\n"
-        f"Imported 1 judge(s) from staging: {emulator.url} into judges.\n"
+        f"Imported 1 judge(s) from staging: {emulator.url} into judges (files: 1 new).\n"
         "Note: this target overrides models (mistral-large-latest -> mistral-small-latest);"
         " the specs name the models as the target runs them. Edit model_name where the"
         " specs should name the original.\n"

@@ -133,8 +133,25 @@ def test_only_names_a_judge_with_cases(applied, run):
     result = run("test", "--only", "tnoe")
     assert result.exit_code == 1
     assert result.output.startswith(
-        "Error: --only 'tnoe' names no judge with cases; did you mean 'tone'?"
+        "Error: --only 'tnoe' matches no judge with cases; did you mean 'tone'?"
     )
+
+
+def test_only_takes_globs_as_plan_and_apply_do(workdir, run):
+    """`team-a/*` selects the team's judges with cases and leaves the others untested."""
+    for name in ("team-a/tone", "team-b/tone"):
+        spec = yaml.safe_load((workdir / "judges" / "tone.yaml").read_text())
+        stem = name.replace("/", "-")
+        (workdir / "judges" / f"{stem}.yaml").write_text(yaml.safe_dump({**spec, "name": name}))
+        cases = [{"id": "case-0", **conversation(0), "expect": "on_brand"}]
+        (workdir / "judges" / f"{stem}.cases.yaml").write_text(
+            yaml.safe_dump({"judge": name, "cases": cases})
+        )
+    assert run("apply", "--auto-approve").exit_code == 0
+
+    document = json.loads(run("test", "--only", "team-a/*", "--format", "json").output)
+
+    assert [judge["name"] for judge in document["judges"]] == ["team-a/tone"]
 
 
 def test_repeat_reports_the_noise_floor_in_json(applied, run, remote):

@@ -2,7 +2,8 @@
 
 `select_judges` picks the judges to import, `spec_files_for` turns them into
 file texts (pure: names slugged, collisions resolved deterministically) and
-`write` puts them on disk without ever overwriting a file unless forced;
+`write` puts them on disk, leaving alone files that already hold their text
+and never overwriting one that differs unless forced (a re-run is safe);
 `import_judges` chains the two and checks the result with the spec loader;
 `import_workspace`, the `import` command's core, reads the owned remote
 judges first. The files read back exactly: loading them gives the remote
@@ -38,18 +39,30 @@ _RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{device}{n}" for device in ("com", "lpt") for n in range(10)}
 )
 _NOT_SLUG = re.compile(r"[^\w]+")
+# A refusal names this many differing files, then counts the rest.
+SHOWN_CONFLICTS = 10
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `write` did with each file: created it, overwrote it (--force), or left
+    it alone because it already held exactly the text (a re-run)."""
+
+    new: tuple[Path, ...]
+    overwritten: tuple[Path, ...]
+    unchanged: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
 class Imported:
-    """The files an import wrote, and the spec problems of the folder afterwards.
+    """What an import did with the files, and the spec problems of the folder afterwards.
 
     The API accepts judges the spec rules refuse (an unknown template
     variable, a name with trailing spaces, a missing bound): their files are
     written as they are, and `problems` says what to fix before `plan`.
     """
 
-    written: tuple[Path, ...]
+    files: Written
     problems: tuple[Problem, ...]
 
 
@@ -192,41 +205,60 @@ def _bound(value: float | None) -> float | int | None:
     return value
 
 
-def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> list[Path]:
-    """Write `files` under `out_dir`; return the paths written.
+def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> Written:
+    """Write `files` under `out_dir`, leaving alone those that already hold their text.
 
-    Without `force`, refuses with ConfigError naming every file that already
-    exists, having written nothing.
+    Without `force`, refuses with ConfigError naming the existing files that differ
+    (the first SHOWN_CONFLICTS of them), having written nothing.
     """
-    targets = [(out_dir / Path(*file.relative_path.parts), file.text) for file in files]
-    existing = [path for path, _ in targets if path.exists()]
-    if existing and not force:
-        listed = "\n".join(f"  {path}" for path in existing)
+    targets = [
+        (out_dir / Path(*file.relative_path.parts), file.text.encode("utf-8")) for file in files
+    ]
+    unchanged = [path for path, data in targets if _holds(path, data)]
+    kept = set(unchanged)
+    conflicts = [path for path, _ in targets if path not in kept and path.exists()]
+    if conflicts and not force:
+        listed = "\n".join(f"  {path}" for path in conflicts[:SHOWN_CONFLICTS])
+        if len(conflicts) > SHOWN_CONFLICTS:
+            listed += f"\n  and {len(conflicts) - SHOWN_CONFLICTS} more"
         raise ConfigError(
-            f"Refusing to overwrite {len(existing)} existing file(s); nothing was written:\n"
-            f"{listed}\nMove them away, import into another folder with --out, or pass --force."
+            f"Refusing to overwrite {len(conflicts)} file(s) that differ from the remote"
+            f" judges; nothing was written:\n{listed}\nCompare them with `judgesync plan`,"
+            " import into another folder with --out, or pass --force to overwrite them."
         )
     written: list[Path] = []
-    for path, text in targets:
+    for path, data in targets:
+        if path in kept:
+            continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Bytes, not text mode: no platform newline translation may touch the round trip.
-            path.write_bytes(text.encode("utf-8"))
+            path.write_bytes(data)
         except OSError as error:
             raise ConfigError(
                 f"{path}: cannot write the spec file ({error.strerror}); {len(written)} file(s)"
                 " were written before it. Check the --out folder."
             ) from None
         written.append(path)
-    return written
+    overwritten = set(conflicts)
+    new = tuple(path for path in written if path not in overwritten)
+    return Written(new, tuple(conflicts), tuple(unchanged))
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` already holds exactly `data`."""
+    try:
+        return path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def import_judges(
     judges: Sequence[Judge], out_dir: Path, *, split_instructions: bool, force: bool
 ) -> Imported:
     """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
-    written = write(spec_files_for(judges, split_instructions), out_dir, force)
-    return Imported(tuple(written), load_specs(out_dir).problems)
+    files = write(spec_files_for(judges, split_instructions), out_dir, force)
+    return Imported(files, load_specs(out_dir).problems)
 
 
 @dataclass(frozen=True)

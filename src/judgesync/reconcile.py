@@ -149,7 +149,9 @@ def plan(
         fresh = _fresh_plan(desired, client, policy, progress)
         behaviour = None
         if replay_request is not None and cases is not None:
-            behaviour = replay(fresh, cases, client, policy.gates, replay_request, parallelism)
+            behaviour = replay(
+                fresh, cases, client, policy.gates, replay_request, parallelism, progress
+            )
     if out is not None:
         spec_files = planfile.hash_spec_files(
             policy.specs, [*_config_files(settings), *desired.instruction_files]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
+
+# The core is imported inside the command: `judgesync --help` stays quick.
+if TYPE_CHECKING:
+    from judgesync.importer import Written
 
 
 @click.command("import")
@@ -49,7 +54,11 @@ from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
     multiple=True,
     help="Only judges whose name matches (repeatable; globs as in judgesync.yaml).",
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite existing files that differ from the remote judges.",
+)
 @click.option(
     "--split-instructions",
     is_flag=True,
@@ -68,8 +77,10 @@ def import_command(
     """Write one spec file per remote judge, so `plan` starts with no changes.
 
     File names come from judge names (`team-a/tone x` -> team-a-tone-x.yaml).
-    Existing files are never overwritten without --force. With a
-    judgesync.yaml that sets ownership, only owned judges are imported.
+    A file that already holds what import would write is left unchanged, so
+    importing again is safe; one that differs is never overwritten without
+    --force. With a judgesync.yaml that sets ownership, only owned judges
+    are imported.
 
     \b
     Example:
@@ -95,10 +106,15 @@ def import_command(
     if done.imported is None:
         click.echo("No remote judge matches; nothing was written.")
         return EXIT_OK
-    for path in done.imported.written:
+    files = done.imported.files
+    for path in files.new:
         click.echo(f"Wrote {_shown(path)}")
+    for path in files.overwritten:
+        click.echo(f"Overwrote {_shown(path)}")
     folder = _shown(done.folder)
-    click.echo(f"Imported {done.judges} judge(s) from {done.target} into {folder}.")
+    click.echo(
+        f"Imported {done.judges} judge(s) from {done.target} into {folder} ({_tally(files)})."
+    )
     if done.model_overrides:
         # Reversing the overrides would be a guess: several models may map to one.
         swaps = ", ".join(f"{model} -> {used}" for model, used in done.model_overrides)
@@ -116,6 +132,16 @@ def import_command(
         )
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _tally(files: Written) -> str:
+    """E.g. "files: 2 new, 1 overwritten with --force, 40 unchanged" (counts of 0 left out)."""
+    counts = (
+        (len(files.new), "new"),
+        (len(files.overwritten), "overwritten with --force"),
+        (len(files.unchanged), "unchanged"),
+    )
+    return "files: " + ", ".join(f"{count} {what}" for count, what in counts if count)
 
 
 def _shown(path: Path) -> str:

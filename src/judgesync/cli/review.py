@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
 from judgesync.cli.reconcile import (
     api_url_option,
@@ -39,10 +40,10 @@ repeat_option = click.option(
 @target_option
 @click.option(
     "--only",
-    "only",
+    metavar="NAME|GLOB",
     multiple=True,
-    metavar="NAME",
-    help="Test only this judge (repeatable). [default: every judge with cases]",
+    help="Test only the judges whose name matches (repeatable; globs as in judgesync.yaml)."
+    " [default: every judge with cases]",
 )
 @repeat_option
 @format_option
@@ -63,14 +64,16 @@ def test_command(
     Example:
       judgesync test --api-url local judges/
       judgesync test --only tone --repeat 3 --format markdown
+      judgesync test --only 'team-a/*'
     """
     from judgesync.policy import Choices
     from judgesync.render import review_markdown, review_text
     from judgesync.render.as_json import dumps
     from judgesync.review.session import test
 
-    choices = Choices(directory, api_url, target_name)
-    run = test(choices, os.environ, Path.cwd(), parallelism, only=only, repeat=repeat)
+    choices = Choices(directory, api_url, target_name, only=only)
+    progress = terminal.current().progress()
+    run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
     if output_format == "json":
         click.echo(dumps(review_text.test_document(run)), nl=False)
     elif output_format == "markdown":
@@ -115,9 +118,9 @@ def judge_command(
     from judgesync.review.session import read_conversation, try_judge
 
     request = read_conversation(messages_file, properties_file)
-    target, output = try_judge(
-        Choices(api_url=api_url, target_name=target_name), os.environ, Path.cwd(), name, request
-    )
+    choices = Choices(api_url=api_url, target_name=target_name)
+    progress = terminal.current().progress()
+    target, output = try_judge(choices, os.environ, Path.cwd(), name, request, progress)
     analysis = str(output.get("analysis", ""))
     click.echo(f"Target: {target}")
     if analysis.startswith(EMULATED_MARK):

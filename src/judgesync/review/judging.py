@@ -3,7 +3,9 @@
 The requests fan out over a thread pool of `parallelism` workers; the client
 underneath retries, honours `Retry-After` and shrinks the requests in flight
 on 429s. A failed request is recorded against its case (the others go on);
-Ctrl-C cancels the requests not yet sent and propagates at once.
+Ctrl-C cancels the requests not yet sent and propagates at once. Each answer
+(or failed request) advances the caller's progress task (JUDGING), which the
+caller starts with the number of requests of the whole run.
 
 The emulator's `analysis` starts with "Emulated verdict"; a run that sees it
 says so, so that nobody reads emulated verdicts as a judge's quality.
@@ -17,10 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from judgesync.errors import JudgesyncError
+from judgesync.progress import SILENT, Progress
 from judgesync.review.metrics import Verdict
 from judgesync.specs.case import Case, is_number
 
 EMULATED_MARK = "Emulated verdict"
+# The progress task of a run's live-judging requests (`test`, `plan --replay`).
+JUDGING = "judging"
 EMULATED_NOTE = (
     "The verdicts are emulated (the target is the judgesync emulator): no model was called,"
     " so they say nothing about the judges' quality."
@@ -31,21 +36,6 @@ class LiveJudgingApi(Protocol):
     """What judging needs of the client."""
 
     def live_judge(self, judge_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
-
-
-class Progress(Protocol):
-    """A progress display's hook: told how many requests a judge needs, then each answer."""
-
-    def started(self, judge: str, requests: int) -> None: ...
-    def answered(self, judge: str) -> None: ...
-
-
-class NoProgress:
-    def started(self, judge: str, requests: int) -> None:
-        pass
-
-    def answered(self, judge: str) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -67,15 +57,13 @@ def judge_cases(
     judge_id: str,
     cases: Sequence[Case],
     *,
-    label: str,
     repeat: int = 1,
     parallelism: int = 8,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> Verdicts:
-    """Judge every case `repeat` times with the saved judge `judge_id` (`label` names it)."""
-    progress = progress or NoProgress()
+    """Judge every case `repeat` times with the saved judge `judge_id`; each request
+    that ends advances `progress` (a task the caller started)."""
     requests = [(case, round_) for round_ in range(repeat) for case in cases]
-    progress.started(label, len(requests))
     pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="judgesync-judge")
     try:
         futures: list[Future[dict[str, Any]]] = [
@@ -90,9 +78,9 @@ def judge_cases(
                 answer = _answer(body)
             except JudgesyncError as error:
                 errors.setdefault(case.id, str(error))
+                progress.advance(failed=True)
                 continue
-            finally:
-                progress.answered(label)
+            progress.advance()
             answers[case.id].append(answer)
             emulated = emulated or str(body.get("analysis", "")).startswith(EMULATED_MARK)
     except BaseException:

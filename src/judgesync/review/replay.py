@@ -16,8 +16,9 @@ from datetime import timedelta
 from typing import Protocol
 
 from judgesync.plan.planner import ActionKind, Plan
+from judgesync.progress import SILENT, Progress
 from judgesync.review.gates import Gates, drop_failures
-from judgesync.review.judging import LiveJudgingApi, Progress, Verdicts, judge_cases
+from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     NoiseFloor,
     VersionComparison,
@@ -88,8 +89,6 @@ class ReplayRequest:
     repeat: int = 1
     # How old another run's shadows must be before this run sweeps them.
     grace: timedelta = DEFAULT_GRACE
-    # A progress display (none by default).
-    progress: Progress | None = None
 
 
 def replay(
@@ -99,43 +98,48 @@ def replay(
     gates: Gates,
     request: ReplayRequest,
     parallelism: int = 8,
+    progress: Progress = SILENT,
 ) -> Replay:
-    """Replay every created or updated judge with cases; no shadow outlives the call."""
+    """Replay every created or updated judge with cases; no shadow outlives the call.
+    The live-judging requests are one progress task."""
     run = ShadowRun.start()
-    repeat, progress = request.repeat, request.progress
+    repeat = request.repeat
     swept = sweep(client, run, request.grace)
     changed = [
         action
         for action in plan.changes
         if action.kind in (ActionKind.CREATE, ActionKind.UPDATE) and action.desired is not None
     ]
+    # The proposed version is judged once, the current one (updates only) `repeat` times.
+    total = sum(
+        len(cases_by_judge.get(action.name, ())) * (1 + (repeat if action.remote else 0))
+        for action in changed
+    )
     results = []
-    for action in changed:
-        cases = tuple(cases_by_judge.get(action.name, ()))
-        if not cases:
-            continue
-        assert action.desired is not None
-        with shadow_judge(client, run, action.desired) as shadow:
-            proposed = judge_cases(
-                client,
-                shadow.id,
-                cases,
-                label=f"{action.name} (proposed)",
-                parallelism=parallelism,
-                progress=progress,
-            )
-        current = None
-        if action.remote is not None:
-            current = judge_cases(
-                client,
-                action.remote.id,
-                cases,
-                label=f"{action.name} (current)",
-                repeat=repeat,
-                parallelism=parallelism,
-                progress=progress,
-            )
-        results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
+    progress.start(JUDGING, total)
+    try:
+        for action in changed:
+            cases = tuple(cases_by_judge.get(action.name, ()))
+            if not cases:
+                continue
+            assert action.desired is not None
+            with shadow_judge(client, run, action.desired) as shadow:
+                proposed = judge_cases(
+                    client, shadow.id, cases, parallelism=parallelism, progress=progress
+                )
+            current = None
+            if action.remote is not None:
+                current = judge_cases(
+                    client,
+                    action.remote.id,
+                    cases,
+                    repeat=repeat,
+                    parallelism=parallelism,
+                    progress=progress,
+                )
+            results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
+    finally:
+        progress.finish()
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
     return Replay(tuple(results), repeat, without, swept)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem, SpecError
-from judgesync.names import is_shadow
+from judgesync.names import is_shadow, matches_any
 from judgesync.policy import Choices
-from judgesync.reconcile import load_desired, resolve
+from judgesync.progress import SILENT, Progress
+from judgesync.reconcile import list_judges, load_desired, resolve
 from judgesync.remote.connect import open_client
-from judgesync.review.judging import Progress
 from judgesync.review.shadows import ShadowRun, grace_from, sweep
 from judgesync.review.testing import TestRun, run_tests
 from judgesync.specs import yamlio
@@ -26,26 +26,25 @@ def test(
     workdir: Path,
     parallelism: int,
     *,
-    only: Sequence[str] = (),
     repeat: int = 1,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> TestRun:
-    """Run the cases of every judge (or of the `only` ones) against the remote judges."""
+    """Run the cases of every judge (or of those `choices.only` selects) against the
+    remote judges."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy)
     cases = require_cases(policy.specs, desired.definitions)
-    unknown = [name for name in only if name not in cases]
-    if unknown:
-        hint = did_you_mean(unknown[0], frozenset(cases))
+    # A pattern that selects nothing is most likely a typo: say so rather than test less.
+    unmatched = [glob for glob in policy.only if not any(matches_any(n, (glob,)) for n in cases)]
+    if unmatched:
+        hint = did_you_mean(unmatched[0], frozenset(cases))
         known = ", ".join(sorted(cases)) or "none"
         raise ConfigError(
-            f"--only {unknown[0]!r} names no judge with cases; {hint}the judges with cases"
-            f" are: {known}."
+            f"--only {unmatched[0]!r} matches no judge with cases; {hint}the judges with"
+            f" cases are: {known}."
         )
-    selected = {
-        name: judge_cases for name, judge_cases in cases.items() if not only or name in only
-    }
+    selected = {name: judge_cases for name, judge_cases in cases.items() if policy.selects(name)}
     if not selected:
         raise ConfigError(
             f"No cases files under {policy.specs}: add a `<judge>.cases.yaml` beside the"
@@ -72,11 +71,14 @@ def try_judge(
     workdir: Path,
     name: str,
     request: Mapping[str, Any],
+    progress: Progress = SILENT,
 ) -> tuple[str, dict[str, Any]]:
-    """The remote judge `name`'s verdict on one conversation: (target label, JudgeOutput)."""
+    """The remote judge `name`'s verdict on one conversation: (target label, JudgeOutput).
+    Finding the judge lists the workspace: that is what `progress` sees."""
     settings = resolve(choices, environ, workdir)
     with open_client(settings.target, workdir, 1) as client:
-        judges = {judge.name: judge for judge in client.list_judges() if not is_shadow(judge.name)}
+        listed = list_judges(client, progress)
+        judges = {judge.name: judge for judge in listed if not is_shadow(judge.name)}
         judge = judges.get(name)
         if judge is None:
             hint = did_you_mean(name, frozenset(judges))

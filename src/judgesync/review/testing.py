@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from judgesync.progress import SILENT, Progress
 from judgesync.review.gates import Gates, metric_failures
-from judgesync.review.judging import LiveJudgingApi, Progress, Verdicts, judge_cases
+from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
@@ -104,26 +105,26 @@ def run_tests(
     owns: Callable[[str], bool],
     repeat: int = 1,
     parallelism: int = 8,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> tuple[JudgeResult, ...]:
-    """Judge each judge's cases with its remote judge, by name; `owns` filters the remote."""
+    """Judge each judge's cases with its remote judge, by name; `owns` filters the remote.
+    The requests of every judge are one progress task."""
     remote = {judge.name: judge for judge in client.list_judges() if owns(judge.name)}
+    total = sum(len(cases) * repeat for name, cases in cases_by_judge.items() if name in remote)
     results = []
-    for name, cases in cases_by_judge.items():
-        judge = remote.get(name)
-        if judge is None:
-            results.append(JudgeResult(name, tuple(cases)))
-            continue
-        verdicts = judge_cases(
-            client,
-            judge.id,
-            cases,
-            label=name,
-            repeat=repeat,
-            parallelism=parallelism,
-            progress=progress,
-        )
-        results.append(score(name, judge, cases, verdicts, gates))
+    progress.start(JUDGING, total)
+    try:
+        for name, cases in cases_by_judge.items():
+            judge = remote.get(name)
+            if judge is None:
+                results.append(JudgeResult(name, tuple(cases)))
+                continue
+            verdicts = judge_cases(
+                client, judge.id, cases, repeat=repeat, parallelism=parallelism, progress=progress
+            )
+            results.append(score(name, judge, cases, verdicts, gates))
+    finally:
+        progress.finish()
     return tuple(results)
 
 
