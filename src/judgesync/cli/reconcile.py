@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from judgesync.errors import ConfigError, JudgesyncError
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
+    from judgesync.render.header import PlanHeader
 
 spec_directory = click.argument(
     "directory",
@@ -78,6 +80,20 @@ allow_empty_option = click.option(
     is_flag=True,
     help="Allow a pruning plan that deletes every owned judge.",
 )
+diff_option = click.option(
+    "--diff",
+    type=click.Choice(["short", "full"]),
+    default="short",
+    show_default=True,
+    help="short: one line per created or deleted judge; full: also every field of each."
+    " Updates always show their changed fields.",
+)
+list_unmanaged_option = click.option(
+    "--list-unmanaged",
+    is_flag=True,
+    help="Name each owned remote judge that no spec names, instead of counting them"
+    " (--format json always lists them).",
+)
 parallelism_option = click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
@@ -85,6 +101,19 @@ parallelism_option = click.option(
     show_default=True,
     help="Requests in flight at once.",
 )
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a plan is shown: --format, --diff and --list-unmanaged."""
+
+    output_format: str
+    full: bool
+    list_unmanaged: bool
+
+    @classmethod
+    def of(cls, output_format: str, diff: str, list_unmanaged: bool) -> Display:
+        return cls(output_format, diff == "full", list_unmanaged)
 
 
 def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,6 +126,8 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         only_option,
         allow_empty_option,
         format_option,
+        diff_option,
+        list_unmanaged_option,
         parallelism_option,
     )
     for option in reversed(shared):
@@ -194,6 +225,8 @@ def plan_command(
     only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
+    diff: str,
+    list_unmanaged: bool,
     parallelism: int,
     detailed_exitcode: bool,
     out: Path | None,
@@ -209,6 +242,7 @@ def plan_command(
       judgesync plan --target staging --out plan.json
       judgesync plan --replay --repeat 3 --format markdown
       judgesync plan --only 'team-a/*' --no-prune
+      judgesync plan --diff full --list-unmanaged
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import plan
@@ -217,16 +251,22 @@ def plan_command(
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
+    display = Display.of(output_format, diff, list_unmanaged)
+    if replay and (display.full or list_unmanaged):
+        raise ConfigError(
+            "--diff full and --list-unmanaged do not apply with --replay yet;"
+            " drop them, or run plan without --replay to see the full plan."
+        )
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
     if planned.replay is None:
-        _echo_plan(planned.plan, planned.target, output_format)
+        _echo_plan(planned.plan, planned.header, display)
     else:
         from judgesync.cli.review import echo_plan_with_replay
 
-        echo_plan_with_replay(planned.plan, planned.target, planned.replay, output_format)
+        echo_plan_with_replay(planned.plan, planned.header, planned.replay, output_format)
     for warning in planned.warnings:
         click.echo(warning, err=True)
         if output_format == "github":
@@ -263,6 +303,8 @@ def apply_command(
     only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
+    diff: str,
+    list_unmanaged: bool,
     parallelism: int,
     auto_approve: bool,
     allow_mass_delete: bool,
@@ -302,6 +344,7 @@ def apply_command(
         allow_mass_delete=allow_mass_delete,
         only=only,
     )
+    display = Display.of(output_format, diff, list_unmanaged)
     applied = apply(
         choices,
         os.environ,
@@ -309,8 +352,8 @@ def apply_command(
         parallelism,
         saved_plan=saved_plan,
         # With -q the plan shrinks to its summary, unless someone must approve it.
-        show=lambda plan, target: (
-            _echo_plan(plan, target, output_format, full=not auto_approve)
+        show=lambda plan, header: (
+            _echo_plan(plan, header, display, approving=not auto_approve)
             if output_format != "json"
             else None
         ),
@@ -320,7 +363,7 @@ def apply_command(
     report = applied.report
     if output_format == "json":
         document: dict[str, Any] = {
-            "plan": as_json.plan_document(applied.plan, applied.target),
+            "plan": as_json.plan_document(applied.plan, applied.header),
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
@@ -339,18 +382,26 @@ def apply_command(
 @click.command("show")
 @click.argument("plan_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @format_option
-def show_command(plan_file: Path, output_format: str) -> int:
+@diff_option
+@list_unmanaged_option
+def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged: bool) -> int:
     """Render a plan saved by `plan --out`, without contacting the API.
+
+    Its header (target, ownership, prune) is the one the plan was made with.
 
     \b
     Example:
       judgesync show plan.json --format json
+      judgesync show plan.json --diff full --list-unmanaged
     """
     from judgesync.plan import planfile
+    from judgesync.render.header import PlanHeader
 
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
-    _echo_plan(saved.plan, saved.target, output_format)
+    _echo_plan(
+        saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
+    )
     return EXIT_OK
 
 
@@ -369,17 +420,21 @@ def _confirm(plan: Plan) -> None:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
 
 
-def _echo_plan(plan: Plan, target: str, output_format: str, full: bool = False) -> None:
+def _echo_plan(plan: Plan, header: PlanHeader, display: Display, approving: bool = False) -> None:
+    """The plan as `display` asks; with -q only its summary, unless it is to be approved."""
     from judgesync.render import as_json, as_markdown, as_text
 
-    if output_format == "json":
-        click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
-    elif output_format in ("markdown", "github"):
-        click.echo(as_markdown.render_plan(plan, target), nl=False)
+    full, listed = display.full, display.list_unmanaged
+    if display.output_format == "json":
+        click.echo(as_json.dumps(as_json.plan_document(plan, header)), nl=False)
+    elif display.output_format in ("markdown", "github"):
+        text = as_markdown.render_plan(plan, header, full=full, list_unmanaged=listed)
+        click.echo(text, nl=False)
     else:
         shown = terminal.current()
-        if shown.quiet and not full:
+        if shown.quiet and not approving:
             click.echo(as_text.summary(plan))
         else:
             colour = shown.colour(sys.stdout)
-            click.echo(as_text.render_plan(plan, target, colour), nl=False, color=colour)
+            text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
+            click.echo(text, nl=False, color=colour)
