@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +17,12 @@ from judgesync.cli.boundary import (
     EXIT_OK,
     GITHUB_ANNOTATIONS,
 )
+from judgesync.cli.display import Display, diff_option, echo_plan, list_unmanaged_option
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
-    from judgesync.render.header import PlanHeader
 
 spec_directory = click.argument(
     "directory",
@@ -80,20 +79,6 @@ allow_empty_option = click.option(
     is_flag=True,
     help="Allow a pruning plan that deletes every owned judge.",
 )
-diff_option = click.option(
-    "--diff",
-    type=click.Choice(["short", "full"]),
-    default="short",
-    show_default=True,
-    help="short: one line per created or deleted judge; full: also every field of each."
-    " Updates always show their changed fields.",
-)
-list_unmanaged_option = click.option(
-    "--list-unmanaged",
-    is_flag=True,
-    help="Name each owned remote judge that no spec names, instead of counting them"
-    " (--format json always lists them).",
-)
 parallelism_option = click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
@@ -101,19 +86,6 @@ parallelism_option = click.option(
     show_default=True,
     help="Requests in flight at once.",
 )
-
-
-@dataclass(frozen=True)
-class Display:
-    """How a plan is shown: --format, --diff and --list-unmanaged."""
-
-    output_format: str
-    full: bool
-    list_unmanaged: bool
-
-    @classmethod
-    def of(cls, output_format: str, diff: str, list_unmanaged: bool) -> Display:
-        return cls(output_format, diff == "full", list_unmanaged)
 
 
 def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -262,7 +234,7 @@ def plan_command(
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
     if planned.replay is None:
-        _echo_plan(planned.plan, planned.header, display)
+        echo_plan(planned.plan, planned.header, display)
     else:
         from judgesync.cli.review import echo_plan_with_replay
 
@@ -353,7 +325,7 @@ def apply_command(
         saved_plan=saved_plan,
         # With -q the plan shrinks to its summary, unless someone must approve it.
         show=lambda plan, header: (
-            _echo_plan(plan, header, display, approving=not auto_approve)
+            echo_plan(plan, header, display, approving=not auto_approve)
             if output_format != "json"
             else None
         ),
@@ -399,7 +371,7 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
 
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
-    _echo_plan(
+    echo_plan(
         saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
     )
     return EXIT_OK
@@ -418,23 +390,3 @@ def _confirm(plan: Plan) -> None:
         raise KeyboardInterrupt from None
     if not approved:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
-
-
-def _echo_plan(plan: Plan, header: PlanHeader, display: Display, approving: bool = False) -> None:
-    """The plan as `display` asks; with -q only its summary, unless it is to be approved."""
-    from judgesync.render import as_json, as_markdown, as_text
-
-    full, listed = display.full, display.list_unmanaged
-    if display.output_format == "json":
-        click.echo(as_json.dumps(as_json.plan_document(plan, header)), nl=False)
-    elif display.output_format in ("markdown", "github"):
-        text = as_markdown.render_plan(plan, header, full=full, list_unmanaged=listed)
-        click.echo(text, nl=False)
-    else:
-        shown = terminal.current()
-        if shown.quiet and not approving:
-            click.echo(as_text.summary(plan))
-        else:
-            colour = shown.colour(sys.stdout)
-            text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
-            click.echo(text, nl=False, color=colour)
