@@ -12,9 +12,13 @@ from judgesync.plan.change_class import ChangeClass, breaking_fingerprint
 from judgesync.plan.planner import ActionKind, Plan, plan, stale_acknowledgements
 from judgesync.policy import BreakingChanges, Policy
 from judgesync.render import as_json, as_markdown, as_text
+from judgesync.render.header import PlanHeader
 from judgesync.spec import JudgeDefinition
 from tests.builders import definition, regression, remote
 from tests.test_change_class import CHANGES, OLD
+
+# The default scope: the whole workspace, nothing pruned.
+LOCAL = PlanHeader("local", None, prune=False)
 
 REQUIRE_ACK = Policy(breaking_changes=BreakingChanges.REQUIRE_ACK)
 MODEL_SWAP = definition(model_name="mistral-large-latest")
@@ -32,9 +36,9 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
 ):
     result = planned(old, new)
     [action] = result.actions
-    text = as_text.render_plan(result, "local")
-    markdown = as_markdown.render_plan(result, "local")
-    [document] = as_json.plan_document(result, "local")["actions"]
+    text = as_text.render_plan(result, LOCAL)
+    markdown = as_markdown.render_plan(result, LOCAL)
+    [document] = as_json.plan_document(result, LOCAL)["actions"]
     if change_class is ChangeClass.NONE:
         assert action.kind is ActionKind.NOOP
         assert "change class" not in text
@@ -49,7 +53,7 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
     assert result.breaking == ((action,) if breaking else ())
     fingerprint = breaking_fingerprint(old, new) if breaking else None
     assert document["breaking_fingerprint"] == fingerprint
-    assert as_json.plan_document(result, "local")["summary"]["breaking"] == int(breaking)
+    assert as_json.plan_document(result, LOCAL)["summary"]["breaking"] == int(breaking)
     badge = f"**{change_class}**" if breaking else str(change_class)
     assert f" | {badge} · <code>" in markdown
     warning = "1 breaking change: scores before and after this change are not comparable."
@@ -59,10 +63,10 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
 
 def test_a_major_change_prints_the_line_that_acknowledges_it():
     fingerprint = breaking_fingerprint(OLD, MODEL_SWAP)
-    text = as_text.render_plan(planned(OLD, MODEL_SWAP), "local")
+    text = as_text.render_plan(planned(OLD, MODEL_SWAP), LOCAL)
     line = f"acknowledge_breaking: {fingerprint}"
     assert f"      To acknowledge it, add to the spec: {line}\n" in text
-    markdown = as_markdown.render_plan(planned(OLD, MODEL_SWAP), "local")
+    markdown = as_markdown.render_plan(planned(OLD, MODEL_SWAP), LOCAL)
     assert (
         "- To acknowledge it, add to the spec:"
         f" <code>acknowledge&#95;breaking: {fingerprint}</code>" in markdown
@@ -74,10 +78,10 @@ def test_an_acknowledged_change_says_so_and_is_not_counted_as_unacknowledged():
     result = planned(OLD, MODEL_SWAP, f" {fingerprint.upper()} ")
     [action] = result.actions
     assert action.acknowledged and result.unacknowledged == ()
-    text = as_text.render_plan(result, "local")
+    text = as_text.render_plan(result, LOCAL)
     assert f"      Acknowledged in the spec: acknowledge_breaking: {fingerprint}\n" in text
     assert "1 breaking change (1 acknowledged in the spec): scores before" in text
-    [document] = as_json.plan_document(result, "local")["actions"]
+    [document] = as_json.plan_document(result, LOCAL)["actions"]
     assert document["acknowledged"] is True
 
 
@@ -143,7 +147,9 @@ def test_a_saved_plan_keeps_the_class_reasons_and_acknowledgement(tmp_path):
     )
     files = planfile.SpecFiles("sha256:x", {})
     path = tmp_path / "plan.json"
-    planfile.save(path, planfile.to_document(result, "local", None, "key", files))
+    planfile.save(
+        path, planfile.to_document(result, "local", None, "key", files, ownership=None, prune=False)
+    )
     loaded = planfile.load(path).plan
     assert [a.classification for a in loaded.actions] == [a.classification for a in result.actions]
     assert [(a.name, a.acknowledged) for a in loaded.breaking] == [
@@ -160,7 +166,9 @@ def test_a_saved_plan_keeps_the_class_reasons_and_acknowledgement(tmp_path):
 
 def test_a_saved_plan_cannot_claim_a_milder_class_or_an_ack_of_another_type(tmp_path):
     result = plan([MODEL_SWAP], [remote(OLD)])
-    document = planfile.to_document(result, "local", None, "key", planfile.SpecFiles("s", {}))
+    document = planfile.to_document(
+        result, "local", None, "key", planfile.SpecFiles("s", {}), ownership=None, prune=False
+    )
     document["actions"][0]["change_class"] = "patch"
     path = tmp_path / "plan.json"
     planfile.save(path, document)

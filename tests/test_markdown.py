@@ -21,6 +21,9 @@ from judgesync.render import as_markdown
 from judgesync.render.header import PlanHeader
 from tests.builders import definition, regression, remote
 
+# The default scope: the whole workspace, nothing pruned.
+LOCAL = PlanHeader("local", None, prune=False)
+
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
@@ -76,16 +79,18 @@ def mixed_report() -> Report:
 
 
 GOLDEN_CASES: dict[str, Callable[[], str]] = {
-    "plan.md": lambda: as_markdown.render_plan(mixed_plan(), PlanHeader("local", prune=True)),
+    "plan.md": lambda: as_markdown.render_plan(mixed_plan(), PlanHeader("local", None, prune=True)),
     "plan-full.md": lambda: as_markdown.render_plan(
-        mixed_plan(), PlanHeader("local", prune=True), full=True
+        mixed_plan(), PlanHeader("local", None, prune=True), full=True
     ),
-    "plan-no-changes.md": lambda: as_markdown.render_plan(no_change_plan(), "local"),
+    "plan-no-changes.md": lambda: as_markdown.render_plan(no_change_plan(), LOCAL),
     "plan-unmanaged-listed.md": lambda: as_markdown.render_plan(
-        no_change_plan(OWNED), PlanHeader("local", OWNED.ownership), list_unmanaged=True
+        no_change_plan(OWNED),
+        PlanHeader("local", OWNED.ownership, prune=False),
+        list_unmanaged=True,
     ),
     "plan-truncated.md": lambda: as_markdown.render_plan(
-        long_plan(), "https://api.mistral.ai", limit=as_markdown.MIN_LIMIT
+        long_plan(), PlanHeader("https://api.mistral.ai", None, False), limit=as_markdown.MIN_LIMIT
     ),
     "report.md": lambda: as_markdown.render_report(mixed_report()),
     "report-empty.md": lambda: as_markdown.render_report(Report(())),
@@ -102,13 +107,13 @@ def test_rendering_matches_the_golden_file(filename):
 
 
 def test_plan_starts_with_the_hidden_marker_the_workflow_looks_for():
-    text = as_markdown.render_plan(mixed_plan(), "local")
+    text = as_markdown.render_plan(mixed_plan(), LOCAL)
     assert text.startswith("<!-- judgesync-plan -->\n")
     assert as_markdown.render_report(mixed_report()).startswith("<!-- judgesync-apply -->\n")
 
 
 def test_plan_has_a_summary_table_then_one_details_block_per_update():
-    text = as_markdown.render_plan(mixed_plan(), "local")
+    text = as_markdown.render_plan(mixed_plan(), LOCAL)
     assert "| action | judge | fields changed |\n| --- | --- | --- |\n" in text
     assert "| ~ update | <code>helpfulness</code> | **major** · <code>output.max</code> |" in text
     assert "| + create | <code>accuracy</code> | new judge |" in text
@@ -118,7 +123,7 @@ def test_plan_has_a_summary_table_then_one_details_block_per_update():
 
 
 def test_full_plan_has_a_details_block_per_judge_created_or_deleted_too():
-    text = as_markdown.render_plan(mixed_plan(), "local", full=True)
+    text = as_markdown.render_plan(mixed_plan(), LOCAL, full=True)
     assert text.count("<details>") == text.count("```diff\n") == 4
     assert '+ name: "accuracy"' in text and '- name: "legacy"' in text
 
@@ -126,7 +131,7 @@ def test_full_plan_has_a_details_block_per_judge_created_or_deleted_too():
 @pytest.mark.parametrize(
     ("header", "lines"),
     [
-        ("local", ["- Target: local", "- Ownership: the whole workspace", "- Prune: off"]),
+        (LOCAL, ["- Target: local", "- Ownership: the whole workspace", "- Prune: off"]),
         (
             PlanHeader("staging", ("team-a-*", "x|y"), prune=True),
             [
@@ -144,7 +149,7 @@ def test_plan_head_names_target_ownership_and_pruning(header, lines):
 
 
 def test_update_diff_lines_start_with_plus_and_minus_so_github_colours_them():
-    text = as_markdown.render_plan(mixed_plan(), "local")
+    text = as_markdown.render_plan(mixed_plan(), LOCAL)
     assert "-Be nice.\n+Be polite.\n" in text
     assert "- output.max: 5.0\n+ output.max: 10.0\n" in text
 
@@ -160,7 +165,7 @@ def test_update_diff_lines_start_with_plus_and_minus_so_github_colours_them():
     ],
 )
 def test_judge_names_are_escaped_in_the_table_and_the_summary(name, forbidden):
-    text = as_markdown.render_plan(plan([definition(name)], []), "local")
+    text = as_markdown.render_plan(plan([definition(name)], []), LOCAL)
     rows = [line for line in text.splitlines() if line.startswith("| + create")]
     assert len(rows) == 1
     assert rows[0].count("|") == 4, "a pipe in the name must not add a table cell"
@@ -169,7 +174,7 @@ def test_judge_names_are_escaped_in_the_table_and_the_summary(name, forbidden):
 
 
 def test_names_sit_inside_code_where_github_does_not_turn_mentions_into_pings():
-    text = as_markdown.render_plan(plan([definition("@octocat")], []), "local", full=True)
+    text = as_markdown.render_plan(plan([definition("@octocat")], []), LOCAL, full=True)
     assert text.count("@octocat") == text.count("<code>@octocat</code>") + 1  # + the diff line
     assert '+ name: "@octocat"' in text
 
@@ -177,7 +182,7 @@ def test_names_sit_inside_code_where_github_does_not_turn_mentions_into_pings():
 def test_content_with_a_fence_gets_a_longer_fence():
     instructions = "Example:\n```\ncode\n```\nand ````` five\nRate {{ assistant_message }}\n"
     result = plan([definition(instructions=instructions)], [])
-    text = as_markdown.render_plan(result, "t", full=True)
+    text = as_markdown.render_plan(result, PlanHeader("t", None, False), full=True)
     assert "``````diff\n" in text
     body = text.split("``````diff\n")[1].split("\n``````\n")[0]
     assert "+```" in body and "+and ````` five" in body
@@ -186,14 +191,16 @@ def test_content_with_a_fence_gets_a_longer_fence():
 def test_no_ansi_escape_is_ever_emitted():
     instructions = "\x1b[31mred\x1b[0m and \x9b2J\nRate {{ assistant_message }}\n"
     text = as_markdown.render_plan(
-        plan([definition("\x1bname", instructions=instructions)], []), "t", full=True
+        plan([definition("\x1bname", instructions=instructions)], []),
+        PlanHeader("t", None, False),
+        full=True,
     )
     assert "\x1b" not in text and "\x9b" not in text
     assert "+\\u001b[31mred\\u001b[0m and \\u009b2J" in text
 
 
 def test_plan_without_changes_says_so_and_counts_unmanaged_judges():
-    text = as_markdown.render_plan(no_change_plan(), "local")
+    text = as_markdown.render_plan(no_change_plan(), LOCAL)
     assert "No changes. The remote judges match the specs." in text
     assert "<details>" not in text
     assert "Not managed: 1 owned judge that no spec names, left alone. Use `--prune`" in text
@@ -201,13 +208,15 @@ def test_plan_without_changes_says_so_and_counts_unmanaged_judges():
 
 
 def test_unmanaged_judges_are_named_on_request():
-    text = as_markdown.render_plan(no_change_plan(), "local", list_unmanaged=True)
+    text = as_markdown.render_plan(no_change_plan(), LOCAL, list_unmanaged=True)
     assert "left alone: <code>legacy</code>. Use `--prune`" in text
 
 
 def test_model_overrides_of_the_target_are_listed():
     policy = Policy(model_overrides=(("mistral-small-latest", "ministral-8b-latest"),))
-    text = as_markdown.render_plan(plan([definition("tone")], [], policy), "staging")
+    text = as_markdown.render_plan(
+        plan([definition("tone")], [], policy), PlanHeader("staging", None, False)
+    )
     assert (
         "Model overrides for this target: <code>tone</code>"
         " (<code>mistral-small-latest</code> → <code>ministral-8b-latest</code>)." in text
@@ -279,7 +288,7 @@ def huge_plan(kind: str) -> Plan:
 
 @pytest.mark.parametrize("kind", ["create", "update"])
 def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
-    text = as_markdown.render_plan(huge_plan(kind), "local", full=True)
+    text = as_markdown.render_plan(huge_plan(kind), LOCAL, full=True)
     assert len(text) <= 65_000 < as_markdown.GITHUB_COMMENT_LIMIT
     assert "too long for one comment" in text
     assert "plan artifact" in text
@@ -293,7 +302,7 @@ def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
 
 @pytest.mark.parametrize("limit", [as_markdown.MIN_LIMIT, 5_000, 20_000])
 def test_truncation_respects_any_limit_and_keeps_fences_balanced(limit):
-    text = as_markdown.render_plan(long_plan(), "local", limit=limit)
+    text = as_markdown.render_plan(long_plan(), LOCAL, limit=limit)
     assert len(text) <= limit
     fences = re.findall(r"^(`{3,})(diff)?$", text, re.M)
     assert len(fences) % 2 == 0
@@ -307,14 +316,14 @@ def test_short_diffs_stay_whole_when_long_ones_are_cut():
         [short, definition("long", instructions=long_text)],
         [remote(definition("short")), remote(definition("long"))],
     )
-    text = as_markdown.render_plan(result, "local", limit=10_000)
+    text = as_markdown.render_plan(result, LOCAL, limit=10_000)
     assert '+ description: "A new description."' in text
     assert "1 of 2 judge diffs shortened" in text
     assert "diff lines shown; the rest is in the complete plan." in text
 
 
 def test_creates_are_table_rows_only_so_500_fit_without_cutting():
-    text = as_markdown.render_plan(huge_plan("create"), "local")
+    text = as_markdown.render_plan(huge_plan("create"), LOCAL)
     assert "too long" not in text and "<details>" not in text
     assert (
         len(re.findall(r"^\| \+ create \| <code>judge-\d{3}</code> \| new judge \|$", text, re.M))
@@ -324,7 +333,7 @@ def test_creates_are_table_rows_only_so_500_fit_without_cutting():
 
 def test_a_huge_unmanaged_list_is_shortened_too():
     unmanaged = [remote(definition(f"legacy-{i:04}")) for i in range(5_000)]
-    text = as_markdown.render_plan(plan([], unmanaged), "local", list_unmanaged=True)
+    text = as_markdown.render_plan(plan([], unmanaged), LOCAL, list_unmanaged=True)
     assert len(text) <= 65_000
     assert re.search(r", and \d+ more\. Use `--prune`", text)
     assert "Not managed: 5000 owned judges" in text
@@ -332,7 +341,7 @@ def test_a_huge_unmanaged_list_is_shortened_too():
 
 def test_a_limit_too_small_for_any_plan_is_refused():
     with pytest.raises(ValueError, match="at least"):
-        as_markdown.render_plan(mixed_plan(), "local", limit=100)
+        as_markdown.render_plan(mixed_plan(), LOCAL, limit=100)
 
 
 def regenerate_golden_files() -> None:

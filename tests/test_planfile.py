@@ -5,10 +5,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from judgesync.plan.planfile import hash_spec_files
+from judgesync.errors import ConfigError
+from judgesync.plan.planfile import SpecFiles, hash_spec_files, load, save, to_document
+from judgesync.plan.planner import Plan
 
 # A few paths, some nested, so that additions, removals and edits all happen.
 PATHS = ["a.yaml", "b.yml", "prompts/a.md", "prompts/deep/c.md", "tone.cases.yaml"]
@@ -60,3 +63,30 @@ def test_files_outside_the_directory_are_recorded_relative_to_it_and_shown_joine
     config.unlink()
     gone = hash_spec_files(specs, recorded.outside(specs))
     assert recorded.differences(gone, "judges") == ["judgesync.yaml: removed since the plan"]
+
+
+globs = st.lists(st.text(min_size=1, max_size=6), max_size=3).map(tuple)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ownership=st.none() | globs, prune=st.booleans())
+def test_a_saved_plan_keeps_the_scope_it_was_made_with(ownership, prune):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "plan.json"
+        document = to_document(
+            Plan(()), "local", None, "key", SpecFiles("s", {}), ownership=ownership, prune=prune
+        )
+        save(path, document)
+        saved = load(path)
+    assert (saved.ownership, saved.prune) == (ownership, prune)
+
+
+@pytest.mark.parametrize(("ownership", "prune"), [(None, "yes"), ("team-*", True), ([1], False)])
+def test_a_plan_file_with_a_malformed_scope_is_refused(tmp_path, ownership, prune):
+    document = to_document(
+        Plan(()), "local", None, "key", SpecFiles("s", {}), ownership=None, prune=False
+    )
+    document.update(ownership=ownership, prune=prune)
+    save(tmp_path / "plan.json", document)
+    with pytest.raises(ConfigError, match="the plan file is damaged"):
+        load(tmp_path / "plan.json")

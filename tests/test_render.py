@@ -9,6 +9,9 @@ from judgesync.render import as_json, as_text
 from judgesync.render.header import PlanHeader
 from tests.builders import definition, regression, remote
 
+# The default scope: the whole workspace, nothing pruned.
+LOCAL = PlanHeader("local", None, prune=False)
+
 
 def mixed_plan():
     return plan(
@@ -22,7 +25,7 @@ def mixed_plan():
 
 
 def test_text_plan_shows_symbols_diff_and_summary():
-    text = as_text.render_plan(mixed_plan(), "local")
+    text = as_text.render_plan(mixed_plan(), LOCAL)
     assert text.startswith("Target: local\n")
     assert "+ create a-new\n\n~ update" in text
     assert (
@@ -39,17 +42,17 @@ def test_text_plan_shows_symbols_diff_and_summary():
 
 
 def test_text_plan_is_coloured_only_when_asked():
-    assert "\x1b[32m" in as_text.render_plan(mixed_plan(), "local", colour=True)
+    assert "\x1b[32m" in as_text.render_plan(mixed_plan(), LOCAL, colour=True)
 
 
 def test_text_plan_without_changes_says_so_and_counts_unmanaged():
     result = plan([definition("a")], [remote(definition("a")), remote(definition("legacy"))])
-    text = as_text.render_plan(result, "local")
+    text = as_text.render_plan(result, LOCAL)
     assert "No changes." in text
     assert "Not managed: 1 owned judge that no spec names, left alone.\n  Use --prune" in text
     assert "legacy" not in text
     assert text.endswith("Plan: 0 to create, 0 to update, 0 to delete.\n")
-    listed = as_text.render_plan(result, "local", list_unmanaged=True)
+    listed = as_text.render_plan(result, LOCAL, list_unmanaged=True)
     assert "left alone.\n  legacy (id id-legacy)\n  Use --prune to delete them.\n\n" in listed
 
 
@@ -57,7 +60,7 @@ def test_text_plan_without_changes_says_so_and_counts_unmanaged():
     ("header", "head"),
     [
         (
-            "local",
+            LOCAL,
             "Target: local\nOwnership: the whole workspace\n"
             "Prune: off (owned judges that no spec names are left alone)\n\n",
         ),
@@ -77,28 +80,30 @@ def thousand_creates():
 
 
 def test_a_plan_of_1000_creates_is_about_1000_lines():
-    text = as_text.render_plan(thousand_creates(), "local")
+    text = as_text.render_plan(thousand_creates(), LOCAL)
     lines = text.splitlines()
     assert 1_000 <= len(lines) <= 1_010
     assert lines[4:6] == ["+ create judge-0000", "+ create judge-0001"]
 
 
 def test_full_shows_every_field_of_each_created_judge():
-    text = as_text.render_plan(thousand_creates(), "local", full=True)
+    text = as_text.render_plan(thousand_creates(), LOCAL, full=True)
     assert len(text.splitlines()) > 10_000
     assert '+ create judge-0000\n    name: "judge-0000"\n' in text
 
 
 def test_scalar_change_is_shown_before_and_after():
     result = plan([regression(high=10)], [remote(regression(high=5))])
-    assert "    output.max: 5.0 -> 10.0\n" in as_text.render_plan(result, "t")
+    assert "    output.max: 5.0 -> 10.0\n" in as_text.render_plan(
+        result, PlanHeader("t", None, False)
+    )
 
 
 def test_missing_final_newline_is_visible_in_the_diff():
     result = plan(
         [definition(instructions="Rate it")], [remote(definition(instructions="Rate it\n"))]
     )
-    text = as_text.render_plan(result, "t")
+    text = as_text.render_plan(result, PlanHeader("t", None, False))
     assert "      -Rate it\n      +Rate it  (no newline at end)\n" in text
 
 
@@ -134,19 +139,19 @@ def test_json_plan_stays_format_1_and_only_adds_fields():
         set(action) == FORMAT_1_ACTION_KEYS | CHANGE_CLASS_KEYS for action in document["actions"]
     )
     assert (document["ownership"], document["prune"]) == (["a-*", "b-*"], True)
-    whole = as_json.plan_document(mixed_plan(), "local")
+    whole = as_json.plan_document(mixed_plan(), LOCAL)
     assert (whole["ownership"], whole["prune"]) == (None, False)
 
 
 def test_json_plan_keeps_every_created_judge_and_unmanaged_name():
-    created = as_json.plan_document(thousand_creates(), "local")["actions"]
+    created = as_json.plan_document(thousand_creates(), LOCAL)["actions"]
     assert len(created) == 1_000 and created[999]["desired"]["name"] == "judge-0999"
     result = plan([], [remote(definition(f"legacy-{i}")) for i in range(300)])
-    assert len(as_json.plan_document(result, "local")["unmanaged"]) == 300
+    assert len(as_json.plan_document(result, LOCAL)["unmanaged"]) == 300
 
 
 def test_json_plan_is_stable_and_complete():
-    document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), "local")))
+    document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), LOCAL)))
     assert document["format_version"] == 1
     assert document["summary"] == {
         "create": 1,

@@ -20,6 +20,7 @@ from judgesync.plan.planner import ActionKind, Plan
 from judgesync.policy import Choices, Policy
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import Target, open_client, resolve_target
+from judgesync.render.header import PlanHeader
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.cases import load_cases, require_cases
@@ -42,6 +43,12 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
     config = load_config(config_file)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
     return Settings(target, Policy.resolve(config, choices, target.model_overrides), config_file)
+
+
+def header_of(settings: Settings) -> PlanHeader:
+    """What a plan made with these settings says first: its target and scope."""
+    policy = settings.policy
+    return PlanHeader(settings.target.label, policy.ownership, policy.prune)
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ def load_desired(policy: Policy) -> Desired:
 @dataclass(frozen=True)
 class Planned:
     plan: Plan
-    target: str  # the target's label, for rendering
+    header: PlanHeader  # the target and scope, for rendering
     # What apply would refuse (too many deletions, unacknowledged breaking changes)
     # and what the specs should tidy (stale acknowledgements).
     warnings: tuple[str, ...]
@@ -157,7 +164,13 @@ def plan(
             policy.specs, [*_config_files(settings), *desired.instruction_files]
         )
         document = planfile.to_document(
-            fresh, target.api_url, target.name, target.api_key, spec_files
+            fresh,
+            target.api_url,
+            target.name,
+            target.api_key,
+            spec_files,
+            ownership=policy.ownership,
+            prune=policy.prune,
         )
         planfile.save(out, document)
     warnings = (
@@ -170,13 +183,15 @@ def plan(
             for name, ack in planner.stale_acknowledgements(fresh, desired.acknowledgements)
         ),
     )
-    return Planned(fresh, target.label, tuple(w for w in warnings if w is not None), behaviour)
+    return Planned(
+        fresh, header_of(settings), tuple(w for w in warnings if w is not None), behaviour
+    )
 
 
 @dataclass(frozen=True)
 class Applied:
     plan: Plan
-    target: str
+    header: PlanHeader
     report: Report
 
 
@@ -187,13 +202,14 @@ def apply(
     parallelism: int,
     *,
     saved_plan: Path | None,
-    show: Callable[[Plan, str], None],
+    show: Callable[[Plan, PlanHeader], None],
     approve: Callable[[Plan], None] | None,
     progress: Progress = SILENT,
 ) -> Applied:
     """Execute a saved plan, or plan afresh, then make the remote match.
 
-    `show` gets the plan before anything changes; `approve` (None when
+    `show` gets the plan and its header before anything changes (a saved
+    plan's header is the one it was saved with); `approve` (None when
     approved in advance) raises to stop when the plan has changes.
     """
     settings = resolve(choices, environ, workdir)
@@ -202,18 +218,18 @@ def apply(
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
-            chosen = _fresh_plan(desired, client, policy, progress)
+            chosen, header = _fresh_plan(desired, client, policy, progress), header_of(settings)
         else:
             assert saved is not None
-            chosen = saved.plan
+            chosen, header = saved.plan, PlanHeader.of_saved(saved)
             _refuse_stale(chosen, client)
-        show(chosen, target.label)
+        show(chosen, header)
         policy.refuse_mass_delete(chosen.count(ActionKind.DELETE))
         policy.refuse_unacknowledged(chosen.unacknowledged)
         if chosen.has_changes and approve is not None:
             approve(chosen)
         report = executor.apply(chosen, client, parallelism, progress)
-    return Applied(chosen, target.label, report)
+    return Applied(chosen, header, report)
 
 
 def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy, progress: Progress) -> Plan:

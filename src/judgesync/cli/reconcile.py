@@ -17,6 +17,7 @@ from judgesync.cli.boundary import (
     EXIT_OK,
     GITHUB_ANNOTATIONS,
 )
+from judgesync.cli.display import Display, diff_option, echo_plan, list_unmanaged_option
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
@@ -97,6 +98,8 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         only_option,
         allow_empty_option,
         format_option,
+        diff_option,
+        list_unmanaged_option,
         parallelism_option,
     )
     for option in reversed(shared):
@@ -194,6 +197,8 @@ def plan_command(
     only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
+    diff: str,
+    list_unmanaged: bool,
     parallelism: int,
     detailed_exitcode: bool,
     out: Path | None,
@@ -209,6 +214,7 @@ def plan_command(
       judgesync plan --target staging --out plan.json
       judgesync plan --replay --repeat 3 --format markdown
       judgesync plan --only 'team-a/*' --no-prune
+      judgesync plan --diff full --list-unmanaged
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import plan
@@ -217,16 +223,22 @@ def plan_command(
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
+    display = Display.of(output_format, diff, list_unmanaged)
+    if replay and (display.full or list_unmanaged):
+        raise ConfigError(
+            "--diff full and --list-unmanaged do not apply with --replay yet;"
+            " drop them, or run plan without --replay to see the full plan."
+        )
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
     if planned.replay is None:
-        _echo_plan(planned.plan, planned.target, output_format)
+        echo_plan(planned.plan, planned.header, display)
     else:
         from judgesync.cli.review import echo_plan_with_replay
 
-        echo_plan_with_replay(planned.plan, planned.target, planned.replay, output_format)
+        echo_plan_with_replay(planned.plan, planned.header, planned.replay, output_format)
     for warning in planned.warnings:
         click.echo(warning, err=True)
         if output_format == "github":
@@ -263,6 +275,8 @@ def apply_command(
     only: tuple[str, ...],
     allow_empty: bool,
     output_format: str,
+    diff: str,
+    list_unmanaged: bool,
     parallelism: int,
     auto_approve: bool,
     allow_mass_delete: bool,
@@ -302,6 +316,7 @@ def apply_command(
         allow_mass_delete=allow_mass_delete,
         only=only,
     )
+    display = Display.of(output_format, diff, list_unmanaged)
     applied = apply(
         choices,
         os.environ,
@@ -309,8 +324,8 @@ def apply_command(
         parallelism,
         saved_plan=saved_plan,
         # With -q the plan shrinks to its summary, unless someone must approve it.
-        show=lambda plan, target: (
-            _echo_plan(plan, target, output_format, full=not auto_approve)
+        show=lambda plan, header: (
+            echo_plan(plan, header, display, approving=not auto_approve)
             if output_format != "json"
             else None
         ),
@@ -320,7 +335,7 @@ def apply_command(
     report = applied.report
     if output_format == "json":
         document: dict[str, Any] = {
-            "plan": as_json.plan_document(applied.plan, applied.target),
+            "plan": as_json.plan_document(applied.plan, applied.header),
             "report": as_json.report_document(report),
         }
         click.echo(as_json.dumps(document), nl=False)
@@ -339,18 +354,26 @@ def apply_command(
 @click.command("show")
 @click.argument("plan_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @format_option
-def show_command(plan_file: Path, output_format: str) -> int:
+@diff_option
+@list_unmanaged_option
+def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged: bool) -> int:
     """Render a plan saved by `plan --out`, without contacting the API.
+
+    Its header (target, ownership, prune) is the one the plan was made with.
 
     \b
     Example:
       judgesync show plan.json --format json
+      judgesync show plan.json --diff full --list-unmanaged
     """
     from judgesync.plan import planfile
+    from judgesync.render.header import PlanHeader
 
     saved = planfile.load(plan_file)
     click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
-    _echo_plan(saved.plan, saved.target, output_format)
+    echo_plan(
+        saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
+    )
     return EXIT_OK
 
 
@@ -367,19 +390,3 @@ def _confirm(plan: Plan) -> None:
         raise KeyboardInterrupt from None
     if not approved:
         raise JudgesyncError("Apply cancelled; nothing was changed.")
-
-
-def _echo_plan(plan: Plan, target: str, output_format: str, full: bool = False) -> None:
-    from judgesync.render import as_json, as_markdown, as_text
-
-    if output_format == "json":
-        click.echo(as_json.dumps(as_json.plan_document(plan, target)), nl=False)
-    elif output_format in ("markdown", "github"):
-        click.echo(as_markdown.render_plan(plan, target), nl=False)
-    else:
-        shown = terminal.current()
-        if shown.quiet and not full:
-            click.echo(as_text.summary(plan))
-        else:
-            colour = shown.colour(sys.stdout)
-            click.echo(as_text.render_plan(plan, target, colour), nl=False, color=colour)

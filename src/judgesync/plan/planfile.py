@@ -4,6 +4,7 @@ A plan file is JSON (documented in docs/planfile.md):
 
     {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
      "target": str (API URL or "local", never the key), "target_name": str | null,
+     "ownership": [str] | null (null: the whole workspace), "prune": bool,
      "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
      "spec_files": {path relative to the spec directory: "sha256:..."},
      "actions": [{"action": "create"|"update"|"delete", "name": str,
@@ -64,6 +65,9 @@ class SavedPlan:
     judgesync_version: str
     created_at: str
     spec_files: SpecFiles
+    # The scope the plan was made with; prune None: a plan file from before they were recorded.
+    ownership: tuple[str, ...] | None
+    prune: bool | None
 
 
 @dataclass(frozen=True)
@@ -138,14 +142,24 @@ def key_fingerprint(api_key: str) -> str:
 
 
 def to_document(
-    plan: Plan, target: str, target_name: str | None, api_key: str, spec_files: SpecFiles
+    plan: Plan,
+    target: str,
+    target_name: str | None,
+    api_key: str,
+    spec_files: SpecFiles,
+    *,
+    ownership: tuple[str, ...] | None,
+    prune: bool,
 ) -> dict[str, Any]:
+    """The plan file; `ownership` and `prune` as the plan was made (for its header)."""
     return {
         "format_version": FORMAT_VERSION,
         "judgesync_version": __version__,
         "created_at": datetime.now(UTC).isoformat(),
         "target": target,
         "target_name": target_name,
+        "ownership": list(ownership) if ownership is not None else None,
+        "prune": prune,
         "key_fingerprint": key_fingerprint(api_key),
         "specs_hash": spec_files.overall,
         "spec_files": dict(spec_files.files or {}),
@@ -186,6 +200,7 @@ def load(path: Path) -> SavedPlan:
             judgesync_version=str(document["judgesync_version"]),
             created_at=str(document["created_at"]),
             spec_files=_spec_files_from(document),
+            **_scope_from(document),
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
         raise ConfigError(
@@ -251,6 +266,19 @@ def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
     ):
         raise ValueError("spec_files must map paths to hashes")
     return SpecFiles(str(document["specs_hash"]), files)
+
+
+def _scope_from(document: dict[str, Any]) -> dict[str, Any]:
+    # Both absent from plan files of earlier versions: prune None says "not recorded".
+    if "prune" not in document:
+        return {"ownership": None, "prune": None}
+    ownership, prune = document.get("ownership"), document["prune"]
+    if not isinstance(prune, bool) or not (
+        ownership is None
+        or (isinstance(ownership, list) and all(isinstance(g, str) for g in ownership))
+    ):
+        raise ValueError("ownership must be a list of globs or null, prune true or false")
+    return {"ownership": None if ownership is None else tuple(ownership), "prune": prune}
 
 
 def changed_since(read: Judge, now: Judge) -> bool:

@@ -31,12 +31,17 @@ class Target:
 
     @property
     def label(self) -> str:
-        where = "local (embedded emulator, .judgesync/local.db)" if self.is_local else self.api_url
-        return f"{self.name}: {where}" if self.name else where
+        return target_label(self.api_url, self.name)
 
     @property
     def is_local(self) -> bool:
         return self.api_url == LOCAL
+
+
+def target_label(api_url: str, name: str | None) -> str:
+    """How output names a target: also for a saved plan, which keeps its URL and name."""
+    where = "local (embedded emulator, .judgesync/local.db)" if api_url == LOCAL else api_url
+    return f"{name}: {where}" if name else where
 
 
 def resolve_target(

@@ -3,7 +3,9 @@
 Schema, format_version 1 (fields are only ever added within a version):
 
     {"format_version": 1, "target": str,
-     "ownership": [str]|null, "prune": bool,      (null: the whole workspace is owned)
+     "ownership": [str]|null, "prune": bool|null,  (ownership null: the whole workspace
+                                                    is owned; prune null: `show` of a plan
+                                                    file that did not record either)
      "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int,
                  "breaking": int},
      "actions": [{"action": "create"|"update"|"delete"|"no-op", "name": str,
@@ -42,14 +44,14 @@ from judgesync.render.header import PlanHeader
 FORMAT_VERSION = 1
 
 
-def plan_document(plan: Plan, header: PlanHeader | str) -> dict[str, Any]:
+def plan_document(plan: Plan, header: PlanHeader) -> dict[str, Any]:
     """Everything in the plan: each action with its full content, each unmanaged judge."""
-    head = PlanHeader.of(header)
+    ownership = list(header.ownership) if header.ownership is not None else None
     return {
         "format_version": FORMAT_VERSION,
-        "target": head.target,
-        "ownership": list(head.ownership) if head.ownership is not None else None,
-        "prune": head.prune,
+        "target": header.target,
+        "ownership": ownership if header.recorded else None,
+        "prune": header.prune if header.recorded else None,
         "summary": {
             "create": plan.count(ActionKind.CREATE),
             "update": plan.count(ActionKind.UPDATE),

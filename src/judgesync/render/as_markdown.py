@@ -73,7 +73,7 @@ _BACKTICK_RUN = re.compile(r"`+")
 
 def render_plan(
     plan: Plan,
-    header: PlanHeader | str,
+    header: PlanHeader,
     limit: int = DEFAULT_LIMIT,
     full: bool = False,
     list_unmanaged: bool = False,
@@ -86,7 +86,7 @@ def render_plan(
     """
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters, got {limit}")
-    head = _plan_head(plan, PlanHeader.of(header))
+    head = _plan_head(plan, header)
     rows = [_row(action) for action in plan.changes]
     changes = [action for action in plan.changes if full or action.kind is ActionKind.UPDATE]
     sections = [_section(action, _diff_lines(action)) for action in changes]
@@ -268,7 +268,7 @@ def _unmanaged_block(names: list[str], plan: Plan) -> str:
         return ""
     judges = "judge" if count == 1 else "judges"
     listed = f": {', '.join(names)}" if names else ""
-    to_list = "" if names else " `--format json` lists them."
+    to_list = "" if names else " `--list-unmanaged` lists them."
     return (
         f"Not managed: {count} owned {judges} that no spec names, left alone{listed}."
         f" Use `--prune` to delete them.{to_list}\n"

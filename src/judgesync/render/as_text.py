@@ -31,22 +31,21 @@ class _Painter:
 
 def render_plan(
     plan: Plan,
-    header: PlanHeader | str,
+    header: PlanHeader,
     colour: bool = False,
     full: bool = False,
     list_unmanaged: bool = False,
 ) -> str:
     """The plan: one line per created or deleted judge, field diffs per update.
 
-    `full` shows every field of each created judge; `list_unmanaged` names
-    the judges left alone instead of counting them.
+    `full` shows every field of each created and deleted judge;
+    `list_unmanaged` names the judges left alone instead of counting them.
     """
     paint = _Painter(colour)
-    head = PlanHeader.of(header)
     lines = [
-        f"Target: {head.target}",
-        f"Ownership: {head.scope()}",
-        f"Prune: {head.prune_text}",
+        f"Target: {header.target}",
+        f"Ownership: {header.scope()}",
+        f"Prune: {header.prune_text}",
         "",
     ]
     if plan.model_overrides:
@@ -78,7 +77,9 @@ def _unmanaged_lines(plan: Plan, listed: bool) -> list[str]:
     lines = [f"Not managed: {count} owned {judges} that no spec names, left alone."]
     if listed:
         lines.extend(f"  {judge.name} (id {judge.id})" for judge in plan.unmanaged)
-    lines.append("  Use --prune to delete them." + ("" if listed else " --format json lists them."))
+    lines.append(
+        "  Use --prune to delete them." + ("" if listed else " --list-unmanaged lists them.")
+    )
     return [*lines, ""]
 
 
@@ -173,9 +174,12 @@ def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
     lines = [header]
     if action.kind is ActionKind.CREATE and full:
         assert action.desired is not None
-        leaves = flatten(canonical(action.desired))
-        for path, value in leaves.items():
+        for path, value in flatten(canonical(action.desired)).items():
             lines.extend(_change_lines(FieldChange(path, None, value), paint))
+    elif action.kind is ActionKind.DELETE and full:
+        assert action.remote is not None
+        for path, value in flatten(canonical(action.remote.definition)).items():
+            lines.extend(_change_lines(FieldChange(path, value, None), paint))
     elif action.kind is ActionKind.UPDATE:
         style = "red" if action.breaking else "dim"
         lines.extend(paint(f"    {line}", style) for line in change_class_lines(action))
