@@ -7,7 +7,6 @@ import json
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
 from judgesync.cli import cli
 from judgesync.specs.yamlio import dump
@@ -19,17 +18,6 @@ WHOLE_LINE = "Ownership: the whole workspace\n"
 PRUNE_ON = "Prune: on (owned judges that no spec names are deleted)\n"
 PRUNE_OFF = "Prune: off (owned judges that no spec names are left alone)\n"
 NOT_RECORDED = "not recorded (the plan file was saved by an earlier judgesync)"
-
-
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def head(emulator, ownership: str, prune: str) -> str:
@@ -175,10 +163,14 @@ def test_unmanaged_judges_are_counted_unless_listed(workdir, run, remote):
     assert "left alone: <code>legacy</code>. Use `--prune` to delete them.\n" in markdown
 
 
-def test_replay_refuses_the_display_options_it_does_not_honour_yet(workdir, run):
-    result = run("plan", "--replay", "--diff", "full")
-    assert result.exit_code == 1
-    assert "--diff full and --list-unmanaged do not apply with --replay yet" in result.output
+def test_replay_honours_the_display_options(workdir, run):
+    short = run("plan", "--replay")
+    full = run("plan", "--replay", "--diff", "full")
+    for result in (short, full):
+        assert "Replay: the changed judges on their cases" in result.stdout
+    assert '+ create tone\n    name: "tone"\n' in full.stdout
+    assert '    name: "tone"' not in short.stdout
+    assert "+ create tone\n" in short.stdout
 
 
 def test_the_readme_names_the_display_options_and_the_commands_that_take_them():

@@ -224,11 +224,6 @@ def plan_command(
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
     display = Display.of(output_format, diff, list_unmanaged)
-    if replay and (display.full or list_unmanaged):
-        raise ConfigError(
-            "--diff full and --list-unmanaged do not apply with --replay yet;"
-            " drop them, or run plan without --replay to see the full plan."
-        )
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
@@ -238,7 +233,7 @@ def plan_command(
     else:
         from judgesync.cli.review import echo_plan_with_replay
 
-        echo_plan_with_replay(planned.plan, planned.header, planned.replay, output_format)
+        echo_plan_with_replay(planned.plan, planned.header, planned.replay, display)
     for warning in planned.warnings:
         click.echo(warning, err=True)
         if output_format == "github":

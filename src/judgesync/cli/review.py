@@ -21,6 +21,7 @@ from judgesync.cli.reconcile import (
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
+    from judgesync.cli.display import Display
     from judgesync.plan.planner import Plan
     from judgesync.render.header import PlanHeader
     from judgesync.review.replay import Replay
@@ -131,23 +132,23 @@ def judge_command(
     return EXIT_OK
 
 
-def echo_plan_with_replay(
-    plan: Plan, header: PlanHeader, replay: Replay, output_format: str
-) -> None:
+def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, display: Display) -> None:
     """The plan with its replay section: after the text plan, inside the markdown comment's
     limit (the plan gets what the replay leaves), as the JSON plan's `replay` key."""
     from judgesync.render import as_json, as_markdown, as_text, review_markdown, review_text
 
-    if output_format == "json":
+    full, listed = display.full, display.list_unmanaged
+    if display.output_format == "json":
         document = as_json.plan_document(plan, header)
         document["replay"] = review_text.replay_document(replay)
         click.echo(as_json.dumps(document), nl=False)
-    elif output_format == "markdown":
+    elif display.output_format in ("markdown", "github"):
         section = review_markdown.render_replay(replay)
         room = max(as_markdown.MIN_LIMIT, as_markdown.DEFAULT_LIMIT - len(section) - 1)
-        click.echo(as_markdown.render_plan(plan, header, limit=room), nl=False)
-        click.echo("\n" + section, nl=False)
+        text = as_markdown.render_plan(plan, header, room, full=full, list_unmanaged=listed)
+        click.echo(text + "\n" + section, nl=False)
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(as_text.render_plan(plan, header, colour=colour), nl=False)
-        click.echo("\n" + review_text.render_replay(replay), nl=False)
+        colour = terminal.current().colour(sys.stdout)
+        text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
+        # color=: click would strip the codes again whenever stdout is no terminal.
+        click.echo(text + "\n" + review_text.render_replay(replay), nl=False, color=colour)
