@@ -16,7 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 
+from judgesync.cli import cli
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings
 from judgesync.remote.client import JudgesClient
 
@@ -133,3 +135,17 @@ def judge_definition() -> Callable[..., dict[str, Any]]:
         return body
 
     return make
+
+
+@pytest.fixture
+def run(
+    emulator: EmulatorHandle, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """Invoke the real CLI (click's runner) against the emulator server with the test key."""
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke

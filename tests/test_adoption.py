@@ -23,17 +23,6 @@ def repo(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args))
-
-    return invoke
-
-
 def write_config(repo, text):
     (repo / "judgesync.yaml").write_text(textwrap.dedent(text))
 

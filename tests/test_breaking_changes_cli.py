@@ -14,16 +14,6 @@ TO_ADD = re.compile(r"To acknowledge it, add to the spec: acknowledge_breaking: 
 
 
 @pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, [*args, "--api-url", emulator.url])
-
-    return invoke
-
-
-@pytest.fixture
 def breaking(workdir, run):
     """The shipped judges applied; then, under require_ack, `tone` loses an option."""
     assert run("apply", "--auto-approve").exit_code == 0

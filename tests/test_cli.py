@@ -20,18 +20,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHIPPED_JUDGES = REPO / "judges"
 
 
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    """Invoke the CLI against the emulator server with the test key."""
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str, input: str | None = None):
-        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-    return invoke
-
-
 def test_validate_accepts_the_shipped_judges(workdir, run):
     result = run("validate")
     assert result.exit_code == 0, result.output

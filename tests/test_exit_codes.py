@@ -15,17 +15,6 @@ from click.testing import CliRunner
 from judgesync.cli import cli
 
 
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args))
-
-    return invoke
-
-
 def test_0_when_the_command_succeeds(workdir):
     result = CliRunner().invoke(cli, ["validate"])
     assert (result.exit_code, result.output) == (0, "4 judge spec(s) valid.\n")

@@ -10,22 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from judgesync.cli import cli
 from judgesync.render import as_github
 from tests.builders import definition
-
-
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -312,16 +312,6 @@ TRICKY = [
 
 
 @pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-
-    def invoke(*args: str) -> object:
-        return CliRunner().invoke(cli, [*args, "--api-url", emulator.url], catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
 def tricky_workspace(emulator, api_key):
     with JudgesClient(emulator.url, api_key) as client:
         for judge in TRICKY:

@@ -13,23 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from judgesync.cli import cli
 from judgesync.names import is_shadow
 
 TONE_OPTIONS = ("on_brand", "too_casual", "too_formal", "rude")
-
-
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def conversation(number: int) -> dict[str, Any]:

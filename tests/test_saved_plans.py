@@ -15,16 +15,6 @@ from tests.builders import definition
 
 
 @pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-
-    def invoke(*args: str, api_url: str = emulator.url):
-        return CliRunner().invoke(cli, [*args, "--api-url", api_url])
-
-    return invoke
-
-
-@pytest.fixture
 def saved_update(workdir, run, remote):
     """The shipped judges applied, then a saved plan updating `tone`."""
     assert run("apply", "--auto-approve").exit_code == 0
@@ -110,7 +100,7 @@ def test_stale_plan_is_refused_when_a_create_finds_its_name_taken(workdir, run, 
 
 def test_plan_for_another_target_is_refused(saved_update, run, remote):
     before = snapshot(remote)
-    result = run("apply", "--plan", str(saved_update), "--auto-approve", api_url="local")
+    result = run("apply", "--plan", str(saved_update), "--auto-approve", "--api-url", "local")
     assert result.exit_code == 1
     assert "The plan was made against http://127.0.0.1:" in result.output
     assert snapshot(remote) == before

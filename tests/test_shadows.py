@@ -24,17 +24,6 @@ from judgesync.review.shadows import ShadowRun, shadow_judge, shadow_started, sw
 from tests.builders import definition
 
 
-@pytest.fixture
-def run(emulator, api_key, monkeypatch):
-    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
-    monkeypatch.setenv("JUDGESYNC_API_URL", emulator.url)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def shadows(remote) -> list[str]:
     return [judge.name for judge in remote.list_judges() if is_shadow(judge.name)]
 
