@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from judgesync.specs import templates
 
@@ -44,3 +46,34 @@ def test_check_agrees_with_jinja_on_near_misses_of_the_simple_print_fast_path(so
 def test_check_accepts_simple_prints_with_whitespace_control():
     source = "{{- user_message }}\n{{assistant_message-}} x }} { {{ properties.a.b }}"
     assert templates.check(source) == templates.TemplateCheck(syntax=None, unknown_variables=())
+
+
+# Appended to a template, this reads nothing and prints nothing but is not a
+# simple print: it sends the helpers down Jinja's parser instead of the fast path.
+NOT_SIMPLE = "\n{% if false %}{% endif %}"
+simple_templates = st.lists(
+    st.sampled_from(
+        [
+            "{{ user_message }}",
+            "{{-assistant_message-}}",
+            "{{ properties.locale }}",
+            "{{ properties.a.b }}",
+            "{{ properties }}",
+            "{{ answer_type_definition }}",
+            "plain text ",
+            "\n",
+            "{",
+            "}",
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(simple_templates)
+def test_the_fast_path_reads_what_jinja_reads(source):
+    if templates.syntax_problem(source) is None:
+        assert templates.syntax_problem(source + NOT_SIMPLE) is None
+        assert templates.read_variables(source) == templates.read_variables(source + NOT_SIMPLE)
+        assert templates.property_names(source) == templates.property_names(source + NOT_SIMPLE)

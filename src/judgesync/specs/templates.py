@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import jinja2.nodes
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # The variables the service injects when it judges (see the API contract).
@@ -43,13 +44,22 @@ class TemplateSyntaxProblem:
 
 def syntax_problem(source: str) -> TemplateSyntaxProblem | None:
     """The first Jinja2 syntax error of `source` (line within the template), or None."""
+    if _simple_platform_prints(source) is not None:
+        return None  # such a text always parses (see `check`)
     from jinja2 import TemplateSyntaxError
 
     try:
-        _environment().parse(source)
+        _parse(source)
     except TemplateSyntaxError as error:
         return TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(source: str) -> jinja2.nodes.Template:
+    """Jinja's tree of `source`, kept for the next helper that asks (validate asks
+    up to four times per prompt); raises TemplateSyntaxError. Trees are only read."""
+    return _environment().parse(source)
 
 
 def unknown_variables(source: str) -> list[str]:
@@ -72,21 +82,21 @@ class TemplateCheck:
 # whole of most judge prompts. A text made only of these and plain data parses
 # without error and reads exactly their root names.
 _SIMPLE_PRINT = re.compile(
-    r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*-?\}\}"
+    r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*-?\}\}"
 )
 _JINJA_OPENER = re.compile(r"\{[{%#]")
 
 
 def check(source: str) -> TemplateCheck:
     """`syntax_problem` and `unknown_variables` from a single parse, for bulk loading."""
-    if _only_simple_platform_prints(source):
+    if _simple_platform_prints(source) is not None:
         # Jinja's parser would find nothing wrong (a property test checks it), at a
         # fraction of its cost over 10,000 spec files.
         return TemplateCheck(syntax=None, unknown_variables=())
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     try:
-        tree = _environment().parse(source)
+        tree = _parse(source)
     except TemplateSyntaxError as error:
         problem = TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
         return TemplateCheck(syntax=problem, unknown_variables=())
@@ -102,16 +112,20 @@ def check(source: str) -> TemplateCheck:
     )
 
 
-def _only_simple_platform_prints(source: str) -> bool:
+def _simple_platform_prints(source: str) -> list[re.Match[str]] | None:
+    """Each `{{ name.attr }}` of `source` when prints of platform variables are all
+    the Jinja it holds, else None."""
     # Scan as Jinja's lexer does: the leftmost opener starts the next tag.
+    prints: list[re.Match[str]] = []
     position = 0
     while True:
         opener = _JINJA_OPENER.search(source, position)
         if opener is None:
-            return True
+            return prints
         match = _SIMPLE_PRINT.match(source, opener.start())
         if match is None or match.group(1) not in PLATFORM_VARIABLES:
-            return False
+            return None
+        prints.append(match)
         position = match.end()
 
 
@@ -122,9 +136,12 @@ def render(source: str, variables: Mapping[str, Any]) -> str:
 
 def read_variables(source: str) -> frozenset[str]:
     """The variables `source` reads from its context (platform ones or not); it must parse."""
+    prints = _simple_platform_prints(source)
+    if prints is not None:
+        return frozenset(match.group(1) for match in prints)
     from jinja2 import meta
 
-    return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+    return frozenset(meta.find_undeclared_variables(_parse(source)))
 
 
 def property_names(source: str) -> frozenset[str]:
@@ -134,9 +151,16 @@ def property_names(source: str) -> frozenset[str]:
     reads (the template copes with a missing key), and keys chosen at render
     time cannot be known, so neither is listed.
     """
+    prints = _simple_platform_prints(source)
+    if prints is not None:
+        return frozenset(
+            match.group(2).split(".")[1]
+            for match in prints
+            if match.group(1) == "properties" and match.group(2)
+        )
     from jinja2 import nodes
 
-    tree = _environment().parse(source)
+    tree = _parse(source)
     called = {id(call.node) for call in tree.find_all(nodes.Call)}
     names: set[str] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
