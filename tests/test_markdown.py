@@ -17,7 +17,7 @@ import pytest
 from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.planner import Plan, plan
 from judgesync.policy import Policy
-from judgesync.render import as_markdown
+from judgesync.render import as_markdown, markdown_report, markdown_text
 from judgesync.render.header import PlanHeader
 from tests.builders import definition, regression, remote
 
@@ -90,10 +90,12 @@ GOLDEN_CASES: dict[str, Callable[[], str]] = {
         list_unmanaged=True,
     ),
     "plan-truncated.md": lambda: as_markdown.render_plan(
-        long_plan(), PlanHeader("https://api.mistral.ai", None, False), limit=as_markdown.MIN_LIMIT
+        long_plan(),
+        PlanHeader("https://api.mistral.ai", None, False),
+        limit=markdown_text.MIN_LIMIT,
     ),
-    "report.md": lambda: as_markdown.render_report(mixed_report()),
-    "report-empty.md": lambda: as_markdown.render_report(Report(())),
+    "report.md": lambda: markdown_report.render_report(mixed_report()),
+    "report-empty.md": lambda: markdown_report.render_report(Report(())),
 }
 
 
@@ -109,7 +111,7 @@ def test_rendering_matches_the_golden_file(filename):
 def test_plan_starts_with_the_hidden_marker_the_workflow_looks_for():
     text = as_markdown.render_plan(mixed_plan(), LOCAL)
     assert text.startswith("<!-- judgesync-plan -->\n")
-    assert as_markdown.render_report(mixed_report()).startswith("<!-- judgesync-apply -->\n")
+    assert markdown_report.render_report(mixed_report()).startswith("<!-- judgesync-apply -->\n")
 
 
 def test_plan_has_a_summary_table_then_one_details_block_per_update():
@@ -224,7 +226,7 @@ def test_model_overrides_of_the_target_are_listed():
 
 
 def test_report_counts_per_action_then_failures_then_folded_successes():
-    text = as_markdown.render_report(mixed_report())
+    text = markdown_report.render_report(mixed_report())
     assert "**Apply: 2 done, 1 failed.**" in text
     assert "| ~ update | 0 | 1 |\n" in text and "| + create | 1 | 0 |\n" in text
     failed = text.index("#### Not done (1)")
@@ -252,8 +254,8 @@ def big_report(results: int, failures: int, message: str = "created (id {i:036})
 
 
 def test_a_report_of_1000_results_fits_in_one_comment_with_every_failure():
-    text = as_markdown.render_report(big_report(1_000, failures=20))
-    assert len(text) < as_markdown.GITHUB_COMMENT_LIMIT
+    text = markdown_report.render_report(big_report(1_000, failures=20))
+    assert len(text) < markdown_text.GITHUB_COMMENT_LIMIT
     assert "**Apply: 980 done, 20 failed.**" in text
     assert "| + create | 980 | 20 |" in text
     for i in range(20):
@@ -264,8 +266,8 @@ def test_a_report_of_1000_results_fits_in_one_comment_with_every_failure():
 
 
 def test_many_long_failures_are_narrowed_then_cut_but_stay_within_the_limit():
-    text = as_markdown.render_report(big_report(1_000, 1_000, "boom {i} " + "x" * 2_000))
-    assert len(text) <= as_markdown.DEFAULT_LIMIT
+    text = markdown_report.render_report(big_report(1_000, 1_000, "boom {i} " + "x" * 2_000))
+    assert len(text) <= markdown_text.DEFAULT_LIMIT
     assert "<code>judge-0000</code> | boom 0 xxx" in text
     assert "…" in text and "too long for one comment" in text
     assert "Done (" not in text
@@ -289,7 +291,7 @@ def huge_plan(kind: str) -> Plan:
 @pytest.mark.parametrize("kind", ["create", "update"])
 def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
     text = as_markdown.render_plan(huge_plan(kind), LOCAL, full=True)
-    assert len(text) <= 65_000 < as_markdown.GITHUB_COMMENT_LIMIT
+    assert len(text) <= 65_000 < markdown_text.GITHUB_COMMENT_LIMIT
     assert "too long for one comment" in text
     assert "plan artifact" in text
     assert text.count("<details>") == text.count("</details>") > 0
@@ -300,7 +302,7 @@ def test_a_plan_of_500_judges_with_20kb_instructions_fits_in_one_comment(kind):
     )
 
 
-@pytest.mark.parametrize("limit", [as_markdown.MIN_LIMIT, 5_000, 20_000])
+@pytest.mark.parametrize("limit", [markdown_text.MIN_LIMIT, 5_000, 20_000])
 def test_truncation_respects_any_limit_and_keeps_fences_balanced(limit):
     text = as_markdown.render_plan(long_plan(), LOCAL, limit=limit)
     assert len(text) <= limit
@@ -368,7 +370,7 @@ def test_an_interrupted_report_lists_what_never_started_and_what_is_unknown():
         ),
         stopped_by=KeyboardInterrupt(),
     )
-    text = as_markdown.render_report(report)
+    text = markdown_report.render_report(report)
     assert "**Apply: 1 done, 0 failed, 1 not started, 1 unknown.**" in text
     assert "| action | done | not started | unknown |\n" in text
     assert "| + create | 0 | 1 | 0 |\n" in text

@@ -26,7 +26,7 @@ import yaml
 from click.testing import CliRunner
 
 from judgesync.cli import cli
-from judgesync.render import as_markdown
+from judgesync.render import as_markdown, markdown_text
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -500,7 +500,7 @@ def fits_github_limit(body: str, plan: str) -> bool:
     """What run.sh wraps around a plan fits in the room the markdown renderer leaves,
     with an owner/name and a run id as long as GitHub allows (140 and 11 characters)."""
     added = len(body) - len(plan) + (140 - len("acme/judges")) + (11 - len("42"))
-    return added <= as_markdown.GITHUB_COMMENT_LIMIT - as_markdown.DEFAULT_LIMIT
+    return added <= markdown_text.GITHUB_COMMENT_LIMIT - markdown_text.DEFAULT_LIMIT
 
 
 def reviewed_plan(checkout: Checkout) -> Path:

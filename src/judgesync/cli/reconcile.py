@@ -295,7 +295,7 @@ def apply_command(
     """
     from judgesync.policy import Choices
     from judgesync.reconcile import apply
-    from judgesync.render import as_json, as_markdown, as_text
+    from judgesync.render import as_json, as_text, markdown_report
 
     if output_format != "text" and not auto_approve:
         raise ConfigError(
@@ -335,7 +335,7 @@ def apply_command(
         }
         click.echo(as_json.dumps(document), nl=False)
     elif output_format in ("markdown", "github"):
-        click.echo(as_markdown.render_report(report), nl=False)
+        click.echo(markdown_report.render_report(report), nl=False)
     elif report.results:
         shown = terminal.current()
         colour = shown.colour(sys.stdout)

@@ -135,7 +135,14 @@ def judge_command(
 def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, display: Display) -> None:
     """The plan with its replay section: after the text plan, inside the markdown comment's
     limit (the plan gets what the replay leaves), as the JSON plan's `replay` key."""
-    from judgesync.render import as_json, as_markdown, as_text, review_markdown, review_text
+    from judgesync.render import (
+        as_json,
+        as_markdown,
+        as_text,
+        markdown_text,
+        review_markdown,
+        review_text,
+    )
 
     full, listed = display.full, display.list_unmanaged
     if display.output_format == "json":
@@ -144,7 +151,7 @@ def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, displa
         click.echo(as_json.dumps(document), nl=False)
     elif display.output_format in ("markdown", "github"):
         section = review_markdown.render_replay(replay)
-        room = max(as_markdown.MIN_LIMIT, as_markdown.DEFAULT_LIMIT - len(section) - 1)
+        room = max(markdown_text.MIN_LIMIT, markdown_text.DEFAULT_LIMIT - len(section) - 1)
         text = as_markdown.render_plan(plan, header, room, full=full, list_unmanaged=listed)
         click.echo(text + "\n" + section, nl=False)
     else:

@@ -18,40 +18,30 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from judgesync.plan.executor import ActionResult, Outcome, Report
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
 from judgesync.render.as_text import (
     acknowledgement,
     breaking_summary,
     is_multiline,
-    report_summary,
     show_value,
     summary,
     text_diff,
 )
 from judgesync.render.header import PlanHeader
-from judgesync.render.markdown_text import clip, code, escape, fit, visible
+from judgesync.render.markdown_text import (
+    DEFAULT_LIMIT,
+    MIN_LIMIT,
+    VERBS,
+    clip,
+    code,
+    escape,
+    fit,
+    visible,
+)
 
 PLAN_MARKER = "<!-- judgesync-plan -->"
-REPORT_MARKER = "<!-- judgesync-apply -->"
-GITHUB_COMMENT_LIMIT = 65_536
-# Below GitHub's limit, with room for what a workflow adds around the plan.
-DEFAULT_LIMIT = 65_000
-# Below this a plan's head, table and notice cannot be promised to fit.
-MIN_LIMIT = 2_000
 
-_MARKS = {
-    Outcome.DONE: "ok",
-    Outcome.FAILED: "**FAILED**",
-    Outcome.NOT_STARTED: "not started",
-    Outcome.UNKNOWN: "**UNKNOWN**",
-}
-_VERBS = {
-    ActionKind.CREATE: "+ create",
-    ActionKind.UPDATE: "~ update",
-    ActionKind.DELETE: "- delete",
-}
 _TRUNCATED_NOTICE = (
     "> [!NOTE]\n"
     "> This plan is too long for one comment: {detail}."
@@ -67,7 +57,6 @@ _MIN_SECTION = 1_000
 # Judges named in the breaking-change warning at the top; the table names them all.
 _BREAKING_NAMES_ROOM = 300
 _FIELDS_SHOWN = 5
-_MESSAGE_WIDTH = 1_000
 _BACKTICK_RUN = re.compile(r"`+")
 
 
@@ -116,99 +105,6 @@ def render_plan(
     return text
 
 
-def render_report(report: Report, limit: int = DEFAULT_LIMIT) -> str:
-    """The apply report as GitHub markdown, never longer than `limit` characters.
-
-    Counts per action first, then every failure (messages shortened, and the
-    list cut, only when they cannot fit otherwise), then the done actions
-    folded away and cut to the room left, with a pointer to the complete report.
-    """
-    if limit < MIN_LIMIT:
-        raise ValueError(f"limit must be at least {MIN_LIMIT} characters, got {limit}")
-    lines = [REPORT_MARKER, "### judgesync apply", ""]
-    if not report.results:
-        lines.append("Nothing to apply: the remote judges already match the specs.")
-        return "\n".join(lines) + "\n"
-    done = report.having(Outcome.DONE)
-    # Failed first, then those the run never finished (interrupted or stopped).
-    unfinished = [r for r in report.results if r.outcome is not Outcome.DONE]
-    unfinished.sort(key=lambda r: r.outcome is not Outcome.FAILED)
-    first, *advice = report_summary(report)
-    head = "\n".join([*lines, f"**{first}**"])
-    head += "\n\n" + _counts_table(report)
-    advice_text = "".join(f"{line}\n" for line in advice)
-    room = limit - len(head) - len(_REPORT_NOTICE) - len(advice_text) - 200
-    failures, cut_failures = _failure_rows(unfinished, room)
-    parts = [head]
-    if failures:
-        table = _result_table(failures)
-        parts += [f"#### Not done ({len(unfinished)})\n", table]
-        room -= len(table)
-    if advice_text:
-        parts.append(advice_text)
-    done_rows = fit([_result_row(result) for result in done], room - 100, _more_results)
-    if done:
-        body = _result_table(done_rows)
-        parts.append(f"<details><summary>Done ({len(done)})</summary>\n\n{body}\n</details>\n")
-    if cut_failures or len(done_rows) != len(done):
-        parts.append(_REPORT_NOTICE)
-    text = "\n".join(parts)
-    assert len(text) <= limit, "the budget arithmetic must keep the report within the limit"
-    return text
-
-
-_REPORT_NOTICE = (
-    "> [!NOTE]\n"
-    "> This report is too long for one comment; the numbers above are complete."
-    " The complete report is the `--format json` output of `judgesync apply`;"
-    " the plan it applied is the plan artifact of this workflow run"
-    " (`judgesync show plan.json` prints it).\n"
-)
-# Narrowest failure message before failures are cut from the list instead.
-_MIN_MESSAGE_WIDTH = 120
-
-
-def _counts_table(report: Report) -> str:
-    """Per action kind, how many actions ended in each outcome that occurred."""
-    outcomes = [o for o in Outcome if report.having(o)]
-    lines = [
-        "| action | " + " | ".join(o.value for o in outcomes) + " |",
-        "|" + " --- |" * (len(outcomes) + 1),
-    ]
-    for kind, verb in _VERBS.items():
-        results = [r.outcome for r in report.results if r.action.kind is kind]
-        if results:
-            counts = " | ".join(str(results.count(o)) for o in outcomes)
-            lines.append(f"| {verb} | {counts} |")
-    return "\n".join(lines) + "\n"
-
-
-def _failure_rows(failed: Sequence[ActionResult], room: int) -> tuple[list[str], bool]:
-    """A row for each failure, messages narrowed until they fit; else as many as fit."""
-    width = _MESSAGE_WIDTH
-    rows = [_result_row(result, width) for result in failed]
-    while sum(len(row) + 1 for row in rows) > room and width > _MIN_MESSAGE_WIDTH:
-        width = max(_MIN_MESSAGE_WIDTH, width // 2)
-        rows = [_result_row(result, width) for result in failed]
-    kept = fit(rows, room, _more_results)
-    return kept, len(kept) != len(rows)
-
-
-def _result_row(result: ActionResult, width: int = _MESSAGE_WIDTH) -> str:
-    message = escape(clip(visible(result.message), width))
-    mark, verb = _MARKS[result.outcome], _VERBS[result.action.kind]
-    return f"| {mark} | {verb} | {code(result.action.name)} | {message} |"
-
-
-def _result_table(rows: list[str]) -> str:
-    header = ["| result | action | judge | message |", "| --- | --- | --- | --- |"]
-    return "\n".join([*header, *rows]) + "\n"
-
-
-def _more_results(count: int) -> str:
-    return f"| … | … | {count} more | see the complete report |"
-
-
 def _plan_head(plan: Plan, header: PlanHeader) -> str:
     target = escape(clip(visible(header.target), 200))
     head = (
@@ -255,7 +151,7 @@ def _row(action: Action) -> str:
         if len(paths) > _FIELDS_SHOWN:
             fields += f" and {len(paths) - _FIELDS_SHOWN} more"
         fields = f"{_badge(action)} · {fields}" if action.classification else fields
-    return f"| {_VERBS[action.kind]} | {code(action.name)} | {fields} |"
+    return f"| {VERBS[action.kind]} | {code(action.name)} | {fields} |"
 
 
 def _overrides_block(items: list[str]) -> str:
@@ -305,7 +201,7 @@ def _change_lines(change: FieldChange) -> list[str]:
 def _section(action: Action, lines: Sequence[str], note: str = "") -> str:
     """One judge's collapsible diff; the fence outgrows any run of backticks inside."""
     fence = "`" * max(3, _longest_backtick_run(lines) + 1)
-    title = f"{_VERBS[action.kind]} {code(action.name)}"
+    title = f"{VERBS[action.kind]} {code(action.name)}"
     if action.remote is not None:
         title += f" (id {code(action.remote.id)})"
     if action.classification is not None:

@@ -12,6 +12,13 @@ import json
 import re
 from collections.abc import Callable
 
+from judgesync.plan.planner import ActionKind
+
+GITHUB_COMMENT_LIMIT = 65_536
+# Below GitHub's limit, with room for what a workflow adds around the text.
+DEFAULT_LIMIT = 65_000
+# Below this a plan's head, table and notice cannot be promised to fit.
+MIN_LIMIT = 2_000
 _NAME_WIDTH = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # Characters markdown would act on inside a table cell or <code>; entities show them as text.
@@ -52,3 +59,10 @@ def visible(text: str) -> str:
 
 def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+VERBS = {
+    ActionKind.CREATE: "+ create",
+    ActionKind.UPDATE: "~ update",
+    ActionKind.DELETE: "- delete",
+}
