@@ -140,8 +140,8 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
       judgesync validate --format github
     """
     from judgesync.policy import Choices
-    from judgesync.reconcile import validate
     from judgesync.render import as_github
+    from judgesync.specs.check import validate
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
