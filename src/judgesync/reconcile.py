@@ -107,11 +107,12 @@ def plan(
     desired = load_desired(policy)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
-        fresh = _fresh_plan(desired, client, policy, progress)
+        listed = list_judges(client, progress)
+        fresh = _fresh_plan(desired, listed, policy)
         behaviour = None
         if replay_request is not None and cases is not None:
             behaviour = replay(
-                fresh, cases, client, policy.gates, replay_request, parallelism, progress
+                fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
     if out is not None:
         spec_files = planfile.hash_spec_files(
@@ -172,7 +173,8 @@ def apply(
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
-            chosen, header = _fresh_plan(desired, client, policy, progress), header_of(settings)
+            listed = list_judges(client, progress)
+            chosen, header = _fresh_plan(desired, listed, policy), header_of(settings)
         else:
             assert saved is not None
             chosen, header = saved.plan, PlanHeader.of_saved(saved)
@@ -186,10 +188,10 @@ def apply(
     return Applied(chosen, header, report)
 
 
-def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy, progress: Progress) -> Plan:
+def _fresh_plan(desired: Desired, listed: list[Judge], policy: Policy) -> Plan:
     return planner.plan(
         desired.definitions,
-        list_judges(client, progress),
+        listed,
         policy,
         desired.previous_names,
         desired.acknowledgements,
