@@ -15,6 +15,7 @@ from judgesync.cli.reconcile import (
     api_url_option,
     format_option,
     parallelism_option,
+    repeat_option,
     spec_directory,
     target_option,
 )
@@ -25,15 +26,6 @@ if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
     from judgesync.render.header import PlanHeader
     from judgesync.review.replay import Replay
-
-repeat_option = click.option(
-    "--repeat",
-    type=click.IntRange(1, 20),
-    default=1,
-    show_default=True,
-    help="Judge each case N times and report how often the verdicts disagree with"
-    " themselves (the noise floor).",
-)
 
 
 @click.command("test")
@@ -47,7 +39,10 @@ repeat_option = click.option(
     help="Test only the judges whose name matches (repeatable; globs as in judgesync.yaml)."
     " [default: every judge with cases]",
 )
-@repeat_option
+@repeat_option(
+    "Judge each case N times and report how often the verdicts disagree with"
+    " themselves (the noise floor)."
+)
 @format_option
 @parallelism_option
 def test_command(
