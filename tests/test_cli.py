@@ -252,3 +252,33 @@ def test_validate_rejects_each_broken_spec_naming_its_file(
     # A copied symlink points elsewhere than the original, so its message differs.
     assert message in result.output or case == "instructions-file-symlink"
     assert "Traceback" not in result.output
+
+
+def test_validate_imports_no_http_client_planner_or_executor(tmp_path):
+    """The pre-commit hook stays offline and light: a whole `validate` run in a
+    fresh interpreter leaves httpx and the plan/review machinery unimported."""
+    heavy = [
+        "judgesync.plan.executor",
+        "judgesync.plan.planfile",
+        "judgesync.remote.client",
+        "judgesync.review.replay",
+    ]
+    script = (
+        "import sys\n"
+        "from judgesync.cli import main\n"
+        "try:\n"
+        "    main(['validate', sys.argv[1]], prog_name='judgesync')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] == 'httpx' or m in {heavy!r}))\n"
+    )
+    judges = Path(__file__).parent.parent / "judges"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(judges)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    valid, imported = result.stdout.splitlines()
+    assert valid.endswith("spec(s) valid.")
+    assert imported == "[]"

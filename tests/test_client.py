@@ -373,12 +373,13 @@ def test_a_404_without_the_judge_code_is_an_error_not_a_missing_judge(make_clien
         make_client(handler).get_judge("j1")
 
 
-def test_judge_conversation_posts_the_messages_and_returns_the_verdict(make_client):
+def test_live_judge_posts_the_messages_and_returns_the_verdict(make_client):
     verdict = {"analysis": "Courteous throughout.", "answer": "polite"}
     handler, seen = scripted(httpx.Response(200, json=verdict))
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
 
-    answer = make_client(handler).judge_conversation("j1", messages, {"lang": "en"})
+    request = {"messages": messages, "properties": {"lang": "en"}}
+    answer = make_client(handler).live_judge("j1", request)
 
     assert answer == verdict
     assert seen[0].url.path == f"{JUDGES_PATH}/j1/live-judging"

@@ -127,7 +127,7 @@ def test_live_judging_answers_one_of_the_judges_options(client):
         {"role": "assistant", "content": "Good morning, how can I help?"},
     ]
 
-    verdict = client.judge_conversation(judge.id, conversation)
+    verdict = client.live_judge(judge.id, {"messages": conversation, "properties": None})
 
     assert verdict["answer"] in {"polite", "rude"}
     assert isinstance(verdict["analysis"], str)

@@ -15,6 +15,8 @@ import pytest
 import yaml
 
 from judgesync.names import is_shadow
+from judgesync.remote.client import JudgesClient
+from judgesync.spec import Judge
 
 TONE_OPTIONS = ("on_brand", "too_casual", "too_formal", "rude")
 
@@ -283,3 +285,20 @@ def test_a_regression_judge_reports_mae_spearman_and_the_share_within_range(appl
     assert judge["metrics"]["within_range"] == pytest.approx(2 / 3)
     off = abs(cases[2]["expect"] - scores[2])
     assert judge["metrics"]["mae"] == pytest.approx(off / 3)
+
+
+@pytest.mark.parametrize("command", [("test",), ("plan", "--replay")])
+def test_a_run_lists_the_workspace_once(applied, run, remote, monkeypatch, command):
+    """The shadow sweep reuses the listing the plan or the tests read."""
+    write_cases(applied, tone_verdicts(remote, 2))
+    listings = []
+    list_judges = JudgesClient.list_judges
+
+    def counted(client: JudgesClient) -> list[Judge]:
+        listings.append(client)
+        return list_judges(client)
+
+    monkeypatch.setattr(JudgesClient, "list_judges", counted)
+    result = run(*command)
+    assert result.exit_code == 0, result.output
+    assert len(listings) == 1

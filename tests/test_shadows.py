@@ -79,7 +79,7 @@ def test_sweep_deletes_other_runs_old_shadows_and_keeps_recent_ones(remote):
     old, recent = leftover(remote, minutes_ago=30), leftover(remote, minutes_ago=1)
     current = ShadowRun.start()
     own = remote.create_judge(definition(current.name_for("tone"))).name
-    assert sweep(remote, current, timedelta(minutes=10)) == (old,)
+    assert sweep(remote, current, timedelta(minutes=10), remote.list_judges()) == (old,)
     assert sorted(shadows(remote)) == sorted([recent, own])
 
 

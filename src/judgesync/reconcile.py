@@ -1,4 +1,4 @@
-"""The core of validate, plan and apply: one function per command.
+"""The core of plan and apply: one function per command (validate's is specs/check.py).
 
 Each command's flags arrive as `Choices`; `resolve` meets them with
 judgesync.yaml and the environment exactly once, giving `Settings` (the
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from judgesync.config import find_config, load_config
-from judgesync.errors import ConfigError, PlanError, Problem, SpecError
+from judgesync.errors import ConfigError, PlanError, SpecError
 from judgesync.plan import executor, planfile, planner
 from judgesync.plan.executor import JudgesApi, Report
 from judgesync.plan.planner import ActionKind, Plan
@@ -23,9 +23,8 @@ from judgesync.remote.connect import Target, open_client, resolve_target
 from judgesync.render.header import PlanHeader
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import Judge, JudgeDefinition
-from judgesync.specs.cases import load_cases, require_cases
-from judgesync.specs.lint import lint
-from judgesync.specs.loader import LoadedSpecs, load_specs
+from judgesync.specs.cases import require_cases
+from judgesync.specs.check import check_specs
 
 
 @dataclass(frozen=True)
@@ -49,51 +48,6 @@ def header_of(settings: Settings) -> PlanHeader:
     """What a plan made with these settings says first: its target and scope."""
     policy = settings.policy
     return PlanHeader(settings.target.label, policy.ownership, policy.prune)
-
-
-@dataclass(frozen=True)
-class Validated:
-    """The specs, every problem with them and their cases, and the instruction warnings."""
-
-    loaded: LoadedSpecs
-    problems: list[Problem]
-    warnings: list[Problem]
-
-
-def validate(choices: Choices, workdir: Path) -> Validated:
-    """The specs and every problem with them, scope and cases files included, and
-    the warnings about their instructions (specs/lint.py); offline."""
-    policy = Policy.resolve(load_config(find_config(workdir)), choices)
-    loaded, problems = check_specs(policy)
-    cases = load_cases(policy.specs, [spec.definition for spec in loaded.specs])
-    if policy.specs.is_dir():  # else check_specs already said so
-        problems.extend(cases.problems)
-    warnings = [
-        warning
-        for spec in loaded.specs
-        for warning in lint(
-            spec, cases.cases_by_judge.get(spec.definition.name, ()), spec.instructions_at
-        )
-    ]
-    warnings.sort(key=lambda warning: (warning.path, warning.line or 0))  # stable: rule order
-    return Validated(loaded, problems, warnings)
-
-
-def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
-    loaded = load_specs(policy.specs)
-    problems = list(loaded.problems)
-    scope = ", ".join(policy.ownership or ())
-    problems.extend(
-        Problem(
-            spec.path,
-            f"judge {spec.definition.name!r} is outside the ownership"
-            f" scope ({scope}) set in judgesync.yaml",
-            spec.line,
-        )
-        for spec in loaded.specs
-        if not policy.owns(spec.definition.name)
-    )
-    return loaded, problems
 
 
 @dataclass(frozen=True)
@@ -153,11 +107,12 @@ def plan(
     desired = load_desired(policy)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
-        fresh = _fresh_plan(desired, client, policy, progress)
+        listed = list_judges(client, progress)
+        fresh = _fresh_plan(desired, listed, policy)
         behaviour = None
         if replay_request is not None and cases is not None:
             behaviour = replay(
-                fresh, cases, client, policy.gates, replay_request, parallelism, progress
+                fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
     if out is not None:
         spec_files = planfile.hash_spec_files(
@@ -218,7 +173,8 @@ def apply(
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
-            chosen, header = _fresh_plan(desired, client, policy, progress), header_of(settings)
+            listed = list_judges(client, progress)
+            chosen, header = _fresh_plan(desired, listed, policy), header_of(settings)
         else:
             assert saved is not None
             chosen, header = saved.plan, PlanHeader.of_saved(saved)
@@ -232,10 +188,10 @@ def apply(
     return Applied(chosen, header, report)
 
 
-def _fresh_plan(desired: Desired, client: JudgesApi, policy: Policy, progress: Progress) -> Plan:
+def _fresh_plan(desired: Desired, listed: list[Judge], policy: Policy) -> Plan:
     return planner.plan(
         desired.definitions,
-        list_judges(client, progress),
+        listed,
         policy,
         desired.previous_names,
         desired.acknowledgements,

@@ -10,6 +10,7 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
+from judgesync.cli.reconcile import api_url_option, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
@@ -17,18 +18,8 @@ if TYPE_CHECKING:
 
 
 @click.command("import")
-@click.option(
-    "--api-url",
-    metavar="URL",
-    help="API base URL, or 'local' for the embedded emulator."
-    " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
-)
-@click.option(
-    "--target",
-    "target_name",
-    metavar="NAME",
-    help="A target defined in judgesync.yaml (its URL and key variable).",
-)
+@api_url_option
+@target_option
 @click.option(
     "--out",
     "out_dir",

@@ -43,6 +43,14 @@ target_option = click.option(
 )
 
 
+def repeat_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--repeat N` (1 to 20 runs of each case), for `test` and `plan --replay`, each
+    with its own help."""
+    return click.option(
+        "--repeat", type=click.IntRange(1, 20), default=1, show_default=True, help=help
+    )
+
+
 def _remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
     # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
     if value == "github":
@@ -140,8 +148,8 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
       judgesync validate --format github
     """
     from judgesync.policy import Choices
-    from judgesync.reconcile import validate
     from judgesync.render import as_github
+    from judgesync.specs.check import validate
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
@@ -182,13 +190,7 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
     help="Also run the cases of each judge created or updated, proposed vs current version,"
     " and show the verdicts that flip; exit 1 when a replay gate fails.",
 )
-@click.option(
-    "--repeat",
-    type=click.IntRange(1, 20),
-    default=1,
-    show_default=True,
-    help="With --replay: judge each case N times with the current version (its noise floor).",
-)
+@repeat_option("With --replay: judge each case N times with the current version (its noise floor).")
 def plan_command(
     directory: Path | None,
     api_url: str | None,

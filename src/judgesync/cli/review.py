@@ -15,6 +15,7 @@ from judgesync.cli.reconcile import (
     api_url_option,
     format_option,
     parallelism_option,
+    repeat_option,
     spec_directory,
     target_option,
 )
@@ -25,15 +26,6 @@ if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
     from judgesync.render.header import PlanHeader
     from judgesync.review.replay import Replay
-
-repeat_option = click.option(
-    "--repeat",
-    type=click.IntRange(1, 20),
-    default=1,
-    show_default=True,
-    help="Judge each case N times and report how often the verdicts disagree with"
-    " themselves (the noise floor).",
-)
 
 
 @click.command("test")
@@ -47,7 +39,10 @@ repeat_option = click.option(
     help="Test only the judges whose name matches (repeatable; globs as in judgesync.yaml)."
     " [default: every judge with cases]",
 )
-@repeat_option
+@repeat_option(
+    "Judge each case N times and report how often the verdicts disagree with"
+    " themselves (the noise floor)."
+)
 @format_option
 @parallelism_option
 def test_command(
@@ -69,7 +64,7 @@ def test_command(
       judgesync test --only 'team-a/*'
     """
     from judgesync.policy import Choices
-    from judgesync.render import review_markdown, review_text
+    from judgesync.render import review_json, review_markdown, review_text
     from judgesync.render.as_json import dumps
     from judgesync.review.session import test
 
@@ -77,7 +72,7 @@ def test_command(
     progress = terminal.current().progress()
     run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
     if output_format == "json":
-        click.echo(dumps(review_text.test_document(run)), nl=False)
+        click.echo(dumps(review_json.test_document(run)), nl=False)
     elif output_format == "markdown":
         click.echo(review_markdown.render_test(run), nl=False)
     else:
@@ -140,6 +135,7 @@ def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, displa
         as_markdown,
         as_text,
         markdown_text,
+        review_json,
         review_markdown,
         review_text,
     )
@@ -147,7 +143,7 @@ def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, displa
     full, listed = display.full, display.list_unmanaged
     if display.output_format == "json":
         document = as_json.plan_document(plan, header)
-        document["replay"] = review_text.replay_document(replay)
+        document["replay"] = review_json.replay_document(replay)
         click.echo(as_json.dumps(document), nl=False)
     elif display.output_format in ("markdown", "github"):
         section = review_markdown.render_replay(replay)

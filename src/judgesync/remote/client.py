@@ -171,15 +171,6 @@ class JudgesClient:
     def delete_judge(self, judge_id: str) -> None:
         self._request("DELETE", _judge_path(judge_id))
 
-    def judge_conversation(
-        self,
-        judge_id: str,
-        messages: list[dict[str, Any]],
-        properties: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Ask the judge to judge a conversation; returns `{"analysis", "answer"}`."""
-        return self.live_judge(judge_id, {"messages": messages, "properties": properties})
-
     def live_judge(self, judge_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """POST a live-judging request body (e.g. `Case.request()`); returns the JudgeOutput."""
         path = f"{_judge_path(judge_id)}/live-judging"

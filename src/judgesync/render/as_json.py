@@ -16,7 +16,7 @@ Schema, format_version 1 (fields are only ever added within a version):
                   "breaking_fingerprint": str|null, "acknowledged": bool}],
      "unmanaged": [{"name": str, "judge_id": str}],
      "model_overrides": [{"judge": str, "original": str, "replacement": str}],
-     "replay": {...}}  (only with `plan --replay`; its schema is in render/review_text.py)
+     "replay": {...}}  (only with `plan --replay`; its schema is in render/review_json.py)
 
     report: {"format_version": 1, "ok": bool,
              "results": [{"action": str, "name": str,

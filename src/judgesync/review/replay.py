@@ -27,6 +27,7 @@ from judgesync.review.metrics import (
     noise_floor,
 )
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
+from judgesync.spec import Judge
 from judgesync.specs.case import Case
 
 
@@ -93,6 +94,7 @@ class ReplayRequest:
 
 def replay(
     plan: Plan,
+    listed: Sequence[Judge],
     cases_by_judge: Mapping[str, Sequence[Case]],
     client: ReplayApi,
     gates: Gates,
@@ -101,10 +103,11 @@ def replay(
     progress: Progress = SILENT,
 ) -> Replay:
     """Replay every created or updated judge with cases; no shadow outlives the call.
-    The live-judging requests are one progress task."""
+    `listed` is the workspace the plan was made from. The live-judging requests are
+    one progress task."""
     run = ShadowRun.start()
     repeat = request.repeat
-    swept = sweep(client, run, request.grace)
+    swept = sweep(client, run, request.grace, listed)
     changed = [
         action
         for action in plan.changes

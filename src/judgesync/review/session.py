@@ -52,9 +52,11 @@ def test(
         )
     grace = grace_from(environ)
     with open_client(target, workdir, parallelism) as client:
-        swept = sweep(client, ShadowRun.start(), grace)
+        listed = client.list_judges()
+        swept = sweep(client, ShadowRun.start(), grace, listed)
         results = run_tests(
             client,
+            listed,
             selected,
             policy.gates,
             owns=policy.owns,

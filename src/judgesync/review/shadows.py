@@ -22,7 +22,7 @@ judgesync's, whatever the ownership scope says.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,10 +91,13 @@ def grace_from(environ: Mapping[str, str]) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def sweep(client: ShadowApi, run: ShadowRun, grace: timedelta) -> tuple[str, ...]:
-    """Delete the shadows other runs left that started `grace` or longer before `run`."""
+def sweep(
+    client: ShadowApi, run: ShadowRun, grace: timedelta, remote: Iterable[Judge]
+) -> tuple[str, ...]:
+    """Delete the shadows other runs left that started `grace` or longer before `run`;
+    `remote` is the workspace as the command listed it, so nothing lists it twice."""
     swept = []
-    for judge in client.list_judges():
+    for judge in remote:
         if not is_shadow(judge.name) or run.created(judge.name):
             continue
         started = shadow_started(judge.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from judgesync.progress import SILENT, Progress
 from judgesync.review.gates import Gates, metric_failures
@@ -25,10 +25,6 @@ from judgesync.review.metrics import (
 )
 from judgesync.spec import Judge
 from judgesync.specs.case import Case
-
-
-class TestingApi(LiveJudgingApi, Protocol):
-    def list_judges(self) -> list[Judge]: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,8 @@ class TestRun:
 
 
 def run_tests(
-    client: TestingApi,
+    client: LiveJudgingApi,
+    listed: Sequence[Judge],
     cases_by_judge: Mapping[str, Sequence[Case]],
     gates: Gates,
     *,
@@ -107,9 +104,10 @@ def run_tests(
     parallelism: int = 8,
     progress: Progress = SILENT,
 ) -> tuple[JudgeResult, ...]:
-    """Judge each judge's cases with its remote judge, by name; `owns` filters the remote.
-    The requests of every judge are one progress task."""
-    remote = {judge.name: judge for judge in client.list_judges() if owns(judge.name)}
+    """Judge each judge's cases with its remote judge, by name, from `listed` (the
+    workspace as listed); `owns` filters it. The requests of every judge are one
+    progress task."""
+    remote = {judge.name: judge for judge in listed if owns(judge.name)}
     total = sum(len(cases) * repeat for name, cases in cases_by_judge.items() if name in remote)
     results = []
     progress.start(JUDGING, total)
