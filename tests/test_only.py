@@ -79,6 +79,17 @@ def test_only_keeps_a_rename_whole(repo, remote):
     assert sorted(remote_descriptions(remote)) == ["tone-new"]
 
 
+def test_only_prunes_one_judge_without_its_spec_when_the_others_keep_theirs(repo, remote):
+    for name in ("tone", "style", "other", "legacy"):
+        remote.create_judge(definition(name))
+    for name in ("tone", "style", "other"):
+        write_spec(repo, name)
+    result = run("plan", "--prune", "--only", "legacy")
+    assert result.exit_code == 0, result.output
+    assert "- delete legacy (id " in result.output
+    assert "Plan: 0 to create, 0 to update, 1 to delete." in result.output
+
+
 def test_no_prune_overrides_the_config(repo, remote):
     (repo / "judgesync.yaml").write_text("prune: true\n")
     remote.create_judge(definition("legacy"))

@@ -160,6 +160,8 @@ def plan(
     """
     desired, overrides = _override_models(desired, dict(policy.model_overrides))
     _check_desired_names(desired)
+    # The emptying guard counts every owned judge: --only narrowing them is no emptying.
+    owned_in_all = sum(policy.owns(judge.name) for judge in remote)
     desired, remote = _selected(desired, remote, previous_names or {}, policy)
     owned = [judge for judge in remote if policy.owns(judge.name)]
     matches = _match(desired, _unique_remote(owned), previous_names or {})
@@ -179,7 +181,7 @@ def plan(
     )
     if policy.prune:
         policy.refuse_protected_deletes(judge.name for judge in leftovers)
-        policy.refuse_emptying(len(leftovers), len(owned))
+        policy.refuse_emptying(len(leftovers), owned_in_all)
         actions.extend(Action(ActionKind.DELETE, judge.name, remote=judge) for judge in leftovers)
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
