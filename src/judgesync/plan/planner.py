@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from judgesync.errors import PlanError
-from judgesync.names import name_key
+from judgesync.names import is_shadow, name_key
 from judgesync.plan.change_class import (
     ChangeClass,
     Classification,
@@ -210,6 +210,11 @@ def _selected(
     without its judge, or a prune of the judge a spec was renamed from)."""
     if not policy.only:
         return list(desired), list(remote)
+    policy.refuse_unmatched_only(
+        [name for spec in desired for name in (spec.name, *previous_names.get(spec.name, ()))]
+        + [judge.name for judge in remote if not is_shadow(judge.name)],
+        "spec and no remote judge",
+    )
 
     def names(spec: JudgeDefinition) -> set[str]:
         return {name_key(name) for name in (spec.name, *previous_names.get(spec.name, ()))}
