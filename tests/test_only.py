@@ -51,6 +51,14 @@ def test_only_plans_and_applies_the_matching_judges_and_prunes_nothing_else(repo
 
     planned = run("plan", "--prune", "--only", "team-a/*")
     assert planned.exit_code == 0, planned.output
+    assert "Prune: on (owned judges that no spec names are deleted)\nOnly: team-a/*\n" in (
+        planned.output
+    )
+    markdown = run(
+        "plan", "--prune", "--only", "team-a/*", "--only", "*/gone", "--format", "markdown"
+    )
+    only = "<code>team-a/&#42;</code>, <code>&#42;/gone</code>"
+    assert f"\n- Only: {only}\n\n" in markdown.output
     assert "Plan: 1 to create, 1 to update, 1 to delete." in planned.output
     assert "team-b" not in planned.output
 
