@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -151,3 +152,33 @@ def test_130_when_interrupted_while_waiting_for_the_api(workdir):
                 process.wait()
     assert process.returncode == 130
     assert (stdout, stderr) == ("", "Interrupted.\n")
+
+
+def judgesync_process(workdir: Path, *args: str, stdout: Any) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from judgesync.cli import main; main()", *args],
+        cwd=workdir,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_1_and_quiet_when_the_reader_of_the_output_goes_away(workdir):
+    process = judgesync_process(workdir, "schema", stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # as `judgesync schema | head -c 10` does, before judgesync writes
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (1, "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("schema",), ("plan", "--api-url", "local")])
+def test_1_and_one_line_when_the_output_cannot_be_written(workdir, args):
+    with open("/dev/full", "w") as full:
+        process = judgesync_process(workdir, *args, stdout=full)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr == "Error: could not write the output (No space left on device).\n"

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
+from judgesync.errors import ConfigError
 from judgesync.names import matches_any
 from judgesync.plan.planner import ActionKind, plan
 from judgesync.policy import Policy
@@ -50,6 +51,14 @@ def test_only_plans_and_applies_the_matching_judges_and_prunes_nothing_else(repo
 
     planned = run("plan", "--prune", "--only", "team-a/*")
     assert planned.exit_code == 0, planned.output
+    assert "Prune: on (owned judges that no spec names are deleted)\nOnly: team-a/*\n" in (
+        planned.output
+    )
+    markdown = run(
+        "plan", "--prune", "--only", "team-a/*", "--only", "*/gone", "--format", "markdown"
+    )
+    only = "<code>team-a/&#42;</code>, <code>&#42;/gone</code>"
+    assert f"\n- Only: {only}\n\n" in markdown.output
     assert "Plan: 1 to create, 1 to update, 1 to delete." in planned.output
     assert "team-b" not in planned.output
 
@@ -77,6 +86,17 @@ def test_only_keeps_a_rename_whole(repo, remote):
     result = run("apply", "--prune", "--allow-empty", "--only", "tone-old", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert sorted(remote_descriptions(remote)) == ["tone-new"]
+
+
+def test_only_prunes_one_judge_without_its_spec_when_the_others_keep_theirs(repo, remote):
+    for name in ("tone", "style", "other", "legacy"):
+        remote.create_judge(definition(name))
+    for name in ("tone", "style", "other"):
+        write_spec(repo, name)
+    result = run("plan", "--prune", "--only", "legacy")
+    assert result.exit_code == 0, result.output
+    assert "- delete legacy (id " in result.output
+    assert "Plan: 0 to create, 0 to update, 1 to delete." in result.output
 
 
 def test_no_prune_overrides_the_config(repo, remote):
@@ -116,6 +136,28 @@ def test_only_and_no_prune_conflict_with_a_saved_plan(repo, remote, flag, messag
     assert remote.list_judges() == []
 
 
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve"), ("import",)])
+def test_only_that_matches_no_judge_is_an_error(repo, remote, command):
+    remote.create_judge(definition("tone"))
+    write_spec(repo, "style")
+    result = run(*command, "--only", "tone", "--only", "tnoe")
+    assert result.exit_code == 1, result.output
+    among = "remote judge" if command == ("import",) else "spec and no remote judge"
+    assert result.output.endswith(
+        f"Error: --only 'tnoe' matches no {among}; did you mean 'tone'? correct it,"
+        " or leave it out.\n"
+    )
+    assert [judge.name for judge in remote.list_judges()] == ["tone"]
+
+
+def test_only_may_name_a_judge_that_has_only_a_spec_or_only_a_remote_judge(repo, remote):
+    remote.create_judge(definition("legacy"))
+    write_spec(repo, "style")
+    result = run("plan", "--only", "legacy", "--only", "style")
+    assert result.exit_code == 0, result.output
+    assert "Plan: 1 to create, 0 to update, 0 to delete." in result.output
+
+
 def test_import_only_writes_the_matching_judges(repo, remote):
     for name in ("team-a/tone", "team-b/tone"):
         remote.create_judge(definition(name))
@@ -133,7 +175,13 @@ def test_only_plans_exactly_the_selected_part_of_the_whole_plan(specs, live, cha
     desired = [definition(n, description="new" if n in changed else "old") for n in specs]
     existing = [remote(definition(n, description="old")) for n in live]
     everything = plan(desired, existing, Policy(prune=True, allow_empty=True))
-    subset = plan(desired, existing, Policy(prune=True, allow_empty=True, only=tuple(only)))
+    narrowed = Policy(prune=True, allow_empty=True, only=tuple(only))
+    if not all(any(matches_any(n, (glob,)) for n in specs | live) for glob in only):
+        # A pattern that matches no judge is refused, never an empty plan.
+        with pytest.raises(ConfigError, match="matches no spec and no remote judge"):
+            plan(desired, existing, narrowed)
+        return
+    subset = plan(desired, existing, narrowed)
 
     # Without renames, the subset plan is the whole plan's selected actions, unchanged.
     selected = [a for a in everything.actions if matches_any(a.name, only)]

@@ -78,6 +78,17 @@ def test_test_fails_on_a_failed_must_pass_case(applied, run, remote):
     assert "  must_pass failed: case-1\n" in result.output
 
 
+@pytest.mark.parametrize("output_format", ["text", "json", "markdown", "github"])
+def test_a_failing_test_says_so_on_stderr_in_every_format(applied, run, remote, output_format):
+    verdicts = tone_verdicts(remote, 2)
+    write_cases(applied, [verdicts[0], other(verdicts[1])], must_pass={1})
+    result = run("test", "--format", output_format)
+    assert result.exit_code == 1, result.output
+    error = "the test fails for tone; see the report, and fix the judges or their cases."
+    annotation = f"::error::{error}\n" if output_format == "github" else ""
+    assert result.stderr == f"Error: {error}\n{annotation}"
+
+
 @pytest.mark.parametrize(
     ("gates", "exit_code", "failure"),
     [

@@ -144,7 +144,10 @@ def test_plan_for_another_key_at_the_same_url_is_refused(saved_update, remote, m
         cli, ["apply", "--plan", str(saved_update), "--auto-approve", "--api-url", remote.base_url]
     )
     assert result.exit_code == 1
-    assert "with another API key" in result.output
+    assert result.output == (
+        "Error: The plan was made for no named target with another API key; apply it with"
+        " the same key, or run plan again for this target.\n"
+    )
     assert snapshot(remote) == before
 
 
@@ -346,6 +349,25 @@ def test_a_saved_plan_refuses_a_target_other_than_its_own(saved_update, workdir,
     )
     assert result.exit_code == 1
     assert result.output == (
-        "Error: The plan was made for no named target with another API key; apply it with"
-        " the same --target and key, or run plan again for this target.\n"
+        "Error: The plan was made without --target, not for target 'prod'; apply it"
+        " without --target, or plan again for this target.\n"
     )
+
+
+def test_a_plan_for_a_named_target_is_refused_for_another_name_at_the_same_url_and_key(
+    workdir, emulator, remote, api_key, monkeypatch
+):
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    target = f"    api_url: {emulator.url}\n    api_key_env: MISTRAL_API_KEY\n"
+    (workdir / "judgesync.yaml").write_text(f"targets:\n  stg:\n{target}  prod:\n{target}")
+    planned = CliRunner().invoke(cli, ["plan", "--target", "stg", "--out", "plan.json"])
+    assert planned.exit_code == 0, planned.output
+    before = snapshot(remote)
+    for other in (["--target", "prod"], ["--api-url", emulator.url]):
+        result = CliRunner().invoke(cli, ["apply", "--plan", "plan.json", "--auto-approve", *other])
+        assert result.exit_code == 1
+        assert result.output == (
+            "Error: The plan was made for target 'stg'; pass --target stg, or plan again"
+            " for this target.\n"
+        )
+    assert snapshot(remote) == before

@@ -169,3 +169,14 @@ def test_a_shadow_left_by_kill_9_is_swept_by_the_next_run(
     swept = CliRunner().invoke(cli, ["test", "--only", "tone"])
     assert "Deleted 1 shadow judge(s) a stopped run left behind." in swept.output
     assert shadows(remote) == []
+
+
+@pytest.mark.parametrize("grace", ["1e309", "1e15", "-1", "soon"])
+def test_a_bad_grace_period_is_a_one_line_error(workdir, run, monkeypatch, grace):
+    monkeypatch.setenv("JUDGESYNC_SHADOW_GRACE_SECONDS", grace)
+    result = run("test", "--only", "tone")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Error: JUDGESYNC_SHADOW_GRACE_SECONDS must be a number of seconds from 0 to 604800"
+        f" (one week), got {grace!r}; fix or unset it.\n"
+    ) in result.output

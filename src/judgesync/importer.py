@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem
+from judgesync.names import is_shadow
 from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.reconcile import list_judges, resolve
@@ -288,7 +289,9 @@ def import_workspace(
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     with open_client(target, workdir) as client:
-        listed = [j for j in list_judges(client, progress) if policy.selects(j.name)]
+        every = [j for j in list_judges(client, progress) if not is_shadow(j.name)]
+        policy.refuse_unmatched_only([j.name for j in every], "remote judge")
+        listed = [j for j in every if policy.selects(j.name)]
         judges = select_judges(listed, query, names, policy.owns)
     imported = (
         import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)

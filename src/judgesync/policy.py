@@ -9,16 +9,17 @@ a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from judgesync.errors import PlanError
+from judgesync.errors import ConfigError, PlanError
 from judgesync.names import is_shadow, matches_any
 from judgesync.plan.change_class import ChangeClass
 from judgesync.review.gates import Gates
+from judgesync.specs.problems import did_you_mean
 
 if TYPE_CHECKING:
     from judgesync.config import Config
@@ -105,6 +106,16 @@ class Policy:
     def selects(self, name: str) -> bool:
         """Whether the judge `name` is one this run acts on (--only, by names.py's glob rule)."""
         return not self.only or matches_any(name, self.only)
+
+    def refuse_unmatched_only(self, names: Collection[str], among: str) -> None:
+        """Raise ConfigError for a pattern of --only that matches none of `names` (the
+        `among`): most likely a typo, which would otherwise act on nothing, silently."""
+        for glob in self.only:
+            if not any(matches_any(name, (glob,)) for name in names):
+                hint = did_you_mean(glob, frozenset(names))
+                raise ConfigError(
+                    f"--only {glob!r} matches no {among}; {hint}correct it, or leave it out."
+                )
 
     def protects(self, name: str) -> bool:
         """Whether the judge `name` must never be deleted."""

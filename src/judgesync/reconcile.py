@@ -47,7 +47,7 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
 def header_of(settings: Settings) -> PlanHeader:
     """What a plan made with these settings says first: its target and scope."""
     policy = settings.policy
-    return PlanHeader(settings.target.label, policy.ownership, policy.prune)
+    return PlanHeader(settings.target.label, policy.ownership, policy.prune, only=policy.only)
 
 
 @dataclass(frozen=True)

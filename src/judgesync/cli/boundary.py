@@ -6,6 +6,10 @@
     3    an unexpected internal error: one line naming a log file with the traceback
     130  interrupted (Ctrl-C)
 
+Output that cannot be written is an error of the environment, not a bug: a
+reader that went away (`judgesync schema | head -c 10`) ends the command
+quietly with 1; another failure (a full disk) is one line and 1.
+
 Tracebacks reach the terminal only with `--debug`; otherwise an unexpected
 error's traceback goes to a log file, with API keys taken out. With
 `--format github`, judgesync's own errors are also printed as GitHub
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Mapping
@@ -62,6 +67,8 @@ def run_command(
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except Exception as error:
+        if _writing_output(error):
+            raise  # `usage_exit_code` ends the process, whose stdout is no more use
         if debug:
             traceback.print_exc()
             return EXIT_INTERNAL_ERROR
@@ -79,13 +86,50 @@ def usage_exit_code(run: Callable[[], object]) -> int:
     """Run click's parsing and dispatch; usage errors exit 1 with click's message."""
     try:
         result = run()
+        _flush_stdout()
     except click.ClickException as error:
         error.show()
         return EXIT_ERROR
     except click.Abort:  # Ctrl-C at a prompt or while parsing
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
+    except OSError as error:
+        if not _writing_output(error):
+            raise
+        _silence_stdout()
+        if not isinstance(error, BrokenPipeError):  # the reader left: nothing to say
+            click.echo(f"Error: could not write the output ({error.strerror or error}).", err=True)
+        return EXIT_ERROR
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _flush_stdout() -> None:
+    # Output still buffered fails here, inside the boundary, not at interpreter exit.
+    sys.stdout.flush()
+
+
+def _writing_output(error: BaseException) -> bool:
+    """Whether `error` is an OSError raised while writing the command's output."""
+    if not isinstance(error, OSError):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return any(
+        (frame.name == "echo" and frame.filename == click.utils.__file__)
+        or (frame.name == "_flush_stdout" and frame.filename == __file__)
+        for frame in frames
+    )
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull, so that the flush at interpreter exit fails no second time
+    (Python's advice for SIGPIPE, in the `signal` module's documentation)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _report(error: JudgesyncError, annotate: bool) -> None:

@@ -77,7 +77,16 @@ def test_command(
         click.echo(review_markdown.render_test(run), nl=False)
     else:
         click.echo(review_text.render_test(run), nl=False)
-    return EXIT_OK if run.ok else EXIT_ERROR
+    if run.ok:
+        return EXIT_OK
+    failing = ", ".join(result.name for result in run.judges if not result.ok)
+    error = f"the test fails for {failing}; see the report, and fix the judges or their cases."
+    click.echo(f"Error: {error}", err=True)
+    if output_format == "github":
+        from judgesync.render import as_github
+
+        click.echo(as_github.render_error(error), err=True, nl=False)
+    return EXIT_ERROR
 
 
 @click.command("judge")

@@ -251,11 +251,21 @@ def check_target(saved: SavedPlan, target: str, target_name: str | None, api_key
             f"The plan was made against {saved.target}, not {target}; apply it with the"
             " same --api-url, or run plan again for this target."
         )
-    if saved.target_name != target_name or saved.key_fingerprint != key_fingerprint(api_key):
-        made_for = saved.target_name or "no named target"
+    if saved.target_name != target_name:
+        if saved.target_name is None:
+            raise PlanError(
+                f"The plan was made without --target, not for target {target_name!r}; apply it"
+                " without --target, or plan again for this target."
+            )
+        raise PlanError(
+            f"The plan was made for target {saved.target_name!r}; pass --target"
+            f" {saved.target_name}, or plan again for this target."
+        )
+    if saved.key_fingerprint != key_fingerprint(api_key):
+        made_for = f"target {saved.target_name!r}" if saved.target_name else "no named target"
         raise PlanError(
             f"The plan was made for {made_for} with another API key; apply it with the"
-            " same --target and key, or run plan again for this target."
+            " same key, or run plan again for this target."
         )
 
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from judgesync.errors import PlanError
-from judgesync.names import name_key
+from judgesync.names import is_shadow, name_key
 from judgesync.plan.change_class import (
     ChangeClass,
     Classification,
@@ -160,6 +160,8 @@ def plan(
     """
     desired, overrides = _override_models(desired, dict(policy.model_overrides))
     _check_desired_names(desired)
+    # The emptying guard counts every owned judge: --only narrowing them is no emptying.
+    owned_in_all = sum(policy.owns(judge.name) for judge in remote)
     desired, remote = _selected(desired, remote, previous_names or {}, policy)
     owned = [judge for judge in remote if policy.owns(judge.name)]
     matches = _match(desired, _unique_remote(owned), previous_names or {})
@@ -179,7 +181,7 @@ def plan(
     )
     if policy.prune:
         policy.refuse_protected_deletes(judge.name for judge in leftovers)
-        policy.refuse_emptying(len(leftovers), len(owned))
+        policy.refuse_emptying(len(leftovers), owned_in_all)
         actions.extend(Action(ActionKind.DELETE, judge.name, remote=judge) for judge in leftovers)
         leftovers = []
     actions.sort(key=lambda action: (action.name, action.kind))
@@ -208,6 +210,11 @@ def _selected(
     without its judge, or a prune of the judge a spec was renamed from)."""
     if not policy.only:
         return list(desired), list(remote)
+    policy.refuse_unmatched_only(
+        [name for spec in desired for name in (spec.name, *previous_names.get(spec.name, ()))]
+        + [judge.name for judge in remote if not is_shadow(judge.name)],
+        "spec and no remote judge",
+    )
 
     def names(spec: JudgeDefinition) -> set[str]:
         return {name_key(name) for name in (spec.name, *previous_names.get(spec.name, ()))}

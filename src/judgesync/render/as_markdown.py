@@ -107,9 +107,11 @@ def render_plan(
 
 def _plan_head(plan: Plan, header: PlanHeader) -> str:
     target = escape(clip(visible(header.target), 200))
+    only_text = header.only_text(code)
+    only = f"- Only: {only_text}\n" if only_text else ""
     head = (
         f"{PLAN_MARKER}\n### judgesync plan\n\n- Target: {target}\n"
-        f"- Ownership: {header.scope(code)}\n- Prune: {header.prune_text}\n\n"
+        f"- Ownership: {header.scope(code)}\n- Prune: {header.prune_text}\n{only}\n"
         f"**{summary(plan)}**\n"
     )
     breaking = breaking_summary(plan)

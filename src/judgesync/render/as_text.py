@@ -46,8 +46,9 @@ def render_plan(
         f"Target: {header.target}",
         f"Ownership: {header.scope()}",
         f"Prune: {header.prune_text}",
-        "",
     ]
+    only = header.only_text()
+    lines += [f"Only: {only}", ""] if only else [""]
     if plan.model_overrides:
         lines.append("Model overrides for this target:")
         lines.extend(f"  {o.judge}: {o.original} -> {o.replacement}" for o in plan.model_overrides)

@@ -16,12 +16,14 @@ class PlanHeader:
 
     `recorded` is False only for a saved plan from before plan files kept
     ownership and prune: then neither is known, and the header says so.
+    `only` holds the --only patterns the plan was narrowed to; empty: not narrowed.
     """
 
     target: str
     ownership: tuple[str, ...] | None
     prune: bool
     recorded: bool = True
+    only: tuple[str, ...] = ()
 
     @classmethod
     def of_saved(cls, saved: SavedPlan) -> PlanHeader:
@@ -38,6 +40,10 @@ class PlanHeader:
         if self.ownership is None:
             return "the whole workspace"
         return "judges named " + ", ".join(show(glob) for glob in self.ownership)
+
+    def only_text(self, show: Callable[[str], str] = str) -> str | None:
+        """The --only patterns, each passed through `show`; None when the plan is not narrowed."""
+        return ", ".join(show(glob) for glob in self.only) if self.only else None
 
     @property
     def prune_text(self) -> str:

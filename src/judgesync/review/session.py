@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem, SpecError
-from judgesync.names import is_shadow, matches_any
+from judgesync.names import is_shadow
 from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.reconcile import list_judges, load_desired, resolve
@@ -35,15 +35,7 @@ def test(
     policy, target = settings.policy, settings.target
     desired = load_desired(policy)
     cases = require_cases(policy.specs, desired.definitions)
-    # A pattern that selects nothing is most likely a typo: say so rather than test less.
-    unmatched = [glob for glob in policy.only if not any(matches_any(n, (glob,)) for n in cases)]
-    if unmatched:
-        hint = did_you_mean(unmatched[0], frozenset(cases))
-        known = ", ".join(sorted(cases)) or "none"
-        raise ConfigError(
-            f"--only {unmatched[0]!r} matches no judge with cases; {hint}the judges with"
-            f" cases are: {known}."
-        )
+    policy.refuse_unmatched_only(list(cases), "judge with cases")
     selected = {name: judge_cases for name, judge_cases in cases.items() if policy.selects(name)}
     if not selected:
         raise ConfigError(

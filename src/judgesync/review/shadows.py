@@ -34,6 +34,8 @@ from judgesync.spec import Judge, JudgeDefinition
 
 GRACE_ENV = "JUDGESYNC_SHADOW_GRACE_SECONDS"
 DEFAULT_GRACE = timedelta(minutes=10)
+# Longer than any run lasts; a larger value (or inf) would only overflow timedelta.
+MAX_GRACE = timedelta(weeks=1)
 _STAMP = "%Y%m%dT%H%M%SZ"
 _NAME_TAKEN = "JUDGE_NAME_ALREADY_EXISTS"
 _NOT_FOUND = "JUDGE_NOT_FOUND"
@@ -84,9 +86,10 @@ def grace_from(environ: Mapping[str, str]) -> timedelta:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
-    if not seconds >= 0:
+    if not 0 <= seconds <= MAX_GRACE.total_seconds():
         raise ConfigError(
-            f"{GRACE_ENV} must be a number of seconds (0 or more), got {raw!r}; fix or unset it."
+            f"{GRACE_ENV} must be a number of seconds from 0 to"
+            f" {MAX_GRACE.total_seconds():.0f} (one week), got {raw!r}; fix or unset it."
         )
     return timedelta(seconds=seconds)
 
