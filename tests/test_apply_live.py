@@ -4,11 +4,9 @@ and two applies racing on the same judges (the re-read before each write)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from judgesync.remote.client import JudgesClient
 from judgesync.specs.yamlio import dump
 from tests.builders import definition
+from tests.processes import RUN, hermetic_env, start_cli
 
 PROGRESS_LINE = re.compile(r"^apply: (\d+)/(\d+) done, (\d+) failed, (\d+) retries, \d+/s")
 
@@ -30,7 +29,6 @@ def write_specs(folder: Path, names: list[str], **changes: str) -> Path:
     return folder
 
 
-RUN = "from judgesync.cli import main; main()"
 # The same CLI, its modules imported first, started by a line on stdin: the
 # racing test decides when it starts, to within a few milliseconds.
 RUN_ON_CUE = (
@@ -40,17 +38,9 @@ RUN_ON_CUE = (
 
 
 def start(workdir: Path, api_key: str, *args: str, script: str = RUN) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
-    env["MISTRAL_API_KEY"] = api_key
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *args],
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.PIPE if script == RUN_ON_CUE else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    stdin = subprocess.PIPE if script == RUN_ON_CUE else subprocess.DEVNULL
+    env = hermetic_env(MISTRAL_API_KEY=api_key)
+    return start_cli(*args, cwd=workdir, env=env, script=script, stdin=stdin)
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from judgesync.cli import cli
 from tests.builders import definition
+from tests.processes import hermetic_env
 from tests.test_loader import BROKEN, BROKEN_CASES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,7 +171,7 @@ def test_every_command_has_help_with_an_example():
 
 def test_local_target_keeps_state_across_processes(workdir):
     script = shutil.which("judgesync") or str(Path(sys.executable).with_name("judgesync"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
+    env = hermetic_env()
 
     def judgesync(*args):
         return subprocess.run(

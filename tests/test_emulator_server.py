@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -15,6 +13,7 @@ from judgesync.cli import cli
 from judgesync.cli.emulator import emulator_command
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
 from judgesync.remote.local import embedded_emulator
+from tests.processes import start_cli
 
 JUDGES = "/v1/observability/judges"
 HEADERS = {"Authorization": "Bearer persistent-key"}
@@ -109,12 +108,7 @@ def test_the_command_refuses_an_unknown_reading_as_a_usage_error():
 @pytest.mark.parametrize(("flags", "logs_requests"), [([], True), (["--no-access-log"], False)])
 def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path, flags, logs_requests):
     command = ["emulator", "--port", "0", "--db", str(tmp_path / "e.db"), *flags]
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from judgesync.cli import main; main()", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_cli(*command)
     try:
         assert process.stdout is not None
         first_line = process.stdout.readline()

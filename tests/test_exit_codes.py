@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
+from tests.processes import hermetic_env, start_cli
 
 
 def test_0_when_the_command_succeeds(workdir):
@@ -130,17 +129,9 @@ def test_130_when_interrupted_while_waiting_for_the_api(workdir):
     with socket.create_server(("127.0.0.1", 0)) as server:
         server.settimeout(60)
         port = server.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
-        env["MISTRAL_API_KEY"] = "interrupt-test-key"
+        env = hermetic_env(MISTRAL_API_KEY="interrupt-test-key")
         command = ["plan", "--api-url", f"http://127.0.0.1:{port}"]
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from judgesync.cli import main; main()", *command],
-            cwd=workdir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_cli(*command, cwd=workdir, env=env)
         try:
             connection, _ = server.accept()
             with connection:
@@ -155,15 +146,7 @@ def test_130_when_interrupted_while_waiting_for_the_api(workdir):
 
 
 def judgesync_process(workdir: Path, *args: str, stdout: Any) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
-    return subprocess.Popen(
-        [sys.executable, "-c", "from judgesync.cli import main; main()", *args],
-        cwd=workdir,
-        env=env,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(*args, cwd=workdir, env=hermetic_env(), stdout=stdout)
 
 
 def test_1_and_quiet_when_the_reader_of_the_output_goes_away(workdir):

@@ -6,10 +6,8 @@ against a slow emulator, and act once the shadow judge is seen remotely.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +20,7 @@ from judgesync.cli import cli
 from judgesync.names import is_shadow
 from judgesync.review.shadows import ShadowRun, shadow_judge, shadow_started, sweep
 from tests.builders import definition
+from tests.processes import hermetic_env, start_cli
 
 
 def shadows(remote) -> list[str]:
@@ -107,17 +106,8 @@ def slow_replay(workdir: Path, emulator, remote, api_key: str) -> subprocess.Pop
         yaml.safe_dump({"judge": "tone", "cases": cases})
     )
     emulator.configure(latency_ms=200)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MISTRAL_", "JUDGESYNC_"))}
-    env["MISTRAL_API_KEY"] = api_key
     command = ["plan", "--replay", "--parallelism", "1", "--api-url", emulator.url]
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from judgesync.cli import main; main()", *command],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_cli(*command, cwd=workdir, env=hermetic_env(MISTRAL_API_KEY=api_key))
     # Waiting for a state, not timing anything: a 60 s bound only stops a hung test.
     deadline = time.monotonic() + 60
     while not shadows(remote):
