@@ -18,7 +18,6 @@ that script); comments are files.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_workflows import BIN, RUN_SH, git
+from tests.test_workflows import BIN, RUN_SH, git, runner_env
 
 SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
 PR_REFUSAL_HEAD = "### judgesync apply: nothing was applied\n\njudgesync apply stopped (exit 1):\n"
@@ -41,18 +40,7 @@ class Repository:
         self.dev = tmp_path / "dev"
         self.runs = 0
         self.env = {
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "HOME": str(tmp_path),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "NO_COLOR": "1",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_REPOSITORY": "acme/judges",
-            "GITHUB_RUN_ID": "42",
-            "DEFAULT_BRANCH": "main",
+            **runner_env(tmp_path),
             # The workflows' env: the repository secret and variable.
             "MISTRAL_API_KEY": api_key,
             "JUDGESYNC_API_URL": emulator_url,

@@ -296,6 +296,25 @@ def test_the_action_comment_marker_is_the_renderer_marker():
 # --- action/run.sh, step by step, against the embedded emulator -------------------------
 
 
+def runner_env(home: Path) -> dict[str, str]:
+    """What the action's steps see on a runner: our judgesync first on PATH, git
+    that needs no user config, and the GitHub variables the steps read."""
+    return {
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "NO_COLOR": "1",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/judges",
+        "GITHUB_RUN_ID": "42",
+        "DEFAULT_BRANCH": "main",
+    }
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=60
@@ -314,21 +333,10 @@ class Checkout:
         shutil.copytree(ROOT / "judges", self.root / "judges")
         (self.root / "README.md").write_text("judges\n", encoding="utf-8")
         self.env = {
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "HOME": str(tmp_path),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "NO_COLOR": "1",
+            **runner_env(tmp_path),
             "RUNNER_TEMP": str(self.temp),
             "GITHUB_OUTPUT": str(self.output),
             "GITHUB_STEP_SUMMARY": str(self.summary),
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_REPOSITORY": "acme/judges",
-            "GITHUB_RUN_ID": "42",
-            "DEFAULT_BRANCH": "main",
             "ACTION_API_URL": "local",
             "MISTRAL_API_KEY": "workflow-test-key",
         }
