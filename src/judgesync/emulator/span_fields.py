@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from judgesync.emulator.otlp import ReceivedSpan
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INPUT_MESSAGES = "gen_ai.input.messages"
 OUTPUT_MESSAGES = "gen_ai.output.messages"
 
@@ -97,7 +98,8 @@ def as_text(value: Any) -> str:
 
 def iso_time(unix_nano: int) -> str:
     """Nanoseconds since the epoch as UTC ISO-8601 with microseconds (as judges' times)."""
-    moment = datetime.fromtimestamp(unix_nano // 1000 / 1_000_000, UTC)
+    # Integer arithmetic: a float of seconds loses microseconds on today's timestamps.
+    moment = _EPOCH + timedelta(microseconds=unix_nano // 1000)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
