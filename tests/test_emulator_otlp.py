@@ -313,3 +313,19 @@ def test_a_span_with_a_conversation_is_not_flagged(
     workspace = emulator.emulator.authenticate(key_hash(api_key)).workspace_id
     stored = emulator.emulator.spans.get(workspace, span["trace_id"], span["span_id"])
     assert stored is not None and stored.conversation_problem is None
+
+
+def test_otlp_json_with_the_protos_own_field_names_is_read_too(
+    emulator: EmulatorHandle, api_client: httpx.Client
+) -> None:
+    span = json_span()
+    span["trace_id"], span["span_id"] = span.pop("traceId"), span.pop("spanId")
+    span["parent_span_id"] = "1111111111111111"
+    body = {"resource_spans": otlp_json(span)["resourceSpans"]}
+
+    response = post_traces(api_client, json.dumps(body).encode(), "application/json; charset=utf-8")
+
+    assert response.status_code == 200
+    (stored,) = search(api_client)["results"]
+    assert (stored["trace_id"], stored["span_id"]) == (TRACE_ID, SPAN_ID)
+    assert stored["parent_span_id"] == "1111111111111111"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from mistralai.client.models import GetSpan
 
 from judgesync.emulator.otlp import ReceivedSpan
 from judgesync.emulator.span_fields import as_text, iso_time, span_fields
-from judgesync.emulator.spans_store import SpanStore, SpanWindow
 
 WORKSPACE = "00000000-0000-0000-0000-000000000001"
 SPAN = ReceivedSpan(
@@ -96,16 +94,3 @@ def test_iso_time_keeps_the_microseconds(unix_nano: int) -> None:
     text = iso_time(unix_nano)
     assert text.endswith("Z")
     assert text[-7:-1] == f"{unix_nano // 1000 % 1_000_000:06d}"
-
-
-def test_spans_survive_a_restart_of_a_file_database(tmp_path: Path) -> None:
-    database = tmp_path / "emulator.db"
-    store = SpanStore(database)
-    store.add(WORKSPACE, [span_fields(SPAN, WORKSPACE)])
-    store.close()
-
-    reopened = SpanStore(database)
-    found, more = reopened.search(WORKSPACE, SpanWindow(), lambda span, resource: True, 10)
-    reopened.close()
-    assert [span.body["span_id"] for span in found] == [SPAN.span_id] and not more
-    assert found[0].body["resource_attributes"] == {"service.name": "support-bot"}
