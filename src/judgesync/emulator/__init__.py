@@ -10,6 +10,9 @@
     faults.py    latency, seeded random failures, per-key rate limit
     state.py     `Emulator`: settings + storage + faults + authentication
     routes.py    the six API endpoints; admin.py the `/_emulator/` endpoints
+    otlp.py      OTLP/HTTP trace exports → plain spans; span_fields.py those → GetSpan fields
+    spans_store.py  spans in sqlite; traceql.py the search expressions
+    spans_wire.py, spans_routes.py  POST /v1/traces and spans/search
     app.py       the FastAPI app and its error handlers; server.py uvicorn in a thread
 
 It shares only `judgesync.specs.templates` with the rest of judgesync; see docs/emulator.md.
