@@ -62,6 +62,12 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
     show_default=True,
     help="Larger page_size requests are clamped to this.",
 )
+@click.option(
+    "--datasets/--no-datasets",
+    default=True,
+    show_default=True,
+    help="--no-datasets: the dataset and record endpoints answer 404, as an API without them.",
+)
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, help="Added latency.")
 @click.option(
     "--jitter-ms", type=click.FloatRange(min=0), default=0.0, help="Random extra latency, up to."

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from judgesync.emulator import admin, routes
+from judgesync.emulator import admin, dataset_routes, routes
 from judgesync.emulator.judging_pool import JudgingPool
 from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
 from judgesync.emulator.state import Emulator
@@ -63,6 +63,7 @@ def create_app(emulator: Emulator) -> FastAPI:
     app.state.emulator = emulator
     app.state.judging_pool = JudgingPool()
     routes.add_routes(app)
+    dataset_routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
     app.add_exception_handler(StorageError, _refusal)

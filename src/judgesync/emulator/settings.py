@@ -33,6 +33,8 @@ class EmulatorSettings(BaseModel):
     deleted: DeletedVisibility = "hidden"
     pagination: PaginationStyle = "links"
     max_page_size: int = Field(default=DEFAULT_MAX_PAGE_SIZE, ge=1)
+    # False: the dataset and record endpoints answer 404, as an API without them would.
+    datasets: bool = True
 
     latency_ms: float = Field(default=0.0, ge=0)
     jitter_ms: float = Field(default=0.0, ge=0)

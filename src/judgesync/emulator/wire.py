@@ -109,7 +109,7 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
-def _field_errors(error: ValidationError) -> str:
+def field_errors(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(part) for part in item["loc"]) or "body"
@@ -129,7 +129,7 @@ def judge_definition_from(value: Any, where: str = "") -> dict[str, Any]:
     try:
         body = _JudgeBody.model_validate(value)
     except ValidationError as error:
-        raise validation_error(f"Invalid judge: {where}{_field_errors(error)}") from None
+        raise validation_error(f"Invalid judge: {where}{field_errors(error)}") from None
     _check_semantics(body)
     # check() answers the common all-platform-variables prompt without Jinja's parser.
     problem = templates.check(body.instructions).syntax
