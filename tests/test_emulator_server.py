@@ -21,7 +21,8 @@ HEADERS = {"Authorization": "Bearer persistent-key"}
 
 def test_judges_survive_a_restart_on_a_file_database(tmp_path, judge_definition):
     db = tmp_path / "nested" / "emulator.db"
-    with EmulatorServer(Emulator(db=db)) as server:
+    new_id = EmulatorSettings(revisions="new-id")
+    with EmulatorServer(Emulator(new_id, db=db)) as server:
         created = httpx.post(f"{server.url}{JUDGES}", json=judge_definition(), headers=HEADERS)
         identifier = created.json()["id"]
         httpx.put(
@@ -29,7 +30,7 @@ def test_judges_survive_a_restart_on_a_file_database(tmp_path, judge_definition)
             json=judge_definition(description="v2"),
             headers=HEADERS,
         )
-    with EmulatorServer(Emulator(db=db)) as server:
+    with EmulatorServer(Emulator(new_id.model_copy(), db=db)) as server:
         listed = httpx.get(f"{server.url}{JUDGES}", headers=HEADERS).json()["judges"]
         old = httpx.get(f"{server.url}{JUDGES}/{identifier}", headers=HEADERS).json()
     assert listed["count"] == 1

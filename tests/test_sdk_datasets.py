@@ -31,9 +31,8 @@ DEFINITION = {
 }
 
 
-@pytest.fixture(params=["in-place", "new-id"])
-def client(request, emulator, api_key) -> Iterator[Mistral]:
-    emulator.configure(revisions=request.param)
+@pytest.fixture
+def client(revisions, emulator, api_key) -> Iterator[Mistral]:
     with Mistral(server_url=emulator.url, api_key=api_key) as client:
         yield client
 

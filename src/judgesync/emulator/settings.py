@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from judgesync.emulator.limits import DEFAULT_MAX_PAGE_SIZE
 
-RevisionMode = Literal["new-id", "in-place"]
+RevisionMode = Literal["in-place", "new-id"]
 NameUniqueness = Literal["exact", "casefold"]
 DeletedVisibility = Literal["hidden", "visible"]
 PaginationStyle = Literal["links", "count-only"]
@@ -28,7 +28,7 @@ class EmulatorSettings(BaseModel):
     # Mutable on purpose: tests and the admin endpoint change it while the server runs.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    revisions: RevisionMode = "new-id"
+    revisions: RevisionMode = "in-place"
     name_uniqueness: NameUniqueness = "exact"
     deleted: DeletedVisibility = "hidden"
     pagination: PaginationStyle = "links"
