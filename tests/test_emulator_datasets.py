@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from judgesync.emulator.dataset_storage import is_uuid, slug_for
+from judgesync.emulator import Emulator, EmulatorServer
+from judgesync.emulator.database import Database
+from judgesync.emulator.dataset_storage import DatasetStore, NewRecord, is_uuid, slug_for
+from judgesync.emulator.storage_errors import DatasetNotFound
 
 DATASETS = "/v1/observability/datasets"
 RECORDS = "/v1/observability/dataset-records"
@@ -235,3 +239,43 @@ def test_a_reset_forgets_datasets(emulator, api_client):
     new_dataset(api_client)
     emulator.reset()
     assert api_client.get(DATASETS).json()["datasets"]["count"] == 0
+
+
+def test_concurrent_creates_of_one_name_get_distinct_slugs(api_client):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(lambda _: new_dataset(api_client, "cases"), range(12)))
+    assert sorted(d["slug"] for d in created) == sorted(
+        ["cases", *(f"cases-{n}" for n in range(2, 13))]
+    )
+
+
+def test_datasets_and_records_survive_a_restart_on_a_file_database(tmp_path):
+    db = tmp_path / "emulator.db"
+    headers = {"Authorization": "Bearer persistent-key"}
+    with (
+        EmulatorServer(Emulator(db=db)) as server,
+        httpx.Client(base_url=server.url, headers=headers) as client,
+    ):
+        dataset = new_dataset(client, "kept")
+        record = new_record(client, dataset["id"], properties={"locale": "en"})
+    with (
+        EmulatorServer(Emulator(db=db)) as server,
+        httpx.Client(base_url=server.url, headers=headers) as client,
+    ):
+        assert client.get(f"{DATASETS}/kept").json() == dataset
+        assert client.get(f"{RECORDS}/{record['id']}").json() == record
+
+
+def test_add_records_keeps_their_order_and_writes_nothing_into_another_workspace():
+    database = Database(":memory:")
+    store = DatasetStore(database)
+    dataset = store.create_dataset(workspace_id="w", owner_id="o", name="spans", description="")
+    spans = [NewRecord({"messages": []}, {"span_id": str(n)}, "TELEMETRY_SPAN") for n in range(3)]
+    stored = store.add_records("w", "spans", spans)
+    count, listed = store.records_page("w", dataset.id, offset=0, limit=10)
+    assert (count, listed) == (3, stored)
+    assert [record.properties["span_id"] for record in listed] == ["0", "1", "2"]
+    with pytest.raises(DatasetNotFound):
+        store.add_records("other-workspace", dataset.id, spans)
+    assert store.records_page("w", dataset.id, offset=0, limit=10)[0] == 3
+    database.close()
