@@ -60,7 +60,7 @@ def test_an_unexpected_error_is_one_log_line_and_a_500_with_the_contract_body(
     emulator, api_client, monkeypatch, caplog
 ):
     def broken(*args, **kwargs):
-        raise RuntimeError("the disk fell off")
+        raise RuntimeError("the disk\nfell off")
 
     monkeypatch.setattr(emulator.emulator.store, "newest_revisions_page", broken)
     caplog.set_level(logging.INFO)

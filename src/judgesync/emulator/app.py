@@ -87,7 +87,7 @@ class _OneLineErrors:
                 scope["method"],
                 scope["path"],
                 type(error).__name__,
-                error,
+                " ".join(str(error).split()),  # one line, whatever the message holds
             )
             if not started:
                 answer = JSONResponse(error_body("Internal emulator error.", None), 500)
