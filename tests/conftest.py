@@ -42,12 +42,12 @@ class EmulatorHandle:
     - `url`: base URL, no trailing slash (e.g. "http://127.0.0.1:41234").
     - `settings`: the live `EmulatorSettings`; assignments take effect on the
       next request (validated). Fields: revisions, name_uniqueness, deleted,
-      pagination, max_page_size, latency_ms, jitter_ms, fail_rate, seed,
-      rate_limit, retry_after_seconds, campaign_judge_ids.
+      pagination, max_page_size, datasets, latency_ms, jitter_ms, fail_rate,
+      seed, rate_limit, retry_after_seconds, campaign_judge_ids.
     - `configure(**fields)`: change several settings at once, all or nothing.
     - `lock_for_campaign(judge_id)`: later PUTs on that id answer 409
       JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED.
-    - `reset()`: forget every judge and restore the default settings.
+    - `reset()`: forget every judge and dataset and restore the default settings.
     - `emulator`: the underlying `judgesync.emulator.Emulator`.
     """
 
@@ -80,6 +80,19 @@ def emulator(emulator_server: EmulatorServer) -> EmulatorHandle:
     handle = EmulatorHandle(url=emulator_server.url, emulator=emulator_server.emulator)
     handle.reset()
     return handle
+
+
+@pytest.fixture(params=["in-place", "new-id"])
+def revisions(request: pytest.FixtureRequest, emulator: EmulatorHandle) -> str:
+    """Each revision mode in turn, the emulator set to it: the test runs once per mode.
+
+    For the tests of the client where what an update does to ids matters (plan, apply,
+    saved plans, the executor, the loop): a module opts in whole with
+    `pytestmark = pytest.mark.usefixtures("revisions")`, a test by taking `revisions`.
+    """
+    mode: str = request.param
+    emulator.configure(revisions=mode)
+    return mode
 
 
 @pytest.fixture

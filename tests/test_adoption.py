@@ -113,9 +113,7 @@ def test_a_protected_judge_cannot_be_pruned(repo, run, remote):
     assert names(remote) == ["critical-pii"]
 
 
-@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
-def test_previous_names_rename_in_place(repo, run, remote, emulator, revisions):
-    emulator.configure(revisions=revisions)
+def test_previous_names_rename_in_place(revisions, repo, run, remote):
     original = remote.create_judge(definition("old-name"))
     write_spec(repo, "new-name", previous_names=["old-name"])
 

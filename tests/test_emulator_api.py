@@ -19,7 +19,7 @@ def error_code(response: httpx.Response) -> str | None:
     return detail["error_code"]
 
 
-def test_create_answers_201_with_the_judge_as_sent(api_client, judge_definition):
+def test_create_answers_201_with_the_judge_as_sent(api_client, judge_definition, revisions):
     body = judge_definition(instructions="{{ user_message }}  \n\n", tools=["web_search", "code"])
     response = api_client.post(JUDGES, json=body)
     assert response.status_code == 201
@@ -27,7 +27,8 @@ def test_create_answers_201_with_the_judge_as_sent(api_client, judge_definition)
     assert {k: judge[k] for k in body} == body
     assert judge["deleted_at"] is None
     assert judge["up_revision"] is None and judge["down_revision"] is None
-    assert judge["base_revision"] == judge["id"]
+    # new-id: a fresh judge is the base of its own chain; in-place has no chains.
+    assert judge["base_revision"] == (judge["id"] if revisions == "new-id" else None)
     assert judge["created_at"] == judge["updated_at"]
     assert judge["created_at"].endswith("Z") and len(judge["created_at"]) == 27
     uuid.UUID(judge["id"])

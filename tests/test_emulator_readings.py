@@ -98,12 +98,12 @@ def test_the_default_maximum_page_size_is_one_hundred(emulator, api_client):
 
 def test_settings_can_be_read_and_changed_over_http(emulator):
     changed = httpx.post(
-        f"{emulator.url}/_emulator/settings", json={"revisions": "in-place", "max_page_size": 7}
+        f"{emulator.url}/_emulator/settings", json={"revisions": "new-id", "max_page_size": 7}
     )
     assert changed.status_code == 200
-    assert changed.json()["revisions"] == "in-place"
+    assert changed.json()["revisions"] == "new-id"
     assert httpx.get(f"{emulator.url}/_emulator/settings").json()["max_page_size"] == 7
-    assert emulator.settings.revisions == "in-place"
+    assert emulator.settings.revisions == "new-id"
 
 
 @pytest.mark.parametrize(
@@ -113,5 +113,5 @@ def test_invalid_settings_are_refused_with_422_and_nothing_changes(emulator, cha
     response = httpx.post(f"{emulator.url}/_emulator/settings", json=change)
     assert response.status_code == 422
     assert code(response) == "VALIDATION_ERROR"
-    assert emulator.settings.revisions == "new-id"
+    assert emulator.settings.revisions == "in-place"
     assert emulator.settings.fail_rate == 0

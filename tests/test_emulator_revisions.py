@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 JUDGES = "/v1/observability/judges"
 
@@ -13,6 +14,17 @@ def code(response: httpx.Response) -> str | None:
     return response.json()["detail"]["error_code"]
 
 
+@pytest.fixture
+def new_id(emulator) -> None:
+    emulator.configure(revisions="new-id")
+
+
+def test_in_place_is_the_default_mode(emulator):
+    # The one public test against the live API updates judge X and reads X back.
+    assert emulator.settings.revisions == "in-place"
+
+
+@pytest.mark.usefixtures("new_id")
 def test_new_id_mode_makes_a_new_revision_and_lists_only_it(api_client, judge_definition):
     old = api_client.post(JUDGES, json=judge_definition()).json()
     api_client.put(f"{JUDGES}/{old['id']}", json=judge_definition(description="v2"))
@@ -32,6 +44,7 @@ def test_new_id_mode_makes_a_new_revision_and_lists_only_it(api_client, judge_de
     assert superseded["description"] == old["description"]
 
 
+@pytest.mark.usefixtures("new_id")
 def test_new_id_mode_keeps_the_base_revision_along_the_chain(api_client, judge_definition):
     first = api_client.post(JUDGES, json=judge_definition()).json()
     current = first["id"]
@@ -43,6 +56,7 @@ def test_new_id_mode_keeps_the_base_revision_along_the_chain(api_client, judge_d
     assert newest["description"] == "v4"
 
 
+@pytest.mark.usefixtures("new_id")
 def test_updating_a_superseded_revision_answers_409(api_client, judge_definition):
     old = api_client.post(JUDGES, json=judge_definition()).json()
     api_client.put(f"{JUDGES}/{old['id']}", json=judge_definition(description="v2"))
@@ -51,6 +65,7 @@ def test_updating_a_superseded_revision_answers_409(api_client, judge_definition
     assert code(response) == "JUDGE_ALREADY_HAS_NEW_VERSION"
 
 
+@pytest.mark.usefixtures("new_id")
 def test_deleting_a_superseded_revision_answers_409(api_client, judge_definition):
     old = api_client.post(JUDGES, json=judge_definition()).json()
     api_client.put(f"{JUDGES}/{old['id']}", json=judge_definition(description="v2"))
@@ -59,6 +74,7 @@ def test_deleting_a_superseded_revision_answers_409(api_client, judge_definition
     assert code(response) == "JUDGE_ALREADY_HAS_NEW_VERSION"
 
 
+@pytest.mark.usefixtures("new_id")
 def test_deleting_the_newest_revision_hides_the_whole_chain(api_client, judge_definition):
     old = api_client.post(JUDGES, json=judge_definition()).json()
     api_client.put(f"{JUDGES}/{old['id']}", json=judge_definition(description="v2"))
@@ -126,9 +142,9 @@ def test_the_campaign_admin_endpoint_locks_a_judge(emulator, api_client, judge_d
 def test_reset_forgets_judges_and_campaign_locks(emulator, api_client, judge_definition):
     judge = api_client.post(JUDGES, json=judge_definition()).json()
     emulator.lock_for_campaign(judge["id"])
-    emulator.configure(revisions="in-place")
+    emulator.configure(revisions="new-id")
     assert httpx.post(f"{emulator.url}/_emulator/reset").status_code == 204
-    assert emulator.settings.revisions == "new-id"
+    assert emulator.settings.revisions == "in-place"
     assert emulator.settings.campaign_judge_ids == set()
     assert api_client.get(JUDGES).json()["judges"]["count"] == 0
 

@@ -21,7 +21,8 @@ HEADERS = {"Authorization": "Bearer persistent-key"}
 
 def test_judges_survive_a_restart_on_a_file_database(tmp_path, judge_definition):
     db = tmp_path / "nested" / "emulator.db"
-    with EmulatorServer(Emulator(db=db)) as server:
+    new_id = EmulatorSettings(revisions="new-id")
+    with EmulatorServer(Emulator(new_id, db=db)) as server:
         created = httpx.post(f"{server.url}{JUDGES}", json=judge_definition(), headers=HEADERS)
         identifier = created.json()["id"]
         httpx.put(
@@ -29,7 +30,7 @@ def test_judges_survive_a_restart_on_a_file_database(tmp_path, judge_definition)
             json=judge_definition(description="v2"),
             headers=HEADERS,
         )
-    with EmulatorServer(Emulator(db=db)) as server:
+    with EmulatorServer(Emulator(new_id.model_copy(), db=db)) as server:
         listed = httpx.get(f"{server.url}{JUDGES}", headers=HEADERS).json()["judges"]
         old = httpx.get(f"{server.url}{JUDGES}/{identifier}", headers=HEADERS).json()
     assert listed["count"] == 1
@@ -95,6 +96,7 @@ def test_the_command_help_shows_an_example_and_every_reading():
         "--rate-limit",
         "--api-key",
         "--no-access-log",
+        "--no-datasets",
     ):
         assert flag in result.output
 
@@ -105,8 +107,13 @@ def test_the_command_refuses_an_unknown_reading_as_a_usage_error():
     assert "Invalid value for '--revisions': 'sometimes' is not one of" in result.output
 
 
-@pytest.mark.parametrize(("flags", "logs_requests"), [([], True), (["--no-access-log"], False)])
-def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path, flags, logs_requests):
+@pytest.mark.parametrize(
+    ("flags", "logs_requests", "datasets_status"),
+    [([], True, 200), (["--no-access-log", "--no-datasets"], False, 404)],
+)
+def test_the_command_serves_prints_its_url_and_stops_on_sigterm(
+    tmp_path, flags, logs_requests, datasets_status
+):
     command = ["emulator", "--port", "0", "--db", str(tmp_path / "e.db"), *flags]
     process = start_cli(*command)
     try:
@@ -116,6 +123,8 @@ def test_the_command_serves_prints_its_url_and_stops_on_sigterm(tmp_path, flags,
         assert first_line.startswith("judgesync emulator listening on http://127.0.0.1:")
         url = export_line.strip().removeprefix("export JUDGESYNC_API_URL=")
         assert httpx.get(f"{url}{JUDGES}", headers=HEADERS).status_code == 200
+        datasets = httpx.get(f"{url}/v1/observability/datasets", headers=HEADERS)
+        assert datasets.status_code == datasets_status
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
     finally:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from judgesync import names
 from judgesync.emulator import storage_errors
+from judgesync.emulator.database import Database
 from judgesync.emulator.refusals import refusal_for
 from judgesync.emulator.storage import JudgeStore, uniqueness_key
 
@@ -20,9 +21,9 @@ WORKSPACE = "w"
 
 @pytest.fixture
 def store() -> Iterator[JudgeStore]:
-    opened = JudgeStore(":memory:")
-    yield opened
-    opened.close()
+    database = Database(":memory:")
+    yield JudgeStore(database)
+    database.close()
 
 
 def body(name: str = "tone", description: str = "Polite?") -> dict[str, Any]:
@@ -152,6 +153,18 @@ ANSWERS = [
         "JUDGE_NAME_ALREADY_EXISTS",
         "Live judges' names collide under name uniqueness 'casefold';"
         " reset the emulator or delete one of them first.",
+    ),
+    (
+        storage_errors.DatasetNotFound("reviews"),
+        404,
+        "DATASET_NOT_FOUND",
+        "Dataset 'reviews' was not found.",
+    ),
+    (
+        storage_errors.RecordNotFound(("r1", "r2")),
+        404,
+        "DATASET_RECORD_NOT_FOUND",
+        "Dataset record(s) r1, r2 were not found.",
     ),
 ]
 

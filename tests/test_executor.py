@@ -22,7 +22,7 @@ def outcomes(report):
     return [(r.action.name, r.outcome, r.message) for r in report.results]
 
 
-def test_apply_creates_updates_and_deletes(client):
+def test_apply_creates_updates_and_deletes(revisions, client):
     client.create_judge(definition("stale", description="old"))
     client.create_judge(definition("unwanted"))
     desired = [definition("fresh"), definition("stale", description="new")]
@@ -57,9 +57,7 @@ def test_create_that_finds_an_identical_judge_is_done(client):
     assert "already existed" in result.message
 
 
-@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
-def test_update_already_made_by_someone_else_counts_as_done(emulator, client, revisions):
-    emulator.configure(revisions=revisions)
+def test_update_already_made_by_someone_else_counts_as_done(revisions, client):
     judge = client.create_judge(definition("tone", description="old"))
     planned = plan([definition("tone", description="new")], client.list_judges())
     client.update_judge(judge.id, definition("tone", description="new"))
@@ -71,11 +69,7 @@ def test_update_already_made_by_someone_else_counts_as_done(emulator, client, re
 
 # new-id: the judge revised since it was read has a newer id; in-place: the id stays
 # and no PUT would be refused, so only the re-read before the write sees the change.
-@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
-def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(
-    emulator, client, revisions
-):
-    emulator.configure(revisions=revisions)
+def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(revisions, client):
     judge = client.create_judge(definition("tone", description="old"))
     planned = plan([definition("tone", description="mine")], client.list_judges())
     client.update_judge(judge.id, definition("tone", description="theirs"))
@@ -88,7 +82,7 @@ def test_update_of_a_judge_revised_since_it_was_read_is_not_overwritten(
     assert client.list_judges()[0].description == "theirs"
 
 
-def test_update_of_a_judge_deleted_since_it_was_read_fails_with_advice(client):
+def test_update_of_a_judge_deleted_since_it_was_read_fails_with_advice(revisions, client):
     judge = client.create_judge(definition("tone", description="old"))
     planned = plan([definition("tone", description="new")], client.list_judges())
     client.delete_judge(judge.id)
@@ -99,7 +93,7 @@ def test_update_of_a_judge_deleted_since_it_was_read_fails_with_advice(client):
     assert client.list_judges() == []
 
 
-def test_delete_of_a_judge_already_gone_counts_as_done(client):
+def test_delete_of_a_judge_already_gone_counts_as_done(revisions, client):
     judge = client.create_judge(definition("legacy"))
     planned = plan([], client.list_judges(), Policy(prune=True, allow_empty=True))
     client.delete_judge(judge.id)
@@ -109,7 +103,7 @@ def test_delete_of_a_judge_already_gone_counts_as_done(client):
     assert "already deleted" in result.message
 
 
-def test_campaign_lock_fails_one_action_and_the_others_still_run(emulator, client):
+def test_campaign_lock_fails_one_action_and_the_others_still_run(revisions, emulator, client):
     locked = client.create_judge(definition("locked", description="old"))
     emulator.lock_for_campaign(locked.id)
     desired = [definition("locked", description="new"), definition("other")]
@@ -124,15 +118,12 @@ def test_campaign_lock_fails_one_action_and_the_others_still_run(emulator, clien
     assert {j.name for j in client.list_judges()} == {"locked", "other"}
 
 
-def test_rename_in_place_keeps_one_judge_in_both_revision_modes(emulator, client):
-    for revisions in ("new-id", "in-place"):
-        emulator.reset()
-        emulator.configure(revisions=revisions)
-        client.create_judge(definition("tone"))
-        report = apply(plan([definition("Tone")], client.list_judges()), client)
-        assert report.ok
-        (judge,) = client.list_judges()
-        assert canonical(judge.definition) == canonical(definition("Tone"))
+def test_rename_in_place_keeps_one_judge(revisions, client):
+    client.create_judge(definition("tone"))
+    report = apply(plan([definition("Tone")], client.list_judges()), client)
+    assert report.ok
+    (judge,) = client.list_judges()
+    assert canonical(judge.definition) == canonical(definition("Tone"))
 
 
 class InterruptedOnFirstCreate:

@@ -228,7 +228,7 @@ def repository(tmp_path, emulator, api_key, remote) -> Repository:
 
 
 def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_matches(
-    repository, remote
+    revisions, repository, remote
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
@@ -293,11 +293,9 @@ def test_a_plan_made_before_another_pull_request_merged_is_refused_and_changes_n
     assert state(remote) == before
 
 
-@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
 def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_changes(
-    repository, remote, emulator, revisions
+    revisions, repository, remote
 ):
-    emulator.configure(revisions=revisions)
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
     artifact = plan_pull_request(repository, pull)
@@ -327,7 +325,7 @@ def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_ch
     assert state(remote) == before
 
 
-def test_an_old_commit_of_main_applies_nothing(repository, remote):
+def test_an_old_commit_of_main_applies_nothing(revisions, repository, remote):
     first = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(first)
     first_plan = plan_pull_request(repository, first)

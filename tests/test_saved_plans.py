@@ -13,6 +13,9 @@ from judgesync.plan.normalize import canonical
 from judgesync.specs.yamlio import dump
 from tests.builders import definition
 
+# Every saved-plan check, in both revision modes: a plan records ids and revisions.
+pytestmark = pytest.mark.usefixtures("revisions")
+
 
 @pytest.fixture
 def saved_update(workdir, run, remote):
@@ -61,11 +64,7 @@ def test_saved_plan_still_applies_after_an_unrelated_remote_change(saved_update,
     assert judge_named(remote, "helpfulness").description == "edited"
 
 
-@pytest.mark.parametrize("revisions", ["new-id", "in-place"])
-def test_stale_plan_is_refused_when_the_judge_changed(
-    saved_update, run, remote, emulator, revisions
-):
-    emulator.configure(revisions=revisions)
+def test_stale_plan_is_refused_when_the_judge_changed(saved_update, run, remote):
     tone = judge_named(remote, "tone")
     remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "theirs"}))
     before = snapshot(remote)

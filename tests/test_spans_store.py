@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from judgesync.emulator.database import Database
 from judgesync.emulator.span_fields import span_fields
 from judgesync.emulator.spans_store import Position, SpanStore, SpanWindow, StoredSpan
 from tests.test_span_fields import SPAN, WORKSPACE
@@ -28,7 +29,7 @@ spans = st.lists(
 
 
 def store_of(rows: list[tuple[int, str, str, str]]) -> SpanStore:
-    store = SpanStore(":memory:")
+    store = SpanStore(Database(":memory:"))
     store.add(
         WORKSPACE,
         [
@@ -73,7 +74,6 @@ def test_paging_yields_every_matching_span_once_in_order(
     window = SpanWindow(start_from=min(low, high), start_before=max(low, high))
 
     seen = every_page(store, window, page_size)
-    store.close()
 
     expected = [
         Position(start, trace_id, span_id)
@@ -87,17 +87,18 @@ def test_workspaces_do_not_see_each_others_spans() -> None:
     store = store_of([(1, "ab" * 16, "cd" * 8, "support-bot")])
     found, _ = store.search(OTHER_WORKSPACE, SpanWindow(), lambda span, resource: True, 10)
     assert found == []
-    store.close()
 
 
 def test_spans_survive_a_restart_of_a_file_database(tmp_path: Path) -> None:
-    database = tmp_path / "emulator.db"
-    store = SpanStore(database)
-    store.add(WORKSPACE, [span_fields(SPAN, WORKSPACE)])
-    store.close()
+    path = tmp_path / "emulator.db"
+    database = Database(path)
+    SpanStore(database).add(WORKSPACE, [span_fields(SPAN, WORKSPACE)])
+    database.close()
 
-    reopened = SpanStore(database)
-    found, more = reopened.search(WORKSPACE, SpanWindow(), lambda span, resource: True, 10)
+    reopened = Database(path)
+    found, more = SpanStore(reopened).search(
+        WORKSPACE, SpanWindow(), lambda span, resource: True, 10
+    )
     reopened.close()
     assert [span.body["span_id"] for span in found] == [SPAN.span_id] and not more
     assert found[0].body["resource_attributes"] == {"service.name": "support-bot"}

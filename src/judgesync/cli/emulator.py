@@ -29,10 +29,10 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
 )
 @click.option(
     "--revisions",
-    type=click.Choice(["new-id", "in-place"]),
-    default="new-id",
+    type=click.Choice(["in-place", "new-id"]),
+    default="in-place",
     show_default=True,
-    help="Whether an update makes a new judge id or keeps the id.",
+    help="Whether an update keeps the judge id or makes a new one.",
 )
 @click.option(
     "--name-uniqueness",
@@ -61,6 +61,12 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
     default=DEFAULT_MAX_PAGE_SIZE,
     show_default=True,
     help="Larger page_size requests are clamped to this.",
+)
+@click.option(
+    "--datasets/--no-datasets",
+    default=True,
+    show_default=True,
+    help="--no-datasets: the dataset and record endpoints answer 404, as an API without them.",
 )
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, help="Added latency.")
 @click.option(
@@ -100,7 +106,7 @@ def emulator_command(
 
     \b
     Example:
-      judgesync emulator --port 8765 --revisions in-place --fail-rate 0.1 --seed 7
+      judgesync emulator --port 8765 --revisions new-id --fail-rate 0.1 --seed 7
       export JUDGESYNC_API_URL=http://127.0.0.1:8765
     """
     # Imported here: FastAPI and uvicorn are slow to import and only this command needs them.

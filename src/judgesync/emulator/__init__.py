@@ -2,14 +2,19 @@
 
     settings.py  the contract readings, revision mode and faults (mutable at runtime)
     wire.py      request bodies and query strings → validated plain data
+    dataset_wire.py  the same for datasets and records; a record → a conversation
+    database.py  the one sqlite connection and its transactions
     storage.py   judges and revisions in sqlite; name uniqueness in the database
+    dataset_storage.py  datasets and records in sqlite; slugs unique in the database
     storage_errors.py  what the storage refuses, as exceptions
     refusals.py  the contract's error body, and the one mapping of storage errors to it
     judging.py   offline live judging: render the template, answer deterministically
     judging_pool.py  runs it in worker processes (judging_worker.py) within a time and memory budget
     faults.py    latency, seeded random failures, per-key rate limit
     state.py     `Emulator`: settings + storage + faults + authentication
-    routes.py    the six API endpoints; admin.py the `/_emulator/` endpoints
+    request_io.py  what every endpoint shares: caller, body, JSON, list pages
+    routes.py    the six judge endpoints; dataset_routes.py the dataset and record ones
+    admin.py     the `/_emulator/` endpoints
     otlp.py      OTLP/HTTP trace exports → plain spans; span_fields.py those → GetSpan fields
     spans_store.py  spans in sqlite; traceql.py the search expressions
     spans_wire.py, spans_routes.py  POST /v1/traces and spans/search

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from judgesync.emulator.storage_errors import (
+    DatasetNotFound,
     JudgeNotFound,
     LockedByCampaign,
     NameTaken,
+    RecordNotFound,
     StorageError,
     Superseded,
     Unchanged,
@@ -82,6 +84,16 @@ def refusal_for(error: StorageError) -> ApiRefusal:
                 409,
                 "JUDGE_NAME_ALREADY_EXISTS",
                 f"A judge named {error.name!r} already exists in this workspace.",
+            )
+        case DatasetNotFound():
+            return ApiRefusal(
+                404, "DATASET_NOT_FOUND", f"Dataset {error.reference!r} was not found."
+            )
+        case RecordNotFound():
+            return ApiRefusal(
+                404,
+                "DATASET_RECORD_NOT_FOUND",
+                f"Dataset record(s) {', '.join(error.record_ids)} were not found.",
             )
     raise TypeError(f"No API answer is defined for {type(error).__name__}.")
 

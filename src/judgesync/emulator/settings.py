@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from judgesync.emulator.limits import DEFAULT_MAX_PAGE_SIZE
 
-RevisionMode = Literal["new-id", "in-place"]
+RevisionMode = Literal["in-place", "new-id"]
 NameUniqueness = Literal["exact", "casefold"]
 DeletedVisibility = Literal["hidden", "visible"]
 PaginationStyle = Literal["links", "count-only"]
@@ -28,11 +28,13 @@ class EmulatorSettings(BaseModel):
     # Mutable on purpose: tests and the admin endpoint change it while the server runs.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    revisions: RevisionMode = "new-id"
+    revisions: RevisionMode = "in-place"
     name_uniqueness: NameUniqueness = "exact"
     deleted: DeletedVisibility = "hidden"
     pagination: PaginationStyle = "links"
     max_page_size: int = Field(default=DEFAULT_MAX_PAGE_SIZE, ge=1)
+    # False: the dataset and record endpoints answer 404, as an API without them would.
+    datasets: bool = True
 
     latency_ms: float = Field(default=0.0, ge=0)
     jitter_ms: float = Field(default=0.0, ge=0)

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from judgesync.emulator import otlp
 from judgesync.emulator.refusals import ApiRefusal
-from judgesync.emulator.routes import _body, _caller
+from judgesync.emulator.request_io import caller, read_body
 from judgesync.emulator.span_fields import span_fields
 from judgesync.emulator.spans_wire import encode_cursor, parse_span_search
 from judgesync.emulator.traceql import matches
@@ -27,10 +27,10 @@ SEARCH_PATH = "/v1/observability/spans/search"
 
 
 async def receive_traces(request: Request) -> Response:
-    emulator, workspace = await _caller(request)
+    emulator, workspace = await caller(request)
     try:
         kind = otlp.media_type(request.headers.get("content-type"))
-        encoded = await _body(request)
+        encoded = await read_body(request)
         raw = otlp.decompressed(
             encoded, request.headers.get("content-encoding"), otlp.MAX_EXPORT_BYTES
         )
@@ -48,9 +48,9 @@ async def receive_traces(request: Request) -> Response:
 
 
 async def search_spans(request: Request) -> JSONResponse:
-    emulator, workspace = await _caller(request)
+    emulator, workspace = await caller(request)
     params = {key: request.query_params.getlist(key) for key in request.query_params}
-    search = parse_span_search(params, await _body(request), emulator.settings.max_page_size)
+    search = parse_span_search(params, await read_body(request), emulator.settings.max_page_size)
     expression = search.expression
     found, more = emulator.spans.search(
         workspace.workspace_id,

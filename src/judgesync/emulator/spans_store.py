@@ -11,15 +11,13 @@ TraceQL over speed, and a few thousand spans take milliseconds.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pydantic_core
 
+from judgesync.emulator.database import LARGEST_SQLITE_INTEGER, Database
 from judgesync.emulator.span_fields import SpanFields
 
 _SCHEMA = """
@@ -38,10 +36,9 @@ CREATE INDEX IF NOT EXISTS spans_in_search_order
     ON spans (workspace_id, start_ns, trace_id, span_id);
 """
 
-# Start times past 2262 do not fit sqlite's integers; they sort as 2262.
-_LARGEST_SQLITE_INTEGER = 2**63 - 1
 _ATTRIBUTE_FIELDS = ("span_attributes", "resource_attributes")
 
+# Start times past 2262 do not fit sqlite's integers; they sort as 2262 (LARGEST_SQLITE_INTEGER).
 Predicate = Callable[[Mapping[str, str], Mapping[str, str]], bool]
 
 
@@ -74,37 +71,10 @@ class SpanWindow:
 class SpanStore:
     """All spans of all workspaces; every method is one transaction."""
 
-    def __init__(self, path: str | Path) -> None:
-        location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._connection = sqlite3.connect(
-            location, check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        self._connection.row_factory = sqlite3.Row
-        try:
-            if location != ":memory:":
-                self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.executescript(_SCHEMA)
-        except sqlite3.Error:
-            self._connection.close()
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+    def __init__(self, database: Database) -> None:
+        database.create_tables(_SCHEMA)
+        self._write = database.write
+        self._read = database.read
 
     def clear(self) -> None:
         with self._write() as db:
@@ -119,7 +89,7 @@ class SpanStore:
                     workspace_id,
                     body["trace_id"],
                     body["span_id"],
-                    min(span.start_time_unix_nano, _LARGEST_SQLITE_INTEGER),
+                    min(span.start_time_unix_nano, LARGEST_SQLITE_INTEGER),
                     pydantic_core.to_json(span.body["span_attributes"]).decode(),
                     pydantic_core.to_json(span.body["resource_attributes"]).decode(),
                     pydantic_core.to_json(body).decode(),
@@ -130,8 +100,8 @@ class SpanStore:
             db.executemany("INSERT OR REPLACE INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def get(self, workspace_id: str, trace_id: str, span_id: str) -> StoredSpan | None:
-        with self._lock:
-            row = self._connection.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT * FROM spans WHERE workspace_id = ? AND trace_id = ? AND span_id = ?",
                 (workspace_id, trace_id, span_id),
             ).fetchone()
@@ -145,17 +115,17 @@ class SpanStore:
         arguments: list[Any] = [workspace_id]
         if window.start_from is not None:
             where.append("start_ns >= ?")
-            arguments.append(min(window.start_from, _LARGEST_SQLITE_INTEGER))
+            arguments.append(min(window.start_from, LARGEST_SQLITE_INTEGER))
         if window.start_before is not None:
             where.append("start_ns < ?")
-            arguments.append(min(window.start_before, _LARGEST_SQLITE_INTEGER))
+            arguments.append(min(window.start_before, LARGEST_SQLITE_INTEGER))
         if window.after is not None:
             where.append("(start_ns, trace_id, span_id) > (?, ?, ?)")
             after = window.after
             arguments.extend([after.start_ns, after.trace_id, after.span_id])
         found: list[StoredSpan] = []
-        with self._lock:
-            rows = self._connection.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"SELECT * FROM spans WHERE {' AND '.join(where)}"
                 " ORDER BY start_ns, trace_id, span_id",
                 arguments,

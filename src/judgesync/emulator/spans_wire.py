@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from judgesync.emulator import traceql
 from judgesync.emulator.refusals import validation_error
 from judgesync.emulator.spans_store import Position, SpanWindow
-from judgesync.emulator.wire import DEFAULT_PAGE_SIZE, _positive_int, parse_json
+from judgesync.emulator.wire import DEFAULT_PAGE_SIZE, parse_json, positive_int
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _QUERY_ONLY = ("from", "to", "page_size", "cursor")
@@ -41,7 +41,7 @@ def parse_span_search(
     cursors = params.get("cursor", ())
     after = decode_cursor(cursors[-1]) if cursors and cursors[-1] else None
     page_size = min(
-        _positive_int("page_size", params.get("page_size", ()), DEFAULT_PAGE_SIZE), max_page_size
+        positive_int("page_size", params.get("page_size", ()), DEFAULT_PAGE_SIZE), max_page_size
     )
     return SpanSearch(
         window=SpanWindow(start_from, start_before, after),

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from judgesync.emulator.database import Database
+from judgesync.emulator.dataset_storage import DatasetStore
 from judgesync.emulator.faults import FaultInjector
 from judgesync.emulator.refusals import ApiRefusal, judge_not_found, refusal_for
 from judgesync.emulator.settings import EmulatorSettings
@@ -75,22 +77,22 @@ class Emulator:
         self._initial_settings = self.settings.model_copy(deep=True)
         self._accepted_key_hashes = frozenset(key_hash(key) for key in accepted_keys)
         try:
-            self.store = JudgeStore(db)
-            self.spans = SpanStore(db)
+            self.database = Database(db)
+            self.store = JudgeStore(self.database)
+            self.datasets = DatasetStore(self.database)
+            self.spans = SpanStore(self.database)
         except (OSError, sqlite3.Error) as error:
             raise EmulatorStartError(f"Cannot open the emulator database {db}: {error}") from None
         try:
             self.store.use_name_uniqueness(self.settings.name_uniqueness)
         except (sqlite3.Error, StorageError) as error:
-            self.store.close()
-            self.spans.close()
+            self.database.close()
             reason = refusal_for(error).message if isinstance(error, StorageError) else error
             raise EmulatorStartError(f"Cannot use the emulator database {db}: {reason}") from None
         self.faults = FaultInjector(self.settings)
 
     def close(self) -> None:
-        self.store.close()
-        self.spans.close()
+        self.database.close()
 
     def authenticate(self, hashed: str) -> Workspace:
         """The caller whose key hashes to `hashed`; refuses keys outside `accepted_keys`."""
@@ -107,8 +109,10 @@ class Emulator:
             setattr(self.settings, field, getattr(merged, field))
 
     def reset(self) -> None:
-        """Forget every judge and span, and go back to the settings the emulator started with."""
+        """Forget every judge, dataset and span, and go back to the settings the emulator
+        started with."""
         self.store.clear()
+        self.datasets.clear()
         self.spans.clear()
         initial = self._initial_settings.model_copy(deep=True)
         for field in EmulatorSettings.model_fields:

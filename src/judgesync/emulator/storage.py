@@ -3,10 +3,8 @@
 A live judge's name is unique in its workspace through a partial unique index
 over `(workspace_id, name_key)` restricted to live, newest revisions, so two
 concurrent creates of one name cannot both succeed: the second insert fails
-inside its own transaction. Writes use `BEGIN IMMEDIATE`; one connection is
-shared behind a lock (the server's event loop calls us, and so do tests and
-admin endpoints from other threads), and file databases run in WAL mode so
-another process can read and write them too.
+inside its own transaction. The connection and its transactions are
+database.py's.
 
 What the store refuses it raises as a `storage_errors.StorageError`, which
 knows nothing of HTTP; `refusals.refusal_for` turns each into the API's answer.
@@ -16,17 +14,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pydantic_core
 
+from judgesync.emulator.database import (
+    LARGEST_SQLITE_INTEGER,
+    Database,
+    current_timestamp,
+    later_than,
+)
 from judgesync.emulator.settings import NameUniqueness, RevisionMode
 from judgesync.emulator.storage_errors import (
     JudgeNotFound,
@@ -67,9 +68,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-_LARGEST_SQLITE_INTEGER = 2**63 - 1
-
-
 @dataclass(frozen=True)
 class StoredJudge:
     id: str
@@ -88,21 +86,6 @@ def uniqueness_key(name: str, uniqueness: NameUniqueness) -> str:
     """What the uniqueness reading compares: the name itself (`exact`), or the
     name without surrounding spaces, case-folded (`casefold`)."""
     return name.strip().casefold() if uniqueness == "casefold" else name
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _later_than(previous: str) -> str:
-    """Now, or a microsecond after `previous` if the clock has not moved past it."""
-    now = datetime.now(UTC)
-    floor = _parse_timestamp(previous) + timedelta(microseconds=1)
-    return timestamp(max(now, floor))
 
 
 @contextmanager
@@ -125,7 +108,7 @@ def _insert(
     owner_id: str,
     definition: Mapping[str, Any],
     uniqueness: NameUniqueness,
-    now: str,
+    created_at: str,
     down_revision: str | None,
     base_revision: str | None,
 ) -> None:
@@ -146,8 +129,8 @@ def _insert(
             uniqueness_key(definition["name"], uniqueness),
             definition["output"]["type"],
             json.dumps(definition),
-            now,
-            now,
+            created_at,
+            created_at,
             down_revision,
             base_revision,
         ),
@@ -157,42 +140,10 @@ def _insert(
 class JudgeStore:
     """All judges of all workspaces; every method is one transaction."""
 
-    def __init__(self, path: str | Path) -> None:
-        location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._connection = sqlite3.connect(
-            location, check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        self._connection.row_factory = sqlite3.Row
-        try:
-            if location != ":memory:":
-                self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.executescript(_SCHEMA)
-        except sqlite3.Error:
-            self._connection.close()
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._connection
+    def __init__(self, database: Database) -> None:
+        database.create_tables(_SCHEMA)
+        self._write = database.write
+        self._read = database.read
 
     def _sync_uniqueness_keys(self, db: sqlite3.Connection, uniqueness: NameUniqueness) -> None:
         """Recompute name keys if the uniqueness reading changed since they were written."""
@@ -230,7 +181,7 @@ class JudgeStore:
         revisions: RevisionMode,
     ) -> StoredJudge:
         judge_id = str(uuid.uuid4())
-        now = timestamp(datetime.now(UTC))
+        now = current_timestamp()
         base = judge_id if revisions == "new-id" else None
         with self._write() as db, _name_taken_on_conflict(definition["name"], uniqueness):
             self._sync_uniqueness_keys(db, uniqueness)
@@ -242,7 +193,7 @@ class JudgeStore:
                 owner_id=owner_id,
                 definition=definition,
                 uniqueness=uniqueness,
-                now=now,
+                created_at=now,
                 down_revision=None,
                 base_revision=base,
             )
@@ -296,7 +247,7 @@ class JudgeStore:
         """(how many match, one page of them): `newest_revisions` paged in SQL, so a
         page of a large workspace does not decode every judge in it."""
         # A page far past the end is empty; SQLite cannot hold an offset past 2**63 - 1.
-        offset = min(offset, _LARGEST_SQLITE_INTEGER)
+        offset = min(offset, LARGEST_SQLITE_INTEGER)
         where = "workspace_id = ? AND up_revision IS NULL"
         if not include_deleted:
             where += " AND deleted_at IS NULL"
@@ -341,7 +292,7 @@ class JudgeStore:
                 raise LockedByCampaign(judge_id)
             if json.loads(row["definition"]) == dict(definition):
                 raise Unchanged(judge_id)
-            now = _later_than(row["updated_at"])
+            now = later_than(row["updated_at"])
             with _name_taken_on_conflict(definition["name"], uniqueness):
                 if revisions == "in-place":
                     self._replace_in_place(db, row, definition, uniqueness, now)
@@ -388,7 +339,7 @@ class JudgeStore:
             owner_id=row["owner_id"],
             definition=definition,
             uniqueness=uniqueness,
-            now=now,
+            created_at=now,
             down_revision=row["id"],
             base_revision=row["base_revision"] or row["id"],
         )
@@ -400,7 +351,7 @@ class JudgeStore:
             row = self._live_row(db, workspace_id, judge_id)
             db.execute(
                 "UPDATE judges SET deleted_at = ? WHERE chain_seq = ? AND workspace_id = ?",
-                (timestamp(datetime.now(UTC)), row["chain_seq"], workspace_id),
+                (current_timestamp(), row["chain_seq"], workspace_id),
             )
 
 

@@ -5,9 +5,11 @@
     ├── Superseded           the id is an older revision of a judge
     ├── Unchanged            an update that changes nothing
     ├── LockedByCampaign     an update of a judge a campaign uses
-    └── NameTaken            a live judge already has the name (under the
-                             uniqueness reading), or two would after a change
-                             of reading
+    ├── NameTaken            a live judge already has the name (under the
+    │                        uniqueness reading), or two would after a change
+    │                        of reading
+    ├── DatasetNotFound      no live dataset with this id or slug in the workspace
+    └── RecordNotFound       no live record with (one of) these ids in the workspace
 
 `refusals.refusal_for` is the one place that turns each into the API's answer.
 """
@@ -54,3 +56,17 @@ class NameTaken(StorageError):
         super().__init__(name, uniqueness)
         self.name = name
         self.uniqueness = uniqueness
+
+
+class DatasetNotFound(StorageError):
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference)
+        self.reference = reference
+
+
+class RecordNotFound(StorageError):
+    """`record_ids`: the ids asked for that no live record of the workspace has."""
+
+    def __init__(self, record_ids: tuple[str, ...]) -> None:
+        super().__init__(record_ids)
+        self.record_ids = record_ids

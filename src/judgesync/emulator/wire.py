@@ -10,7 +10,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -109,7 +109,7 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
-def _field_errors(error: ValidationError) -> str:
+def field_errors(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(part) for part in item["loc"]) or "body"
@@ -119,13 +119,17 @@ def _field_errors(error: ValidationError) -> str:
 
 def parse_judge_definition(raw: bytes) -> dict[str, Any]:
     """A create/update body as the plain dict to store: what was sent, min/max as floats."""
-    value = parse_json(raw)
+    return judge_definition_from(parse_json(raw))
+
+
+def judge_definition_from(value: Any, where: str = "") -> dict[str, Any]:
+    """A parsed judge definition (a body, or `where` inside one) as the plain dict to store."""
     if not isinstance(value, dict):
-        raise validation_error("The request body must be a JSON object.")
+        raise validation_error(f"{where or 'The request body'} must be a JSON object.")
     try:
         body = _JudgeBody.model_validate(value)
     except ValidationError as error:
-        raise validation_error(f"Invalid judge: {_field_errors(error)}") from None
+        raise validation_error(f"Invalid judge: {where}{field_errors(error)}") from None
     _check_semantics(body)
     # check() answers the common all-platform-variables prompt without Jinja's parser.
     problem = templates.check(body.instructions).syntax
@@ -133,7 +137,7 @@ def parse_judge_definition(raw: bytes) -> dict[str, Any]:
         raise ApiRefusal(
             400,
             "TEMPLATE_SYNTAX_ERROR",
-            f"instructions: line {problem.line}: {problem.message}",
+            f"{where}instructions: line {problem.line}: {problem.message}",
         )
     # exclude_unset keeps an omitted regression min/max omitted, as it was sent.
     return body.model_dump(mode="json", exclude_unset=True)
@@ -176,30 +180,40 @@ def parse_conversation(raw: bytes) -> Conversation:
     unknown = sorted(set(value) - {"messages", "properties"})
     if unknown:
         raise _conversation_error(f"Unknown fields: {unknown}.")
-    messages = value.get("messages")
+    return conversation_from(value.get("messages"), value.get("properties"), _conversation_error)
+
+
+def conversation_from(
+    messages: Any, properties: Any, refusal: Callable[[str], ApiRefusal]
+) -> Conversation:
+    """Messages and properties as a conversation to judge, or `refusal(why)` raised."""
     if not isinstance(messages, list) or not messages:
-        raise _conversation_error("messages: must be a non-empty list of messages.")
+        raise refusal("messages: must be a non-empty list of messages.")
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise _conversation_error(f"messages.{index}: must be an object.")
+            raise refusal(f"messages.{index}: must be an object.")
         for key in ("role", "content"):
             if not isinstance(message.get(key), str):
-                raise _conversation_error(f"messages.{index}.{key}: must be a string.")
-    properties = value.get("properties")
+                raise refusal(f"messages.{index}.{key}: must be a string.")
     if properties is not None and not isinstance(properties, dict):
-        raise _conversation_error("properties: must be an object or null.")
+        raise refusal("properties: must be an object or null.")
     return Conversation(messages=messages, properties=properties or {})
 
 
 def parse_judge_id(judge_id: str) -> str:
     """The canonical (lower-case, hyphenated) form of a judge id, which must be a UUID."""
+    return parse_uuid("judge_id", judge_id)
+
+
+def parse_uuid(field: str, text: str) -> str:
+    """The canonical (lower-case, hyphenated) form of a UUID; 422 naming `field` if not one."""
     try:
-        return str(uuid.UUID(judge_id))
+        return str(uuid.UUID(text))
     except ValueError:
-        raise validation_error(f"judge_id: {judge_id!r} is not a UUID.") from None
+        raise validation_error(f"{field}: {text!r} is not a UUID.") from None
 
 
-def _positive_int(name: str, values: Sequence[str], default: int) -> int:
+def positive_int(name: str, values: Sequence[str], default: int) -> int:
     if not values:
         return default
     try:
@@ -211,20 +225,30 @@ def _positive_int(name: str, values: Sequence[str], default: int) -> int:
     return number
 
 
+def parse_page(params: Mapping[str, Sequence[str]], max_page_size: int) -> tuple[int, int]:
+    """(page, page_size) of a list request; a page_size above the maximum is clamped to it,
+    not refused."""
+    page = positive_int("page", params.get("page", ()), 1)
+    page_size = positive_int("page_size", params.get("page_size", ()), DEFAULT_PAGE_SIZE)
+    return page, min(page_size, max_page_size)
+
+
+def last_value(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = params.get(name, ())
+    return values[-1] if values else None
+
+
 def parse_list_query(params: Mapping[str, Sequence[str]], max_page_size: int) -> ListQuery:
-    """List parameters; a page_size above the maximum is clamped to it, not refused."""
+    """List parameters of judges."""
     types = frozenset(params.get("type_filter", ()))
     unknown_types = sorted(types - set(OUTPUT_TYPES))
     if unknown_types:
         raise validation_error(f"type_filter: {unknown_types} is not one of {list(OUTPUT_TYPES)}.")
-    q_values = params.get("q", ())
+    page, page_size = parse_page(params, max_page_size)
     return ListQuery(
-        page=_positive_int("page", params.get("page", ()), 1),
-        page_size=min(
-            _positive_int("page_size", params.get("page_size", ()), DEFAULT_PAGE_SIZE),
-            max_page_size,
-        ),
-        q=q_values[-1] if q_values else None,
+        page=page,
+        page_size=page_size,
+        q=last_value(params, "q"),
         type_filter=types,
         model_filter=frozenset(params.get("model_filter", ())),
     )
