@@ -160,12 +160,26 @@ def test_step_scripts_read_expressions_from_env_not_inline(path):
         assert "${{" not in step.get("with", {}).get("script", ""), (path.name, step)
 
 
-@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)
-def test_actions_are_pinned_to_a_major_version_or_are_this_action(path):
-    uses = [step["uses"] for step in all_steps(load(path)) if "uses" in step]
-    assert uses
-    pinned = r"actions/[a-z-]+@v\d+"
-    assert all(re.fullmatch(pinned, action) or action == "./" for action in uses), uses
+# `uses: owner/name@<full commit SHA> # vX.Y.Z`: a tag can be moved to other code.
+_PINNED = re.compile(r"uses: (?:[\w-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+|\./)\n")
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_workflows_pin_actions_by_commit_sha_with_the_version_beside(path):
+    text = path.read_text(encoding="utf-8")
+    uses = re.findall(r"^\s*(?:- )?(uses: .*\n)", text, re.M)
+    assert uses and all(_PINNED.fullmatch(line) for line in uses), uses
+    assert not _PINNED.fullmatch("uses: actions/checkout@v5 # v5.1.0\n")
+
+
+def test_the_action_pins_setup_python_by_commit_sha():
+    uses = re.findall(r"uses: actions/setup-python.*\n", ACTION.read_text(encoding="utf-8"))
+    assert uses and all(_PINNED.fullmatch(line) for line in uses), uses
+
+
+def test_the_action_pins_its_other_actions_at_least_to_a_major_version():
+    uses = [step["uses"] for step in all_steps(load(ACTION)) if "uses" in step]
+    assert all(re.fullmatch(r"actions/[a-z-]+@(v\d+|[0-9a-f]{40})", action) for action in uses)
 
 
 # --- every judgesync command and flag the YAML calls exists ----------------------------
@@ -248,31 +262,48 @@ def test_the_judges_workflows_exist():
     assert names == {"judges-plan.yml", "judges-apply.yml", "judges-drift.yml"}
 
 
-def test_plan_runs_on_every_pull_request_and_never_on_pull_request_target():
+def test_plan_runs_on_every_pull_request_and_merge_queue_never_on_pull_request_target():
     plan = workflow("judges-plan.yml")
     # No paths filter: a required check must report on every pull request.
-    assert plan["on"] == {"pull_request": None}
+    assert plan["on"] == {"pull_request": None, "merge_group": None}
     assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    # One group per pull request, and per merge-queue entry (its own ref).
+    assert "github.event.pull_request.number || github.ref" in plan["concurrency"]["group"]
     (job,) = plan["jobs"].values()
     assert job["steps"][-1] == {"uses": "./", "with": {"command": "plan"}}
+    # A re-run checks out the current test merge, not the event's.
+    assert "refs/pull/{0}/merge" in job["steps"][0]["with"]["ref"]
     for path in WORKFLOW_FILES:
         assert "pull_request_target" not in load(path)["on"], path.name
 
 
 def test_applies_run_one_at_a_time_never_cancelled_only_on_the_default_branch():
     apply = workflow("judges-apply.yml")
-    assert apply["on"]["push"]["branches"] == ["main"]
+    # No paths filter: the action knows the spec directory (scope).
+    assert apply["on"]["push"] == {"branches": ["main"]}
+    assert apply["on"]["pull_request"] == {"types": ["closed"], "branches": ["main"]}
     assert "workflow_dispatch" in apply["on"]
     jobs = apply["jobs"]
-    for name in ("apply", "apply-by-hand"):
+    for name in ("apply", "apply-merged", "apply-by-hand"):
         assert jobs[name]["concurrency"] == {"group": "judges-apply", "cancel-in-progress": False}
+        assert jobs[name]["steps"][-1]["with"]["command"] == "apply"
     assert jobs["apply"]["environment"] == "judges"
     assert jobs["apply"]["if"] == "github.event_name == 'push'"
+    merged = jobs["apply-merged"]["if"]
+    assert "github.event.pull_request.merged" in merged and "head.repo.full_name" in merged
     assert "default_branch" in jobs["plan-by-hand"]["if"]
-    assert jobs["apply-by-hand"]["needs"] == "plan-by-hand"
-    assert jobs["apply-by-hand"]["environment"] == "judges-approval"
-    assert jobs["apply-by-hand"]["steps"][-1]["with"]["command"] == "apply"
     assert apply["permissions"]["actions"] == "read"
+
+
+def test_a_hand_run_waits_for_approval_in_a_job_of_its_own_outside_the_apply_group():
+    jobs = workflow("judges-apply.yml")["jobs"]
+    approve = jobs["approve-by-hand"]
+    assert approve["needs"] == "plan-by-hand"
+    assert approve["environment"] == "judges-approval"
+    assert "concurrency" not in approve
+    assert all("uses" not in step for step in approve["steps"])  # no checkout, no key
+    assert jobs["apply-by-hand"]["needs"] == "approve-by-hand"
+    assert "judges-approval" not in str(jobs["apply-by-hand"])
 
 
 def test_drift_runs_on_a_schedule_without_approval_and_may_write_issues():
