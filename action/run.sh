@@ -81,14 +81,15 @@ quoted() {
 }
 
 # judgesync's output (files) to the log: its text quoted, then its own annotations.
+# grep -a: judge text may hold bytes for which grep would call a file binary.
 to_log() {
   local line
-  { grep -hEv "$ANNOTATION" "$@" || true; } >"$OUT/log.txt"
+  { grep -ahEv "$ANNOTATION" "$@" || true; } >"$OUT/log.txt"
   quoted "$OUT/log.txt"
   while IFS= read -r line; do
     annotations=$((annotations + 1))
     if [ "$annotations" -le "$ANNOTATIONS_SHOWN" ]; then echo "$line"; fi
-  done < <(grep -hE "$ANNOTATION" "$@" || true)
+  done < <(grep -ahE "$ANNOTATION" "$@" || true)
 }
 
 # A file's text inside <pre>, HTML-escaped: it can neither close the block, nor
@@ -118,7 +119,7 @@ judgesync_to() {
 }
 
 # What the error output says, without the workflow-command lines.
-messages() { grep -Ev "$ANNOTATION" "$1" || true; }
+messages() { grep -aEv "$ANNOTATION" "$1" || true; }
 
 # Which commit to compare with, when the event says: the pull request's base, the
 # merge queue's base, or the commit before a push (all zeros for a new branch).
