@@ -89,23 +89,37 @@ def main() -> None:
         help="count judgesync's re-read before each update and delete (off for versions without)",
     )
     parser.add_argument("--rate-limited-creates", type=int, default=300)
+    parser.add_argument(
+        "--prompts",
+        choices=workload.PROMPTS,
+        default="jinja",
+        help="jinja: prompts with {% if %} and {% for %} blocks; prose: {{ var }} prints only",
+    )
+    parser.add_argument(
+        "--commands",
+        default="validate,plan,apply",
+        help="the rows to run, by command; the rate-limited apply runs with apply",
+    )
     args = parser.parse_args()  # fmt: skip
     sizes = [int(size) for size in args.sizes.split(",")]
+    commands = set(args.commands.split(","))
 
     print(f"cores: {os.cpu_count()}, latency {args.latency_ms:g} ± {args.jitter_ms:g} ms, "
           f"--parallelism {args.parallelism}, medians of {args.runs} runs "
-          f"(baseline: {args.baseline_runs})")  # fmt: skip
+          f"(baseline: {args.baseline_runs}), {args.prompts} prompts")  # fmt: skip
     header = ("judges", "scenario", "requests", "judgesync s", "RSS MB", "ideal s",
               "baseline s", "ratio", "CPU ms/request: judgesync / baseline",
               "listing s: judgesync / baseline = ratio")  # fmt: skip
     rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as scratch, _emulator(args) as url:
         for size in sizes:
-            for scenario in SCENARIOS:
+            for scenario in (s for s in SCENARIOS if s.command in commands):
                 rows.append(_row(scenario, size, args, url, Path(scratch)))
                 print(" | ".join(rows[-1]), flush=True)
     print()
     _print_table(header, rows)
+    if "apply" not in commands:
+        return
     print()
     limited = _emulator(args, args.rate_limit)
     with tempfile.TemporaryDirectory() as scratch, limited as url:
@@ -138,7 +152,7 @@ def _row(
     for _ in range(args.runs):
         work = scratch / f"{size}-{scenario.command}-{uuid.uuid4().hex[:8]}"
         specs = work / "judges"
-        workload.write_specs(specs, scenario.specs(size), scenario.changed(size))
+        workload.write_specs(specs, scenario.specs(size), scenario.changed(size), args.prompts)
         ours.append(_once(scenario, size, url, specs, args, judgesync=True))
         wants_baseline = scenario.command != "validate" and size <= args.baseline_max
         if wants_baseline and len(theirs) < args.baseline_runs:
@@ -173,7 +187,7 @@ def _once(
     """Prepare a fresh workspace (a new key) with the scenario's remote judges, run once."""
     reset(url)
     key = f"bench-{uuid.uuid4().hex}"
-    workload.seed(url, key, scenario.remote(size))
+    workload.seed(url, key, scenario.remote(size), args.prompts)
     env = {**os.environ, "MISTRAL_API_KEY": key, "NO_COLOR": "1"}
     env.pop("JUDGESYNC_API_URL", None)
     if judgesync:
@@ -204,7 +218,7 @@ def _once(
 def _rate_limited(url: str, scratch: Path, args: argparse.Namespace) -> None:
     creates = args.rate_limited_creates
     specs = scratch / "judges"
-    workload.write_specs(specs, range(creates))
+    workload.write_specs(specs, range(creates), prompts=args.prompts)
     env = {**os.environ, "MISTRAL_API_KEY": f"bench-{uuid.uuid4().hex}", "NO_COLOR": "1"}
     command = [JUDGESYNC, "apply", "--api-url", url, "--parallelism", str(args.parallelism),
                "--auto-approve", "--format", "json", str(specs)]  # fmt: skip

@@ -20,7 +20,7 @@ from typing import Any
 from judgesync.errors import Problem, SpecError
 from judgesync.names import name_key
 from judgesync.spec import JudgeDefinition
-from judgesync.specs import specfile, templates, yamlio
+from judgesync.specs import specfile, template_cache, templates, yamlio
 from judgesync.specs.textfile import NotARegularFile, read_text, shown_path
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -125,13 +125,14 @@ class _Run:
         self.problems: list[Problem] = []
         self.loaded: list[DesiredJudge] = []
         self.claims: list[_NameClaim] = []
-        self.template_checks: dict[str, templates.TemplateCheck] = {}
+        self.template_checks = template_cache.TemplateChecks(template_cache.cache_file(self.cwd))
         # By resolved file and shown path: a prompt reached through a symlink is
         # reported under each path.
         self.instruction_texts: dict[tuple[Path, str], str | SpecError] = {}
         self.instruction_files: set[Path] = set()
 
     def result(self) -> LoadedSpecs:
+        self.template_checks.save()
         clashing = self._name_clashes()
         specs = sorted(
             (spec for spec in self.loaded if spec.path not in clashing),
@@ -291,9 +292,7 @@ class _FileCheck:
         return text, TextOrigin(shown, 1)
 
     def _check_template(self, source: str, file_shown: str | None) -> None:
-        check = self.run.template_checks.get(source)
-        if check is None:
-            check = self.run.template_checks[source] = templates.check(source)
+        check = self.run.template_checks.check(source)
         if check.syntax is not None:
             message = f"Jinja2 syntax error: {check.syntax.message.rstrip('.')}; fix the template"
             self._template_problem(message, check.syntax.line, file_shown)

@@ -174,3 +174,8 @@ def property_names(source: str) -> frozenset[str]:
         elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
             names.add(node.arg.value)
     return frozenset(names)
+
+
+def needs_parser(source: str) -> bool:
+    """Whether `check` runs Jinja's parser on `source`; if not, it answers at once."""
+    return _simple_platform_prints(source) is None
