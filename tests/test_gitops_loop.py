@@ -1,41 +1,54 @@
 """The GitOps loop end to end: pull request → reviewed plan → merge → apply of that plan.
 
-Each workflow run is what the action does on a runner: a fresh clone of the
-repository (`origin`, a bare repository in a temporary folder) at the commit
-GitHub checks out, a fresh RUNNER_TEMP, then the shell steps of action/run.sh
-in the action's order (`scope`, the command, `conclude`), with the real
-installed `judgesync` against the emulator running as a real server on
-loopback. A pull request's run checks out GitHub's test merge of its head
-into the base (`refs/pull/N/merge`); a merge's run checks out the merge commit
-on `main`.
-
-What only GitHub does is played by the test, and said where: the artifact
-upload and download are a file copy; finding the merged pull request, its
-head commit and its plan run (github-script in action.yml) is given as the
-PR_NUMBER and HEAD_SHA that step hands on (tests/test_github_scripts.py runs
-that script); comments are files.
+Each workflow run is what GitHub does: a fresh clone of the repository
+(`origin`, a bare repository in a temporary folder) at the commit GitHub
+checks out, a fresh RUNNER_TEMP, then EVERY step of action.yml run by
+tests/github/runner.py (its `if:` and `${{ }}` evaluated, the shell steps under
+bash, the github-script steps in node with the real Octokit, download-artifact
+with the real @actions/artifact client), with the real installed `judgesync`
+against the emulator running as a real server on loopback, and the GitHub API
+played by tests/github/fake.py: the plan run's artifact travels through the
+fake's artifact store, comments and issues live there, and each job's token
+carries the `permissions:` of its workflow file. A pull request's run checks
+out GitHub's test merge of its head into the base (`refs/pull/N/merge`); a
+merge's run checks out the commit pushed to `main`. What the test still plays
+is the GitHub state a merge creates (the PR's merged_at, merge_commit_sha and
+the commit's association), said where.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.test_workflows import BIN, RUN_SH, git, runner_env
+from tests.github.fake import READ_ONLY, FakeGitHub
+from tests.github.runner import Job, Result
+from tests.test_workflows import BIN, git, runner_env, workflow
 
 SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
 PR_REFUSAL_HEAD = "### judgesync apply: nothing was applied\n\njudgesync apply stopped (exit 1):\n"
+REPO = "acme/judges"
+FORK = "mallory/judges"
+
+
+def permissions(name: str) -> dict[str, str]:
+    """The token of a job of the shipped workflow `name`: its `permissions:`."""
+    granted: dict[str, str] = workflow(name)["permissions"]
+    return granted
 
 
 class Repository:
-    """A judges repository on GitHub: `origin` (bare) and a developer's clone."""
+    """A judges repository on GitHub: `origin` (bare), a developer's clone, and its
+    state in the fake GitHub."""
 
-    def __init__(self, tmp_path: Path, emulator_url: str, api_key: str) -> None:
+    def __init__(self, tmp_path: Path, github: FakeGitHub, emulator_url: str, api_key: str):
         self.tmp = tmp_path
+        self.github = github
         self.origin = tmp_path / "origin.git"
         self.dev = tmp_path / "dev"
         self.runs = 0
@@ -44,7 +57,10 @@ class Repository:
             # The workflows' env: the repository secret and variable.
             "MISTRAL_API_KEY": api_key,
             "JUDGESYNC_API_URL": emulator_url,
+            # The find step's backoff, without the waiting.
+            "JUDGESYNC_LOOKUP_BACKOFF": "0,0,0,0",
         }
+        github.repository(REPO)
         git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(self.origin))
         git(tmp_path, "init", "--quiet", "--initial-branch=main", str(self.dev))
         git(self.dev, "remote", "add", "origin", str(self.origin))
@@ -57,15 +73,18 @@ class Repository:
         git(self.dev, "commit", "--quiet", "-m", message)
         return git(self.dev, "rev-parse", "HEAD")
 
-    def pull_request(self, number: int, edit: Callable[[Path], None]) -> PullRequest:
-        """A branch from main with one commit, pushed, and GitHub's test merge of it."""
+    def pull_request(
+        self, number: int, edit: Callable[[Path], None], head_repo: str = REPO
+    ) -> PullRequest:
+        """A branch from main with one commit, pushed, and the PR on GitHub."""
         branch = f"pr-{number}"
         git(self.dev, "checkout", "--quiet", "-b", branch, "main")
         edit(self.dev)
         head = self._commit(f"Pull request #{number}")
         git(self.dev, "push", "--quiet", "origin", branch)
         git(self.dev, "checkout", "--quiet", "main")
-        return PullRequest(number, branch, head)
+        self.github.pull_request(REPO, number, head, head_repo=head_repo)
+        return PullRequest(number, branch, head, head_repo)
 
     def test_merge(self, pull: PullRequest) -> str:
         """refs/pull/N/merge: the head merged into the base as it is now."""
@@ -76,108 +95,134 @@ class Repository:
         git(self.dev, "checkout", "--quiet", "main")
         return merge
 
-    def merge(self, pull: PullRequest) -> str:
-        """The merge button: a merge commit on main, pushed."""
-        git(self.dev, "merge", "--quiet", "--no-ff", "-m", f"Merge #{pull.number}", pull.branch)
+    def merge(self, pull: PullRequest, how: str = "merge") -> str:
+        """The merge button (merge commit, squash or rebase), pushed to main; GitHub
+        then records the PR as merged as the new head and associates the commit."""
+        if how == "merge":
+            message = f"Merge pull request #{pull.number} from acme/{pull.branch}"
+            git(self.dev, "merge", "--quiet", "--no-ff", "-m", message, pull.branch)
+        elif how == "squash":
+            message = f"Pull request #{pull.number} (#{pull.number})"
+            git(self.dev, "merge", "--quiet", "--squash", pull.branch)
+            git(self.dev, "commit", "--quiet", "-m", message)
+        else:
+            message = f"Pull request #{pull.number}"
+            git(self.dev, "checkout", "--quiet", "-B", "rebased", pull.branch)
+            git(self.dev, "rebase", "--quiet", "main")
+            git(self.dev, "checkout", "--quiet", "main")
+            git(self.dev, "merge", "--quiet", "--ff-only", "rebased")
         git(self.dev, "push", "--quiet", "origin", "main")
         self.main = git(self.dev, "rev-parse", "HEAD")
+        self.github.merge(REPO, pull.number, self.main, message)
         return self.main
 
-    def runner(self, ref: str) -> Runner:
+    def push(self, edit: Callable[[Path], None], message: str = "A direct push") -> str:
+        edit(self.dev)
+        self.main = self._commit(message)
+        git(self.dev, "push", "--quiet", "origin", "main")
+        self.github.commit(REPO, self.main, message)
+        return self.main
+
+    def job(
+        self,
+        ref: str,
+        event_name: str,
+        event: dict[str, Any],
+        granted: dict[str, str],
+        workflow_run: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Job:
         """A fresh runner: actions/checkout of `ref` (a commit or refs/pull/N/merge)."""
         self.runs += 1
         root = self.tmp / f"run-{self.runs}"
         git(self.tmp, "clone", "--quiet", str(self.origin), str(root))
         git(root, "fetch", "--quiet", "origin", f"{ref}:refs/remotes/origin/checked-out")
         git(root, "checkout", "--quiet", "--detach", "refs/remotes/origin/checked-out")
-        return Runner(root, self.env)
+        return Job(
+            fake=self.github,
+            workspace=root,
+            temp=self.tmp / f"run-{self.runs}-temp",
+            repository=REPO,
+            event_name=event_name,
+            event={"repository": {"default_branch": "main"}, **event},
+            sha=git(root, "rev-parse", "HEAD"),
+            ref=ref,
+            token=self.github.token(f"token-of-run-{self.runs}", granted),
+            env=env if env is not None else self.env,
+            run_id=workflow_run["id"] if workflow_run else 90000 + self.runs,
+        )
 
 
 class PullRequest:
-    def __init__(self, number: int, branch: str, head: str) -> None:
-        self.number, self.branch, self.head = number, branch, head
+    def __init__(self, number: int, branch: str, head: str, head_repo: str = REPO) -> None:
+        self.number, self.branch, self.head, self.head_repo = number, branch, head, head_repo
 
 
-class Runner:
-    """One job's checkout and RUNNER_TEMP; `step` runs a step of action/run.sh."""
+class Run:
+    """A finished job: the action's result, run.sh's outputs, its status and files."""
 
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
-        self.root = root
-        self.temp = root.parent / f"{root.name}-temp"
-        self.temp.mkdir()
-        self.sha = git(root, "rev-parse", "HEAD")
-        self.env = {**env, "RUNNER_TEMP": str(self.temp), "GITHUB_SHA": self.sha}
+    def __init__(self, job: Job, result: Result) -> None:
+        self.job, self.result, self.temp = job, result, job.temp
         self.outputs: dict[str, str] = {}
-        self.summary = ""
-        self.log = ""
-        self.status: int | None = None  # the job's exit status, once `action` ran
-
-    def step(self, name: str, **env: str) -> subprocess.CompletedProcess[str]:
-        """`bash run.sh NAME` as the action runs it; each step its own output file."""
-        output, summary = self.temp / f"output-{name}", self.temp / f"summary-{name}"
-        output.write_text("", encoding="utf-8")
-        summary.write_text("", encoding="utf-8")
-        result = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(RUN_SH), name],
-            cwd=self.root,
-            env={
-                **self.env,
-                **env,
-                "GITHUB_OUTPUT": str(output),
-                "GITHUB_STEP_SUMMARY": str(summary),
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode in (0, 1), result.stderr
-        lines = output.read_text(encoding="utf-8").splitlines()
-        self.outputs.update(line.split("=", 1) for line in lines)
-        self.summary += summary.read_text(encoding="utf-8")
-        self.log += result.stdout + result.stderr
-        return result
-
-    def action(self, command: str, **env: str) -> int:
-        """The action's shell steps in order; returns the exit status of the job (conclude's)."""
-        self.step("scope", ACTION_COMMAND=command, **env)
-        if self.outputs["run"] == "true":
-            self.step(command, ACTION_COMMAND=command, **env)
-        failed = self.outputs.get("failed", "")
-        self.status = self.step("conclude", ACTION_COMMAND=command, FAILED=failed).returncode
-        return self.status
+        for step in result.steps:
+            if step.id in ("scope", "judgesync"):
+                self.outputs.update(step.outputs)
+        self.status = 1 if result.failed else 0
+        self.log = result.log
+        self.summary = result.summary
 
     def read(self, name: str) -> str:
         return (self.temp / "judgesync" / name).read_text(encoding="utf-8")
 
 
-def plan_pull_request(repository: Repository, pull: PullRequest, exitcode: str = "2") -> Path:
-    """judges-plan.yml on the pull request; returns its judgesync-plan artifact."""
-    runner = repository.runner(f"refs/pull/{pull.number}/merge")
-    status = runner.action("plan", BASE_SHA=repository.main, HEAD_SHA=pull.head, IS_FORK="false")
-    assert status == 0, runner.log
-    assert runner.outputs["exitcode"] == exitcode, runner.log
-    assert runner.outputs["plan-file"] == str(runner.temp / "judgesync" / "plan.json")
-    return Path(runner.outputs["plan-file"])
+def plan_pull_request(repository: Repository, pull: PullRequest, exitcode: str = "2") -> Run:
+    """judges-plan.yml on the pull request; its plan goes to the fake's artifact store."""
+    merge = git(repository.origin, "rev-parse", f"refs/pull/{pull.number}/merge")
+    linked = [pull.number] if pull.head_repo == REPO else []  # GitHub lists none for a fork
+    run = repository.github.workflow_run(
+        REPO, "judges-plan.yml", "pull_request", pull.head, pulls=linked, head_repo=pull.head_repo
+    )
+    event = {
+        "pull_request": {
+            "number": pull.number,
+            "head": {"sha": pull.head, "repo": {"full_name": pull.head_repo}},
+            "base": {"sha": repository.main, "repo": {"full_name": REPO}},
+        }
+    }
+    fork = pull.head_repo != REPO
+    job = repository.job(
+        f"refs/pull/{pull.number}/merge",
+        "pull_request",
+        event,
+        READ_ONLY if fork else permissions("judges-plan.yml"),
+        run,
+        # A fork's run gets no secrets.
+        {k: v for k, v in repository.env.items() if k != "MISTRAL_API_KEY"} if fork else None,
+    )
+    assert job.sha == merge
+    planned = Run(job, job.run({"command": "plan"}))
+    assert planned.status == 0, planned.log
+    if not fork:
+        assert planned.outputs["exitcode"] == exitcode, planned.log
+        assert planned.outputs["plan-file"] == str(job.temp / "judgesync" / "plan.json")
+    return planned
 
 
-def apply_merge(repository: Repository, pull: PullRequest, artifact: Path, sha: str) -> Runner:
-    """judges-apply.yml on the push of `sha`: the reviewed plan downloaded, then applied.
-
-    GitHub's part, played here: the github-script step found `pull` merged as
-    `sha` and its plan run; download-artifact put the plan under reviewed/."""
-    runner = repository.runner(sha)
-    reviewed = runner.temp / "judgesync" / "reviewed"
-    reviewed.mkdir(parents=True)
-    shutil.copy(artifact, reviewed / "plan.json")
-    runner.action("apply", PR_NUMBER=str(pull.number), HEAD_SHA=pull.head)
-    return runner
+def apply_push(repository: Repository, sha: str) -> Run:
+    """judges-apply.yml on the push of `sha` to main: the action finds the merged PR's
+    reviewed plan through the fake GitHub, downloads it, applies it."""
+    job = repository.job(sha, "push", {"after": sha}, permissions("judges-apply.yml"))
+    return Run(job, job.run({"command": "apply"}))
 
 
-def drift(repository: Repository) -> Runner:
+def apply_merge(repository: Repository, pull: PullRequest, how: str = "merge") -> Run:
+    return apply_push(repository, repository.merge(pull, how))
+
+
+def drift(repository: Repository) -> Run:
     """judges-drift.yml on main."""
-    runner = repository.runner("refs/heads/main")
-    runner.action("drift")
-    return runner
+    job = repository.job("refs/heads/main", "schedule", {}, permissions("judges-drift.yml"))
+    return Run(job, job.run({"command": "drift"}))
 
 
 def edit_file(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -210,10 +255,10 @@ def state(remote) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture
-def repository(tmp_path, emulator, api_key, remote) -> Repository:
+def repository(tmp_path, github, emulator, api_key, remote) -> Iterator[Repository]:
     """The shipped judges on main, and the remote in step with them (applied once by hand,
     as when a team adopts judgesync)."""
-    repository = Repository(tmp_path, emulator.url, api_key)
+    repository = Repository(tmp_path, github, emulator.url, api_key)
     adopted = subprocess.run(
         [str(BIN / "judgesync"), "apply", "--auto-approve"],
         cwd=repository.dev,
@@ -224,7 +269,9 @@ def repository(tmp_path, emulator, api_key, remote) -> Repository:
     )
     assert adopted.returncode == 0, adopted.stderr
     assert len(remote.list_judges()) == 4
-    return repository
+    yield repository
+    # Every scenario: no request went beyond its token's permissions.
+    assert github.beyond_permissions() == []
 
 
 def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_matches(
@@ -232,9 +279,9 @@ def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_mat
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
-    artifact = plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)
 
-    merged = apply_merge(repository, pull, artifact, repository.merge(pull))
+    merged = apply_merge(repository, pull)
 
     assert merged.status == 0, merged.log
     assert merged.outputs == {"run": "true", "exitcode": "0"}
@@ -266,15 +313,15 @@ def test_a_plan_made_before_another_pull_request_merged_is_refused_and_changes_n
 ):
     late = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(late)
-    late_plan = plan_pull_request(repository, late)
+    plan_pull_request(repository, late)
     early = repository.pull_request(2, first)
     repository.test_merge(early)
-    early_plan = plan_pull_request(repository, early, first_exitcode)
-    applied = apply_merge(repository, early, early_plan, repository.merge(early))
+    plan_pull_request(repository, early, first_exitcode)
+    applied = apply_merge(repository, early)
     assert applied.status == 0, applied.log
     before = state(remote)
 
-    refused = apply_merge(repository, late, late_plan, repository.merge(late))
+    refused = apply_merge(repository, late)
 
     assert refused.status == 1
     assert refused.outputs["exitcode"] == "1" and refused.outputs["failed"] == "true"
@@ -300,13 +347,13 @@ def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_ch
     emulator.configure(revisions=revisions)
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
-    artifact = plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)
     planned = next(j for j in remote.list_judges() if j.name == "tone")
     remote.update_judge(planned.id, planned.definition.model_copy(update={"description": "theirs"}))
     edited = next(j for j in remote.list_judges() if j.name == "tone")
     before = state(remote)
 
-    refused = apply_merge(repository, pull, artifact, repository.merge(pull))
+    refused = apply_merge(repository, pull)
 
     assert refused.status == 1
     assert refused.outputs["exitcode"] == "1" and refused.outputs["failed"] == "true"
@@ -330,7 +377,7 @@ def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_ch
 def test_an_old_commit_of_main_applies_nothing(repository, remote):
     first = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(first)
-    first_plan = plan_pull_request(repository, first)
+    plan_pull_request(repository, first)
     first_merge = repository.merge(first)
     # Another pull request merges before the first merge's apply run starts.
     second = repository.pull_request(2, HELPFULNESS_EDIT)
@@ -338,7 +385,7 @@ def test_an_old_commit_of_main_applies_nothing(repository, remote):
     repository.merge(second)
     before = state(remote)
 
-    stale = apply_merge(repository, first, first_plan, first_merge)
+    stale = apply_push(repository, first_merge)
 
     assert stale.status == 1
     assert stale.outputs == {
