@@ -274,14 +274,15 @@ def repository(tmp_path, github, emulator, api_key, remote) -> Iterator[Reposito
     assert github.beyond_permissions() == []
 
 
+@pytest.mark.parametrize("how", ["merge", "squash", "rebase"])
 def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_matches(
-    repository, remote
+    repository, remote, how
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
     plan_pull_request(repository, pull)
 
-    merged = apply_merge(repository, pull)
+    merged = apply_merge(repository, pull, how)
 
     assert merged.status == 0, merged.log
     assert merged.outputs == {"run": "true", "exitcode": "0"}
@@ -402,3 +403,104 @@ def test_an_old_commit_of_main_applies_nothing(repository, remote):
     )
     assert "::error::judgesync apply: nothing was applied; see the job summary." in stale.log
     assert state(remote) == before
+
+
+def test_a_forks_forged_plan_artifact_is_never_applied(repository, remote, github, tmp_path):
+    pull = repository.pull_request(1, TONE_EDIT, head_repo=FORK)
+    repository.test_merge(pull)
+    forks_run = plan_pull_request(repository, pull)
+    assert "plan skipped" in forks_run.summary
+    assert [r.method for r in github.requests if r.token == forks_run.job.token] == []
+    # The fork's run uploads a plan that would apply (made here with the key, from the
+    # merged tree): the apply must not take it.
+    forged = tmp_path / "forged.json"
+    made = subprocess.run(
+        [str(BIN / "judgesync"), "plan", "--out", str(forged)],
+        cwd=forks_run.job.workspace,
+        env=repository.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    github.upload(forks_run.job.run_id, "judgesync-plan", [forged.rename(tmp_path / "plan.json")])
+    before = state(remote)
+
+    refused = apply_merge(repository, pull)
+
+    assert refused.status == 1
+    assert state(remote) == before
+    assert "no successful judges-plan.yml run of this repository exists for it" in refused.read(
+        "refusal.md"
+    )
+    assert not any(r.path.endswith("/zip") for r in github.requests)
+
+
+def test_the_commit_to_pull_request_lag_still_applies_the_reviewed_plan(repository, remote, github):
+    pull = repository.pull_request(1, TONE_EDIT)
+    repository.test_merge(pull)
+    plan_pull_request(repository, pull)
+    github.association_lag = 2
+
+    merged = apply_merge(repository, pull, "rebase")
+
+    assert merged.status == 0, merged.log
+    assert "**Apply: 1 done, 0 failed.**" in merged.summary
+
+
+def test_a_merge_queue_applies_the_plan_of_its_own_run_of_the_pushed_commit(
+    repository, remote, github
+):
+    pull = repository.pull_request(1, TONE_EDIT)
+    repository.test_merge(pull)
+    plan_pull_request(repository, pull)
+    sha = repository.merge(pull)
+    # The queue's run of the commit it then pushes, as GitHub runs it on merge_group.
+    queued = github.workflow_run(REPO, "judges-plan.yml", "merge_group", sha, head_branch="q")
+    job = repository.job(sha, "merge_group", {}, permissions("judges-plan.yml"), queued)
+    assert Run(job, job.run({"command": "plan"})).status == 0
+
+    merged = apply_push(repository, sha)
+
+    assert merged.status == 0, merged.log
+    assert merged.result.step("reviewed").outputs["run-id"] == str(queued["id"])
+    assert "**Apply: 1 done, 0 failed.**" in merged.summary
+
+
+def test_a_direct_push_is_planned_not_applied(repository, remote, github):
+    before = state(remote)
+
+    pushed = apply_push(repository, repository.push(TONE_EDIT))
+
+    assert pushed.status == 0, pushed.log
+    assert "### Not applied: a direct push" in pushed.summary
+    assert state(remote) == before
+    assert not any(r.method != "GET" for r in github.requests)
+
+
+def test_drift_opens_updates_then_closes_one_issue(repository, remote, github, api_key):
+    tone = next(j for j in remote.list_judges() if j.name == "tone")
+    remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "theirs"}))
+    assert drift(repository).outputs["drifted"] == "true"
+    (issue,) = github.issues_of(REPO)
+    assert "theirs" in issue["body"] and issue["state"] == "open"
+
+    tone = next(j for j in remote.list_judges() if j.name == "tone")
+    remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "again"}))
+    drift(repository)
+    (issue,) = github.issues_of(REPO)
+    assert "again" in issue["body"] and issue["state"] == "open"
+
+    restored = subprocess.run(
+        [str(BIN / "judgesync"), "apply", "--auto-approve"],
+        cwd=repository.dev,
+        env=repository.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert drift(repository).outputs["drifted"] == "false"
+    (issue,) = github.issues_of(REPO)
+    assert issue["state"] == "closed"
+    assert len(github.comments_on(REPO, issue["number"])) == 1
