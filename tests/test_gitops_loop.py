@@ -38,6 +38,7 @@ from tests.test_workflows import BIN
 
 PR_REFUSAL_HEAD = "### judgesync apply: nothing was applied\n\njudgesync apply stopped (exit 1):\n"
 FORK = "mallory/judges"
+PLAN_COMMENT_HEAD = "<!-- judgesync-plan -->\n<!-- judgesync-action: sticky plan comment -->\n"
 
 
 def edit_file(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -91,11 +92,15 @@ def repository(tmp_path, github, emulator, api_key, remote) -> Iterator[Reposito
 
 @pytest.mark.parametrize("how", ["merge", "squash", "rebase"])
 def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_matches(
-    repository, remote, how
+    repository, remote, github, how
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
     plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)  # a second push's run updates the one comment
+    (sticky,) = github.comments_on(REPO, pull.number)
+    assert sticky["body"].startswith(PLAN_COMMENT_HEAD), sticky["body"]
+    assert "| ~ update | <code>tone</code> |" in sticky["body"]
 
     merged = apply_merge(repository, pull, how)
 
@@ -125,7 +130,7 @@ def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_mat
     ids=["another-spec", "the-policy"],
 )
 def test_a_plan_made_before_another_pull_request_merged_is_refused_and_changes_nothing(
-    repository, remote, first, first_exitcode, differs
+    repository, remote, github, first, first_exitcode, differs
 ):
     late = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(late)
@@ -138,6 +143,8 @@ def test_a_plan_made_before_another_pull_request_merged_is_refused_and_changes_n
     before = state(remote)
 
     refused = apply_merge(repository, late)
+    told = github.comments_on(REPO, late.number)[-1]["body"]
+    assert told.startswith("### judgesync apply: nothing was applied"), told
 
     assert refused.status == 1
     assert refused.outputs["exitcode"] == "1" and refused.outputs["failed"] == "true"
