@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from judgesync.cli import cli
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings
 from judgesync.remote.client import JudgesClient
+from tests.github.fake import FakeGitHub
 
 API_KEY = "test-key-1"
 SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
@@ -162,3 +163,9 @@ def run(
         return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A fresh stand-in for GitHub's REST API on a loopback port (tests/github/fake.py)."""
+    yield from FakeGitHub().serve()

@@ -1,183 +1,44 @@
 """The GitOps loop end to end: pull request → reviewed plan → merge → apply of that plan.
 
-Each workflow run is what the action does on a runner: a fresh clone of the
-repository (`origin`, a bare repository in a temporary folder) at the commit
-GitHub checks out, a fresh RUNNER_TEMP, then the shell steps of action/run.sh
-in the action's order (`scope`, the command, `conclude`), with the real
-installed `judgesync` against the emulator running as a real server on
-loopback. A pull request's run checks out GitHub's test merge of its head
-into the base (`refs/pull/N/merge`); a merge's run checks out the merge commit
-on `main`.
-
-What only GitHub does is played by the test, and said where: the artifact
-upload and download are a file copy; finding the merged pull request, its
-head commit and its plan run (github-script in action.yml) is given as the
-PR_NUMBER and HEAD_SHA that step hands on (tests/test_github_scripts.py runs
-that script); comments are files.
+Each workflow run is what GitHub does: a fresh clone of the repository
+(`origin`, a bare repository in a temporary folder) at the commit GitHub
+checks out, a fresh RUNNER_TEMP, then EVERY step of action.yml run by
+tests/github/runner.py (its `if:` and `${{ }}` evaluated, the shell steps under
+bash, the github-script steps in node with the real Octokit, download-artifact
+with the real @actions/artifact client), with the real installed `judgesync`
+against the emulator running as a real server on loopback, and the GitHub API
+played by tests/github/fake.py: the plan run's artifact travels through the
+fake's artifact store, comments and issues live there, and each job's token
+carries the `permissions:` of its workflow file. A pull request's run checks
+out GitHub's test merge of its head into the base (`refs/pull/N/merge`); a
+merge's run checks out the commit pushed to `main`. What the test still plays
+is the GitHub state a merge creates (the PR's merged_at, merge_commit_sha and
+the commit's association), said where.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_workflows import BIN, RUN_SH, git, runner_env
+from tests.github.repository import (
+    REPO,
+    Repository,
+    Run,
+    apply_merge,
+    apply_push,
+    drift,
+    permissions,
+    plan_pull_request,
+)
+from tests.test_workflows import BIN
 
-SHIPPED_JUDGES = Path(__file__).resolve().parent.parent / "judges"
 PR_REFUSAL_HEAD = "### judgesync apply: nothing was applied\n\njudgesync apply stopped (exit 1):\n"
-
-
-class Repository:
-    """A judges repository on GitHub: `origin` (bare) and a developer's clone."""
-
-    def __init__(self, tmp_path: Path, emulator_url: str, api_key: str) -> None:
-        self.tmp = tmp_path
-        self.origin = tmp_path / "origin.git"
-        self.dev = tmp_path / "dev"
-        self.runs = 0
-        self.env = {
-            **runner_env(tmp_path),
-            # The workflows' env: the repository secret and variable.
-            "MISTRAL_API_KEY": api_key,
-            "JUDGESYNC_API_URL": emulator_url,
-        }
-        git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(self.origin))
-        git(tmp_path, "init", "--quiet", "--initial-branch=main", str(self.dev))
-        git(self.dev, "remote", "add", "origin", str(self.origin))
-        shutil.copytree(SHIPPED_JUDGES, self.dev / "judges")
-        self.main = self._commit("The shipped judges")
-        git(self.dev, "push", "--quiet", "origin", "main")
-
-    def _commit(self, message: str) -> str:
-        git(self.dev, "add", "-A")
-        git(self.dev, "commit", "--quiet", "-m", message)
-        return git(self.dev, "rev-parse", "HEAD")
-
-    def pull_request(self, number: int, edit: Callable[[Path], None]) -> PullRequest:
-        """A branch from main with one commit, pushed, and GitHub's test merge of it."""
-        branch = f"pr-{number}"
-        git(self.dev, "checkout", "--quiet", "-b", branch, "main")
-        edit(self.dev)
-        head = self._commit(f"Pull request #{number}")
-        git(self.dev, "push", "--quiet", "origin", branch)
-        git(self.dev, "checkout", "--quiet", "main")
-        return PullRequest(number, branch, head)
-
-    def test_merge(self, pull: PullRequest) -> str:
-        """refs/pull/N/merge: the head merged into the base as it is now."""
-        git(self.dev, "checkout", "--quiet", "--detach", "main")
-        git(self.dev, "merge", "--quiet", "--no-ff", "-m", "test merge", pull.branch)
-        merge = git(self.dev, "rev-parse", "HEAD")
-        git(self.dev, "push", "--quiet", "origin", f"HEAD:refs/pull/{pull.number}/merge")
-        git(self.dev, "checkout", "--quiet", "main")
-        return merge
-
-    def merge(self, pull: PullRequest) -> str:
-        """The merge button: a merge commit on main, pushed."""
-        git(self.dev, "merge", "--quiet", "--no-ff", "-m", f"Merge #{pull.number}", pull.branch)
-        git(self.dev, "push", "--quiet", "origin", "main")
-        self.main = git(self.dev, "rev-parse", "HEAD")
-        return self.main
-
-    def runner(self, ref: str) -> Runner:
-        """A fresh runner: actions/checkout of `ref` (a commit or refs/pull/N/merge)."""
-        self.runs += 1
-        root = self.tmp / f"run-{self.runs}"
-        git(self.tmp, "clone", "--quiet", str(self.origin), str(root))
-        git(root, "fetch", "--quiet", "origin", f"{ref}:refs/remotes/origin/checked-out")
-        git(root, "checkout", "--quiet", "--detach", "refs/remotes/origin/checked-out")
-        return Runner(root, self.env)
-
-
-class PullRequest:
-    def __init__(self, number: int, branch: str, head: str) -> None:
-        self.number, self.branch, self.head = number, branch, head
-
-
-class Runner:
-    """One job's checkout and RUNNER_TEMP; `step` runs a step of action/run.sh."""
-
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
-        self.root = root
-        self.temp = root.parent / f"{root.name}-temp"
-        self.temp.mkdir()
-        self.sha = git(root, "rev-parse", "HEAD")
-        self.env = {**env, "RUNNER_TEMP": str(self.temp), "GITHUB_SHA": self.sha}
-        self.outputs: dict[str, str] = {}
-        self.summary = ""
-        self.log = ""
-        self.status: int | None = None  # the job's exit status, once `action` ran
-
-    def step(self, name: str, **env: str) -> subprocess.CompletedProcess[str]:
-        """`bash run.sh NAME` as the action runs it; each step its own output file."""
-        output, summary = self.temp / f"output-{name}", self.temp / f"summary-{name}"
-        output.write_text("", encoding="utf-8")
-        summary.write_text("", encoding="utf-8")
-        result = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(RUN_SH), name],
-            cwd=self.root,
-            env={
-                **self.env,
-                **env,
-                "GITHUB_OUTPUT": str(output),
-                "GITHUB_STEP_SUMMARY": str(summary),
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode in (0, 1), result.stderr
-        lines = output.read_text(encoding="utf-8").splitlines()
-        self.outputs.update(line.split("=", 1) for line in lines)
-        self.summary += summary.read_text(encoding="utf-8")
-        self.log += result.stdout + result.stderr
-        return result
-
-    def action(self, command: str, **env: str) -> int:
-        """The action's shell steps in order; returns the exit status of the job (conclude's)."""
-        self.step("scope", ACTION_COMMAND=command, **env)
-        if self.outputs["run"] == "true":
-            self.step(command, ACTION_COMMAND=command, **env)
-        failed = self.outputs.get("failed", "")
-        self.status = self.step("conclude", ACTION_COMMAND=command, FAILED=failed).returncode
-        return self.status
-
-    def read(self, name: str) -> str:
-        return (self.temp / "judgesync" / name).read_text(encoding="utf-8")
-
-
-def plan_pull_request(repository: Repository, pull: PullRequest, exitcode: str = "2") -> Path:
-    """judges-plan.yml on the pull request; returns its judgesync-plan artifact."""
-    runner = repository.runner(f"refs/pull/{pull.number}/merge")
-    status = runner.action("plan", BASE_SHA=repository.main, HEAD_SHA=pull.head, IS_FORK="false")
-    assert status == 0, runner.log
-    assert runner.outputs["exitcode"] == exitcode, runner.log
-    assert runner.outputs["plan-file"] == str(runner.temp / "judgesync" / "plan.json")
-    return Path(runner.outputs["plan-file"])
-
-
-def apply_merge(repository: Repository, pull: PullRequest, artifact: Path, sha: str) -> Runner:
-    """judges-apply.yml on the push of `sha`: the reviewed plan downloaded, then applied.
-
-    GitHub's part, played here: the github-script step found `pull` merged as
-    `sha` and its plan run; download-artifact put the plan under reviewed/."""
-    runner = repository.runner(sha)
-    reviewed = runner.temp / "judgesync" / "reviewed"
-    reviewed.mkdir(parents=True)
-    shutil.copy(artifact, reviewed / "plan.json")
-    runner.action("apply", PR_NUMBER=str(pull.number), HEAD_SHA=pull.head)
-    return runner
-
-
-def drift(repository: Repository) -> Runner:
-    """judges-drift.yml on main."""
-    runner = repository.runner("refs/heads/main")
-    runner.action("drift")
-    return runner
+FORK = "mallory/judges"
+PLAN_COMMENT_HEAD = "<!-- judgesync-plan -->\n<!-- judgesync-action: sticky plan comment -->\n"
 
 
 def edit_file(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -210,10 +71,10 @@ def state(remote) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture
-def repository(tmp_path, emulator, api_key, remote) -> Repository:
+def repository(tmp_path, github, emulator, api_key, remote) -> Iterator[Repository]:
     """The shipped judges on main, and the remote in step with them (applied once by hand,
     as when a team adopts judgesync)."""
-    repository = Repository(tmp_path, emulator.url, api_key)
+    repository = Repository(tmp_path, github, emulator.url, api_key)
     adopted = subprocess.run(
         [str(BIN / "judgesync"), "apply", "--auto-approve"],
         cwd=repository.dev,
@@ -224,17 +85,24 @@ def repository(tmp_path, emulator, api_key, remote) -> Repository:
     )
     assert adopted.returncode == 0, adopted.stderr
     assert len(remote.list_judges()) == 4
-    return repository
+    yield repository
+    # Every scenario: no request went beyond its token's permissions.
+    assert github.beyond_permissions() == []
 
 
+@pytest.mark.parametrize("how", ["merge", "squash", "rebase"])
 def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_matches(
-    revisions, repository, remote
+    revisions, repository, remote, github, how
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
-    artifact = plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)  # a second push's run updates the one comment
+    (sticky,) = github.comments_on(REPO, pull.number)
+    assert sticky["body"].startswith(PLAN_COMMENT_HEAD), sticky["body"]
+    assert "| ~ update | <code>tone</code> |" in sticky["body"]
 
-    merged = apply_merge(repository, pull, artifact, repository.merge(pull))
+    merged = apply_merge(repository, pull, how)
 
     assert merged.status == 0, merged.log
     assert merged.outputs == {"run": "true", "exitcode": "0"}
@@ -262,19 +130,21 @@ def test_a_merged_pull_request_applies_its_reviewed_plan_and_the_remote_then_mat
     ids=["another-spec", "the-policy"],
 )
 def test_a_plan_made_before_another_pull_request_merged_is_refused_and_changes_nothing(
-    repository, remote, first, first_exitcode, differs
+    repository, remote, github, first, first_exitcode, differs
 ):
     late = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(late)
-    late_plan = plan_pull_request(repository, late)
+    plan_pull_request(repository, late)
     early = repository.pull_request(2, first)
     repository.test_merge(early)
-    early_plan = plan_pull_request(repository, early, first_exitcode)
-    applied = apply_merge(repository, early, early_plan, repository.merge(early))
+    plan_pull_request(repository, early, first_exitcode)
+    applied = apply_merge(repository, early)
     assert applied.status == 0, applied.log
     before = state(remote)
 
-    refused = apply_merge(repository, late, late_plan, repository.merge(late))
+    refused = apply_merge(repository, late)
+    told = github.comments_on(REPO, late.number)[-1]["body"]
+    assert told.startswith("### judgesync apply: nothing was applied"), told
 
     assert refused.status == 1
     assert refused.outputs["exitcode"] == "1" and refused.outputs["failed"] == "true"
@@ -298,13 +168,13 @@ def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_ch
 ):
     pull = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(pull)
-    artifact = plan_pull_request(repository, pull)
+    plan_pull_request(repository, pull)
     planned = next(j for j in remote.list_judges() if j.name == "tone")
     remote.update_judge(planned.id, planned.definition.model_copy(update={"description": "theirs"}))
     edited = next(j for j in remote.list_judges() if j.name == "tone")
     before = state(remote)
 
-    refused = apply_merge(repository, pull, artifact, repository.merge(pull))
+    refused = apply_merge(repository, pull)
 
     assert refused.status == 1
     assert refused.outputs["exitcode"] == "1" and refused.outputs["failed"] == "true"
@@ -328,7 +198,7 @@ def test_a_plan_is_refused_when_the_remote_judge_changed_after_it_and_nothing_ch
 def test_an_old_commit_of_main_applies_nothing(revisions, repository, remote):
     first = repository.pull_request(1, TONE_EDIT)
     repository.test_merge(first)
-    first_plan = plan_pull_request(repository, first)
+    plan_pull_request(repository, first)
     first_merge = repository.merge(first)
     # Another pull request merges before the first merge's apply run starts.
     second = repository.pull_request(2, HELPFULNESS_EDIT)
@@ -336,7 +206,7 @@ def test_an_old_commit_of_main_applies_nothing(revisions, repository, remote):
     repository.merge(second)
     before = state(remote)
 
-    stale = apply_merge(repository, first, first_plan, first_merge)
+    stale = apply_push(repository, first_merge)
 
     assert stale.status == 1
     assert stale.outputs == {
@@ -353,3 +223,104 @@ def test_an_old_commit_of_main_applies_nothing(revisions, repository, remote):
     )
     assert "::error::judgesync apply: nothing was applied; see the job summary." in stale.log
     assert state(remote) == before
+
+
+def test_a_forks_forged_plan_artifact_is_never_applied(repository, remote, github, tmp_path):
+    pull = repository.pull_request(1, TONE_EDIT, head_repo=FORK)
+    repository.test_merge(pull)
+    forks_run = plan_pull_request(repository, pull)
+    assert "plan skipped" in forks_run.summary
+    assert [r.method for r in github.requests if r.token == forks_run.job.token] == []
+    # The fork's run uploads a plan that would apply (made here with the key, from the
+    # merged tree): the apply must not take it.
+    forged = tmp_path / "forged.json"
+    made = subprocess.run(
+        [str(BIN / "judgesync"), "plan", "--out", str(forged)],
+        cwd=forks_run.job.workspace,
+        env=repository.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    github.upload(forks_run.job.run_id, "judgesync-plan", [forged.rename(tmp_path / "plan.json")])
+    before = state(remote)
+
+    refused = apply_merge(repository, pull)
+
+    assert refused.status == 1
+    assert state(remote) == before
+    assert "no successful judges-plan.yml run of this repository exists for it" in refused.read(
+        "refusal.md"
+    )
+    assert not any(r.path.endswith("/zip") for r in github.requests)
+
+
+def test_the_commit_to_pull_request_lag_still_applies_the_reviewed_plan(repository, remote, github):
+    pull = repository.pull_request(1, TONE_EDIT)
+    repository.test_merge(pull)
+    plan_pull_request(repository, pull)
+    github.association_lag = 2
+
+    merged = apply_merge(repository, pull, "rebase")
+
+    assert merged.status == 0, merged.log
+    assert "**Apply: 1 done, 0 failed.**" in merged.summary
+
+
+def test_a_merge_queue_applies_the_plan_of_its_own_run_of_the_pushed_commit(
+    repository, remote, github
+):
+    pull = repository.pull_request(1, TONE_EDIT)
+    repository.test_merge(pull)
+    plan_pull_request(repository, pull)
+    sha = repository.merge(pull)
+    # The queue's run of the commit it then pushes, as GitHub runs it on merge_group.
+    queued = github.workflow_run(REPO, "judges-plan.yml", "merge_group", sha, head_branch="q")
+    job = repository.job(sha, "merge_group", {}, permissions("judges-plan.yml"), queued)
+    assert Run(job, job.run({"command": "plan"})).status == 0
+
+    merged = apply_push(repository, sha)
+
+    assert merged.status == 0, merged.log
+    assert merged.result.step("reviewed").outputs["run-id"] == str(queued["id"])
+    assert "**Apply: 1 done, 0 failed.**" in merged.summary
+
+
+def test_a_direct_push_is_planned_not_applied(repository, remote, github):
+    before = state(remote)
+
+    pushed = apply_push(repository, repository.push(TONE_EDIT))
+
+    assert pushed.status == 0, pushed.log
+    assert "### Not applied: a direct push" in pushed.summary
+    assert state(remote) == before
+    assert not any(r.method != "GET" for r in github.requests)
+
+
+def test_drift_opens_updates_then_closes_one_issue(repository, remote, github, api_key):
+    tone = next(j for j in remote.list_judges() if j.name == "tone")
+    remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "theirs"}))
+    assert drift(repository).outputs["drifted"] == "true"
+    (issue,) = github.issues_of(REPO)
+    assert "theirs" in issue["body"] and issue["state"] == "open"
+
+    tone = next(j for j in remote.list_judges() if j.name == "tone")
+    remote.update_judge(tone.id, tone.definition.model_copy(update={"description": "again"}))
+    drift(repository)
+    (issue,) = github.issues_of(REPO)
+    assert "again" in issue["body"] and issue["state"] == "open"
+
+    restored = subprocess.run(
+        [str(BIN / "judgesync"), "apply", "--auto-approve"],
+        cwd=repository.dev,
+        env=repository.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert drift(repository).outputs["drifted"] == "false"
+    (issue,) = github.issues_of(REPO)
+    assert issue["state"] == "closed"
+    assert len(github.comments_on(REPO, issue["number"])) == 1
