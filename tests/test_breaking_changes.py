@@ -9,10 +9,10 @@ import pytest
 from judgesync.errors import PlanError
 from judgesync.plan import planfile
 from judgesync.plan.change_class import ChangeClass, breaking_fingerprint
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan, plan, stale_acknowledgements
 from judgesync.policy import BreakingChanges, Policy
 from judgesync.render import as_json, as_markdown, as_text
-from judgesync.render.header import PlanHeader
 from judgesync.spec import JudgeDefinition
 from tests.builders import definition, regression, remote
 from tests.test_change_class import CHANGES, OLD

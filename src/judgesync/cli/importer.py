@@ -10,7 +10,7 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
-from judgesync.cli.reconcile import api_url_option, target_option
+from judgesync.cli.options import api_url_option, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def import_command(
       judgesync import --only 'team-a/*'
       judgesync import --target staging --out staging-judges/
     """
-    from judgesync.importer import import_workspace
+    from judgesync.commands.import_ import import_workspace
     from judgesync.policy import Choices
 
     done = import_workspace(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,104 +14,22 @@ from judgesync.cli.boundary import (
     EXIT_CHANGES_PENDING,
     EXIT_ERROR,
     EXIT_OK,
-    GITHUB_ANNOTATIONS,
 )
-from judgesync.cli.display import Display, diff_option, echo_plan, list_unmanaged_option
+from judgesync.cli.display import Display, echo_plan, echo_plan_with_replay
+from judgesync.cli.options import (
+    diff_option,
+    format_option,
+    list_unmanaged_option,
+    planning_options,
+    remember_format,
+    repeat_option,
+    spec_directory,
+)
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
-
-spec_directory = click.argument(
-    "directory",
-    required=False,
-    type=click.Path(file_okay=False, path_type=Path),
-)
-api_url_option = click.option(
-    "--api-url",
-    metavar="URL",
-    help="API base URL, or 'local' for the embedded emulator."
-    " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
-)
-target_option = click.option(
-    "--target",
-    "target_name",
-    metavar="NAME",
-    help="A target defined in judgesync.yaml (its URL, key variable and model overrides).",
-)
-
-
-def repeat_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--repeat N` (1 to 20 runs of each case), for `test` and `plan --replay`, each
-    with its own help."""
-    return click.option(
-        "--repeat", type=click.IntRange(1, 20), default=1, show_default=True, help=help
-    )
-
-
-def _remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
-    if value == "github":
-        ctx.meta[GITHUB_ANNOTATIONS] = True
-    return value
-
-
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json", "github"]),
-    default="text",
-    show_default=True,
-    callback=_remember_format,
-    help="Output for a terminal (text), a PR comment or job summary (markdown),"
-    " machines (json), or a GitHub Actions step (github: markdown, and errors"
-    " as annotations on stderr).",
-)
-prune_option = click.option(
-    "--prune/--no-prune",
-    default=None,
-    help="Also delete (or do not) owned remote judges that no spec names."
-    " [default: judgesync.yaml's prune]",
-)
-only_option = click.option(
-    "--only",
-    metavar="NAME|GLOB",
-    multiple=True,
-    help="Act only on judges whose name matches (repeatable); specs and remote judges"
-    " outside it are left out of the plan, never pruned.",
-)
-allow_empty_option = click.option(
-    "--allow-empty",
-    is_flag=True,
-    help="Allow a pruning plan that deletes every owned judge.",
-)
-parallelism_option = click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Requests in flight at once.",
-)
-
-
-def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options plan and apply share, in the order --help lists them."""
-    shared = (
-        spec_directory,
-        api_url_option,
-        target_option,
-        prune_option,
-        only_option,
-        allow_empty_option,
-        format_option,
-        diff_option,
-        list_unmanaged_option,
-        parallelism_option,
-    )
-    for option in reversed(shared):
-        command = option(command)
-    return command
 
 
 @click.command("validate")
@@ -128,7 +45,7 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Choice(["text", "github"]),
     default="text",
     show_default=True,
-    callback=_remember_format,
+    callback=remember_format,
     help="github: also print each problem as a GitHub Actions annotation on stdout.",
 )
 def validate_command(directory: Path | None, strict: bool, output_format: str) -> int:
@@ -147,9 +64,9 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
       judgesync validate --strict
       judgesync validate --format github
     """
+    from judgesync.commands.validate import validate
     from judgesync.policy import Choices
     from judgesync.render import as_github
-    from judgesync.specs.check import validate
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
@@ -218,8 +135,8 @@ def plan_command(
       judgesync plan --only 'team-a/*' --no-prune
       judgesync plan --diff full --list-unmanaged
     """
+    from judgesync.commands.plan import plan
     from judgesync.policy import Choices
-    from judgesync.reconcile import plan
     from judgesync.review.replay import ReplayRequest
     from judgesync.review.shadows import grace_from
 
@@ -233,8 +150,6 @@ def plan_command(
     if planned.replay is None:
         echo_plan(planned.plan, planned.header, display)
     else:
-        from judgesync.cli.review import echo_plan_with_replay
-
         echo_plan_with_replay(planned.plan, planned.header, planned.replay, display)
     for warning in planned.warnings:
         click.echo(warning, err=True)
@@ -295,8 +210,8 @@ def apply_command(
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
+    from judgesync.commands.apply import apply
     from judgesync.policy import Choices
-    from judgesync.reconcile import apply
     from judgesync.render import as_json, as_text, markdown_report
 
     if output_format != "text" and not auto_approve:
@@ -363,14 +278,11 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
       judgesync show plan.json --format json
       judgesync show plan.json --diff full --list-unmanaged
     """
-    from judgesync.plan import planfile
-    from judgesync.render.header import PlanHeader
+    from judgesync.commands.show import show
 
-    saved = planfile.load(plan_file)
-    click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
-    echo_plan(
-        saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
-    )
+    shown = show(plan_file)
+    click.echo(f"Saved by {shown.saved_by}.", err=True)
+    echo_plan(shown.plan, shown.header, Display.of(output_format, diff, list_unmanaged))
     return EXIT_OK
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
-from judgesync.cli.reconcile import (
+from judgesync.cli.options import (
     api_url_option,
     format_option,
     parallelism_option,
@@ -21,11 +19,6 @@ from judgesync.cli.reconcile import (
 )
 
 # The core is imported inside each command: `judgesync --help` stays quick.
-if TYPE_CHECKING:
-    from judgesync.cli.display import Display
-    from judgesync.plan.planner import Plan
-    from judgesync.render.header import PlanHeader
-    from judgesync.review.replay import Replay
 
 
 @click.command("test")
@@ -63,10 +56,10 @@ def test_command(
       judgesync test --only tone --repeat 3 --format markdown
       judgesync test --only 'team-a/*'
     """
+    from judgesync.commands.test import test
     from judgesync.policy import Choices
     from judgesync.render import review_json, review_markdown, review_text
     from judgesync.render.as_json import dumps
-    from judgesync.review.session import test
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
@@ -119,9 +112,9 @@ def judge_command(
     Example:
       judgesync judge tone --messages chat.yaml --properties props.yaml --api-url local
     """
+    from judgesync.commands.judge import read_conversation, try_judge
     from judgesync.policy import Choices
     from judgesync.review.judging import EMULATED_MARK, EMULATED_NOTE
-    from judgesync.review.session import read_conversation, try_judge
 
     request = read_conversation(messages_file, properties_file)
     choices = Choices(api_url=api_url, target_name=target_name)
@@ -134,33 +127,3 @@ def judge_command(
     click.echo(f"Analysis: {analysis}")
     click.echo(f"Answer: {output.get('answer')}")
     return EXIT_OK
-
-
-def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, display: Display) -> None:
-    """The plan with its replay section: after the text plan, inside the markdown comment's
-    limit (the plan gets what the replay leaves), as the JSON plan's `replay` key."""
-    from judgesync.render import (
-        as_json,
-        as_markdown,
-        as_text,
-        markdown_text,
-        review_json,
-        review_markdown,
-        review_text,
-    )
-
-    full, listed = display.full, display.list_unmanaged
-    if display.output_format == "json":
-        document = as_json.plan_document(plan, header)
-        document["replay"] = review_json.replay_document(replay)
-        click.echo(as_json.dumps(document), nl=False)
-    elif display.output_format in ("markdown", "github"):
-        section = review_markdown.render_replay(replay)
-        room = max(markdown_text.MIN_LIMIT, markdown_text.DEFAULT_LIMIT - len(section) - 1)
-        text = as_markdown.render_plan(plan, header, room, full=full, list_unmanaged=listed)
-        click.echo(text + "\n" + section, nl=False)
-    else:
-        colour = terminal.current().colour(sys.stdout)
-        text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
-        # color=: click would strip the codes again whenever stdout is no terminal.
-        click.echo(text + "\n" + review_text.render_replay(replay), nl=False, color=colour)

@@ -7,11 +7,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config
 from judgesync.errors import ConfigError
 from judgesync.remote.address import api_url_problem
-from judgesync.remote.client import JudgesClient
+
+# httpx is imported only when a client opens: validate resolves settings offline.
+if TYPE_CHECKING:
+    from judgesync.remote.client import JudgesClient
 
 DEFAULT_API_URL = "https://api.mistral.ai"
 # The embedded emulator gives each key its own workspace; without a key set,
@@ -95,6 +99,8 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
 @contextmanager
 def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator[JudgesClient]:
     """A client for the target; for `local`, an emulator runs while the client is open."""
+    from judgesync.remote.client import JudgesClient
+
     if target.is_local:
         from judgesync.emulator import EmulatorStartError
         from judgesync.remote.local import embedded_emulator

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from judgesync.plan.planfile import SavedPlan
 from judgesync.remote.connect import target_label
+
+if TYPE_CHECKING:
+    from judgesync.plan.planfile import SavedPlan
 
 
 @dataclass(frozen=True)
