@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from judgesync.cli.boundary import GITHUB_ANNOTATIONS
+from judgesync.cli.boundary import OUTPUT_FORMAT
+from judgesync.render.formats import FORMATS, Format
 
 spec_directory = click.argument(
     "directory",
@@ -37,11 +38,11 @@ def repeat_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     )
 
 
-def remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
-    if value == "github":
-        ctx.meta[GITHUB_ANNOTATIONS] = True
-    return value
+def look_up_format(ctx: click.Context, _param: click.Parameter, value: str) -> Format:
+    """The format, looked up once, here: the command gets it, and the error boundary
+    annotates errors with it."""
+    ctx.meta[OUTPUT_FORMAT] = FORMATS[value]
+    return FORMATS[value]
 
 
 format_option = click.option(
@@ -50,7 +51,7 @@ format_option = click.option(
     type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
-    callback=remember_format,
+    callback=look_up_format,
     help="Output for a terminal (text), a PR comment or job summary (markdown),"
     " machines (json), or a GitHub Actions step (github: markdown, and errors"
     " as annotations on stderr).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,13 +15,13 @@ from judgesync.cli.boundary import (
     EXIT_ERROR,
     EXIT_OK,
 )
-from judgesync.cli.display import Display, echo_plan, echo_plan_with_replay
+from judgesync.cli.display import echo, style
 from judgesync.cli.options import (
     diff_option,
     format_option,
     list_unmanaged_option,
+    look_up_format,
     planning_options,
-    remember_format,
     repeat_option,
     spec_directory,
 )
@@ -30,6 +30,7 @@ from judgesync.errors import ConfigError, JudgesyncError
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
+    from judgesync.render.formats import Format
 
 
 @click.command("validate")
@@ -45,18 +46,18 @@ if TYPE_CHECKING:
     type=click.Choice(["text", "github"]),
     default="text",
     show_default=True,
-    callback=remember_format,
-    help="github: also print each problem as a GitHub Actions annotation on stdout.",
+    callback=look_up_format,
+    help="github: also print each problem as a GitHub Actions annotation on stderr.",
 )
-def validate_command(directory: Path | None, strict: bool, output_format: str) -> int:
+def validate_command(directory: Path | None, strict: bool, output_format: Format) -> int:
     """Check spec files and cases files offline; print every problem, one per line.
 
     Also warns about instructions that are valid but probably wrong, as
     `path:line: warning: message`; warnings alone exit 0, unless --strict.
     DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`. The
     problems go to stderr as `path:line: message`; with --format github,
-    stdout also gets one `::error file=…,line=…::` annotation per problem
-    (`::warning` per warning).
+    stderr also gets one `::error file=…,line=…::` annotation per problem
+    (`::warning` per warning), after the plain lines.
 
     \b
     Example:
@@ -66,21 +67,20 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
     """
     from judgesync.commands.validate import validate
     from judgesync.policy import Choices
-    from judgesync.render import as_github
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
-    if output_format == "github":
-        click.echo(as_github.render_problems(problems), nl=False)
-        click.echo(as_github.render_problems(warnings, level="warning"), nl=False)
     for problem in problems:
         click.echo(str(problem), err=True)
     for warning in warnings:
         click.echo(warning.as_warning(), err=True)
+    annotations = output_format.annotations(problems=problems, warnings=warnings)
     if problems:
         also = f" and {len(warnings)} warning(s)" if warnings else ""
         click.echo(f"{len(problems)} problem(s){also} found.", err=True)
+        click.echo(annotations, err=True, nl=False)
         return EXIT_ERROR
+    click.echo(annotations, err=True, nl=False)
     if strict and warnings:
         click.echo(f"{len(warnings)} warning(s) found; --strict treats them as errors.", err=True)
         return EXIT_ERROR
@@ -115,7 +115,7 @@ def plan_command(
     prune: bool | None,
     only: tuple[str, ...],
     allow_empty: bool,
-    output_format: str,
+    output_format: Format,
     diff: str,
     list_unmanaged: bool,
     parallelism: int,
@@ -142,21 +142,21 @@ def plan_command(
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
-    display = Display.of(output_format, diff, list_unmanaged)
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
+    shown = style(diff, list_unmanaged)
     if planned.replay is None:
-        echo_plan(planned.plan, planned.header, display)
+        echo(output_format.plan(planned.plan, planned.header, shown), shown)
     else:
-        echo_plan_with_replay(planned.plan, planned.header, planned.replay, display)
+        echo(
+            output_format.plan_with_replay(planned.plan, planned.header, planned.replay, shown),
+            shown,
+        )
     for warning in planned.warnings:
         click.echo(warning, err=True)
-        if output_format == "github":
-            from judgesync.render import as_github
-
-            click.echo(as_github.render_warning(warning), err=True, nl=False)
+        click.echo(output_format.annotations(warning_messages=[warning]), err=True, nl=False)
     if planned.replay is not None and not planned.replay.ok:
         click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
         return EXIT_ERROR
@@ -186,7 +186,7 @@ def apply_command(
     prune: bool | None,
     only: tuple[str, ...],
     allow_empty: bool,
-    output_format: str,
+    output_format: Format,
     diff: str,
     list_unmanaged: bool,
     parallelism: int,
@@ -212,11 +212,10 @@ def apply_command(
     """
     from judgesync.commands.apply import apply
     from judgesync.policy import Choices
-    from judgesync.render import as_json, as_text, markdown_report
 
-    if output_format != "text" and not auto_approve:
+    if output_format.name != "text" and not auto_approve:
         raise ConfigError(
-            f"apply --format {output_format} needs --auto-approve: a plan must be shown"
+            f"apply --format {output_format.name} needs --auto-approve: a plan must be shown"
             " as text to be approved. Review it with plan first."
         )
     choices = Choices(
@@ -228,36 +227,25 @@ def apply_command(
         allow_mass_delete=allow_mass_delete,
         only=only,
     )
-    display = Display.of(output_format, diff, list_unmanaged)
+    # With -q the plan shrinks to its summary, unless someone must approve it.
+    plan_style = style(diff, list_unmanaged, quiet=auto_approve)
     applied = apply(
         choices,
         os.environ,
         Path.cwd(),
         parallelism,
         saved_plan=saved_plan,
-        # With -q the plan shrinks to its summary, unless someone must approve it.
         show=lambda plan, header: (
-            echo_plan(plan, header, display, approving=not auto_approve)
-            if output_format != "json"
+            echo(output_format.plan(plan, header, plan_style), plan_style)
+            if output_format.plan_before_apply
             else None
         ),
         approve=None if auto_approve else _confirm,
         progress=terminal.current().progress(),
     )
     report = applied.report
-    if output_format == "json":
-        document: dict[str, Any] = {
-            "plan": as_json.plan_document(applied.plan, applied.header),
-            "report": as_json.report_document(report),
-        }
-        click.echo(as_json.dumps(document), nl=False)
-    elif output_format in ("markdown", "github"):
-        click.echo(markdown_report.render_report(report), nl=False)
-    elif report.results:
-        shown = terminal.current()
-        colour = shown.colour(sys.stdout)
-        # color=: click would strip the codes again whenever stdout is no terminal.
-        click.echo(as_text.render_report(report, colour, shown.quiet), nl=False, color=colour)
+    shown = style(diff, list_unmanaged)
+    echo(output_format.apply_report(applied.plan, applied.header, report, shown), shown)
     if report.stopped_by is not None:
         raise report.stopped_by  # after the report: the boundary words it and picks the code
     return EXIT_OK if report.ok else EXIT_ERROR
@@ -268,7 +256,7 @@ def apply_command(
 @format_option
 @diff_option
 @list_unmanaged_option
-def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged: bool) -> int:
+def show_command(plan_file: Path, output_format: Format, diff: str, list_unmanaged: bool) -> int:
     """Render a plan saved by `plan --out`, without contacting the API.
 
     Its header (target, ownership, prune) is the one the plan was made with.
@@ -282,7 +270,8 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
 
     shown = show(plan_file)
     click.echo(f"Saved by {shown.saved_by}.", err=True)
-    echo_plan(shown.plan, shown.header, Display.of(output_format, diff, list_unmanaged))
+    printed = style(diff, list_unmanaged)
+    echo(output_format.plan(shown.plan, shown.header, printed), printed)
     return EXIT_OK
 
 

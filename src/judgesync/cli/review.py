@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
+from judgesync.cli.display import echo, style
 from judgesync.cli.options import (
     api_url_option,
     format_option,
@@ -19,6 +21,8 @@ from judgesync.cli.options import (
 )
 
 # The core is imported inside each command: `judgesync --help` stays quick.
+if TYPE_CHECKING:
+    from judgesync.render.formats import Format
 
 
 @click.command("test")
@@ -44,7 +48,7 @@ def test_command(
     target_name: str | None,
     only: tuple[str, ...],
     repeat: int,
-    output_format: str,
+    output_format: Format,
     parallelism: int,
 ) -> int:
     """Run every judge's cases (*.cases.yaml) through live judging, against the
@@ -58,27 +62,18 @@ def test_command(
     """
     from judgesync.commands.test import test
     from judgesync.policy import Choices
-    from judgesync.render import review_json, review_markdown, review_text
-    from judgesync.render.as_json import dumps
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
     run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
-    if output_format == "json":
-        click.echo(dumps(review_json.test_document(run)), nl=False)
-    elif output_format == "markdown":
-        click.echo(review_markdown.render_test(run), nl=False)
-    else:
-        click.echo(review_text.render_test(run), nl=False)
+    shown = style()
+    echo(output_format.test_run(run, shown), shown)
     if run.ok:
         return EXIT_OK
     failing = ", ".join(result.name for result in run.judges if not result.ok)
     error = f"the test fails for {failing}; see the report, and fix the judges or their cases."
     click.echo(f"Error: {error}", err=True)
-    if output_format == "github":
-        from judgesync.render import as_github
-
-        click.echo(as_github.render_error(error), err=True, nl=False)
+    click.echo(output_format.annotations(errors=[error]), err=True, nl=False)
     return EXIT_ERROR
 
 
@@ -114,16 +109,13 @@ def judge_command(
     """
     from judgesync.commands.judge import read_conversation, try_judge
     from judgesync.policy import Choices
-    from judgesync.review.judging import EMULATED_MARK, EMULATED_NOTE
+    from judgesync.render.formats import FORMATS
 
     request = read_conversation(messages_file, properties_file)
     choices = Choices(api_url=api_url, target_name=target_name)
     progress = terminal.current().progress()
     target, output = try_judge(choices, os.environ, Path.cwd(), name, request, progress)
-    analysis = str(output.get("analysis", ""))
-    click.echo(f"Target: {target}")
-    if analysis.startswith(EMULATED_MARK):
-        click.echo(EMULATED_NOTE)
-    click.echo(f"Analysis: {analysis}")
-    click.echo(f"Answer: {output.get('answer')}")
+    # judge has no --format: its verdict is always text.
+    shown = style()
+    echo(FORMATS["text"].verdict(target, output, shown), shown)
     return EXIT_OK
