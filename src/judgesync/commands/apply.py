@@ -90,22 +90,37 @@ def _load_saved(
     policy.refuse_protected_deletes(
         action.name for action in saved.plan.changes if action.kind is ActionKind.DELETE
     )
+    # Without a DIRECTORY, the one the plan was made from (by the repository root).
+    specs = policy.specs
+    if choices.directory is None and saved.spec_directory is not None:
+        specs = settings.root / saved.spec_directory
     # The same files again: the spec directory's, judgesync.yaml as found now, and the
     # prompt files outside the directory that the plan recorded.
-    recorded_outside = saved.spec_files.outside(policy.specs)
-    now = planfile.hash_spec_files(policy.specs, [*settings.config_files, *recorded_outside])
-    specs = policy.specs
+    recorded_outside = saved.spec_files.outside(specs)
+    now = planfile.hash_spec_files(specs, [*settings.config_files, *recorded_outside])
+    shown = specs
     if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
-        specs = specs.relative_to(workdir.resolve())
-    differences = saved.spec_files.differences(now, specs.as_posix())
+        shown = specs.relative_to(workdir.resolve())
+    differences = saved.spec_files.differences(now, shown.as_posix())
     if differences:
         lines = "\n".join(f"  {line}" for line in differences)
+        compared = _compared(shown, settings.root, saved.spec_directory)
         raise PlanError(
             "The files the plan was made from differ now; nothing was changed.\n"
-            f"{lines}\nApply the plan from the checkout it was made in, or run plan again"
-            " to review these files."
+            f"{lines}\n{compared}Apply the plan from the checkout it was made in, or run plan"
+            " again to review these files."
         )
     return saved
+
+
+def _compared(shown: Path, root: Path, recorded: str | None) -> str:
+    """A line naming the directory compared, when it is not the one the plan was made from."""
+    if recorded is None or shown.resolve() == (root / recorded).resolve():
+        return ""
+    return (
+        f"  (compared the spec directory {shown.as_posix()}; the plan was made from"
+        f" {recorded}, relative to {root})\n"
+    )
 
 
 def _refuse_stale(saved: Plan, client: JudgesApi) -> None:

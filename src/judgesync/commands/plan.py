@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,8 @@ def plan(
             spec_files,
             ownership=policy.ownership,
             prune=policy.prune,
+            target_label=target.label,
+            spec_directory=Path(os.path.relpath(policy.specs.resolve(), settings.root)).as_posix(),
         )
         planfile.save(out, document)
     warnings = (

@@ -33,6 +33,13 @@ class Settings:
     target: Target
     policy: Policy
     config_file: Path | None  # judgesync.yaml, when there is one: a saved plan hashes it
+    workdir: Path
+
+    @property
+    def root(self) -> Path:
+        """The repository root, which a saved plan's spec directory is relative to: the
+        folder of judgesync.yaml, else the git root, else the working directory."""
+        return repository_root(self.config_file, self.workdir)
 
     @property
     def config_files(self) -> list[Path]:
@@ -44,7 +51,8 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
     """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
     config_file, config = _read_config(workdir)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
-    return Settings(target, Policy.resolve(config, choices, target.model_overrides), config_file)
+    policy = Policy.resolve(config, choices, target.model_overrides)
+    return Settings(target, policy, config_file, workdir)
 
 
 def resolve_offline(choices: Choices, workdir: Path) -> Policy:
@@ -52,6 +60,14 @@ def resolve_offline(choices: Choices, workdir: Path) -> Policy:
     no target, so no model overrides."""
     _config_file, config = _read_config(workdir)
     return Policy.resolve(config, choices)
+
+
+def repository_root(config_file: Path | None, workdir: Path) -> Path:
+    """The folder of judgesync.yaml, else the nearest git root above `workdir`, else `workdir`."""
+    if config_file is not None:
+        return config_file.parent.resolve()
+    start = workdir.resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), start)
 
 
 def _read_config(workdir: Path) -> tuple[Path | None, Config]:

@@ -31,7 +31,7 @@ class PlanHeader:
     @classmethod
     def of_saved(cls, saved: SavedPlan) -> PlanHeader:
         """The header the plan had when it was made, as far as its file recorded it."""
-        target = target_label(saved.target, saved.target_name)
+        target = saved.target_label or target_label(saved.target, saved.target_name)
         if saved.prune is None:
             return cls(target, None, prune=False, recorded=False)
         return cls(target, saved.ownership, saved.prune)
