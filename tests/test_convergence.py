@@ -11,8 +11,8 @@ from judgesync.names import name_key
 from judgesync.plan.executor import apply
 from judgesync.plan.normalize import canonical
 from judgesync.plan.planner import plan
-from judgesync.policy import Policy
 from judgesync.remote.client import JudgesClient
+from judgesync.settings.policy import Policy
 from judgesync.spec import JudgeDefinition
 
 NAMES = ["alpha", "beta", "gamma", "Alpha", "delta"]

@@ -11,6 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Hex digits of a breaking change's fingerprint, the value a spec's
+# `acknowledge_breaking` takes (plan/change_class.py computes it).
+FINGERPRINT_LENGTH = 12
+
 
 class _Value(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

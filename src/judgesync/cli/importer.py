@@ -82,7 +82,7 @@ def import_command(
       judgesync import --target staging --out staging-judges/
     """
     from judgesync.commands.import_ import import_workspace
-    from judgesync.policy import Choices
+    from judgesync.settings.policy import Choices
 
     done = import_workspace(
         Choices(out_dir, api_url, target_name, only=only),

@@ -66,7 +66,7 @@ def validate_command(directory: Path | None, strict: bool, output_format: Format
       judgesync validate --format github
     """
     from judgesync.commands.validate import validate
-    from judgesync.policy import Choices
+    from judgesync.settings.policy import Choices
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
@@ -136,9 +136,9 @@ def plan_command(
       judgesync plan --diff full --list-unmanaged
     """
     from judgesync.commands.plan import plan
-    from judgesync.policy import Choices
     from judgesync.review.replay import ReplayRequest
     from judgesync.review.shadows import grace_from
+    from judgesync.settings.policy import Choices
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
@@ -211,7 +211,7 @@ def apply_command(
       judgesync apply --plan plan.json --auto-approve
     """
     from judgesync.commands.apply import apply
-    from judgesync.policy import Choices
+    from judgesync.settings.policy import Choices
 
     if output_format.name != "text" and not auto_approve:
         raise ConfigError(

@@ -61,7 +61,7 @@ def test_command(
       judgesync test --only 'team-a/*'
     """
     from judgesync.commands.test import test
-    from judgesync.policy import Choices
+    from judgesync.settings.policy import Choices
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
@@ -108,8 +108,8 @@ def judge_command(
       judgesync judge tone --messages chat.yaml --properties props.yaml --api-url local
     """
     from judgesync.commands.judge import read_conversation, try_judge
-    from judgesync.policy import Choices
     from judgesync.render.formats import FORMATS
+    from judgesync.settings.policy import Choices
 
     request = read_conversation(messages_file, properties_file)
     choices = Choices(api_url=api_url, target_name=target_name)

@@ -15,13 +15,13 @@ from judgesync.commands.setup import (
     resolve,
 )
 from judgesync.errors import ConfigError, PlanError
-from judgesync.plan import executor, planfile
+from judgesync.plan import executor, guards, planfile
 from judgesync.plan.executor import JudgesApi, Report
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan
-from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.settings.policy import Choices
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def apply(
             _refuse_stale(chosen, client)
         show(chosen, header)
         policy.refuse_mass_delete(chosen.count(ActionKind.DELETE))
-        policy.refuse_unacknowledged(chosen.unacknowledged)
+        guards.refuse_unacknowledged(policy, chosen.unacknowledged)
         if chosen.has_changes and approve is not None:
             approve(chosen)
         report = executor.apply(chosen, client, parallelism, progress)

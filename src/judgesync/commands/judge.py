@@ -9,9 +9,9 @@ from typing import Any
 from judgesync.commands.setup import list_judges, resolve
 from judgesync.errors import ConfigError, Problem, SpecError
 from judgesync.names import is_shadow
-from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.settings.policy import Choices
 from judgesync.specs import yamlio
 from judgesync.specs.problems import did_you_mean
 from judgesync.specs.textfile import read_text

@@ -14,13 +14,13 @@ from judgesync.commands.setup import (
     load_desired,
     resolve,
 )
-from judgesync.plan import planfile, planner
+from judgesync.plan import guards, planfile, planner
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan
-from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.review.replay import Replay, ReplayRequest, replay
+from judgesync.settings.policy import Choices
 from judgesync.specs.cases import require_cases
 
 
@@ -77,7 +77,7 @@ def plan(
         planfile.save(out, document)
     warnings = (
         policy.delete_limit_warning(fresh.count(ActionKind.DELETE)),
-        policy.breaking_warning(fresh.unacknowledged),
+        guards.breaking_warning(policy, fresh.unacknowledged),
         *(
             f"Note: the spec of {name!r} acknowledges a breaking change"
             f" (acknowledge_breaking: {ack.strip()}) that this plan does not make; once it is"

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from judgesync.config import Config, find_config, load_config
 from judgesync.errors import Problem, SpecError
 from judgesync.plan import planner
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Plan
-from judgesync.policy import Choices, Policy
 from judgesync.progress import Progress
 from judgesync.remote.connect import Target, resolve_target
+from judgesync.settings.config import Config, find_config, load_config
+from judgesync.settings.policy import Choices, Policy
 from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.loader import LoadedSpecs, load_specs
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from judgesync.commands.setup import load_desired, resolve
 from judgesync.errors import ConfigError
-from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.review.shadows import ShadowRun, grace_from, sweep
 from judgesync.review.testing import TestRun, run_tests
+from judgesync.settings.policy import Choices
 from judgesync.specs.cases import require_cases
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from judgesync.commands.setup import check_specs, resolve_offline
 from judgesync.errors import Problem
-from judgesync.policy import Choices
+from judgesync.settings.policy import Choices
 from judgesync.specs.cases import load_cases
 from judgesync.specs.lint import lint
 from judgesync.specs.loader import LoadedSpecs

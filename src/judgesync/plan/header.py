@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from judgesync.remote.connect import target_label
+from judgesync.settings.address import target_label
 
 if TYPE_CHECKING:
     from judgesync.plan.planfile import SavedPlan

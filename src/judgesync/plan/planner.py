@@ -28,7 +28,7 @@ from judgesync.plan.change_class import (
     classify,
 )
 from judgesync.plan.normalize import changed_fields
-from judgesync.policy import Policy
+from judgesync.settings.policy import Policy
 from judgesync.spec import Judge, JudgeDefinition
 
 

@@ -36,9 +36,9 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
-from judgesync.remote.address import api_url_problem
 from judgesync.remote.failures import json_or_none, refusal, scrub_key, transport_failure
 from judgesync.remote.retry import Retrier, RetryPolicy
+from judgesync.settings.address import api_url_problem
 from judgesync.spec import Judge, JudgeDefinition
 
 JUDGES_PATH = "/v1/observability/judges"

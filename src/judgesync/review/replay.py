@@ -17,7 +17,7 @@ from typing import Protocol
 
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
-from judgesync.review.gates import Gates, drop_failures
+from judgesync.review.gates import drop_failures
 from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     NoiseFloor,
@@ -27,6 +27,7 @@ from judgesync.review.metrics import (
     noise_floor,
 )
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
+from judgesync.settings.thresholds import Gates
 from judgesync.spec import Judge
 from judgesync.specs.case import Case
 

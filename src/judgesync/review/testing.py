@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judgesync.progress import SILENT, Progress
-from judgesync.review.gates import Gates, metric_failures
+from judgesync.review.gates import metric_failures
 from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     ClassificationMetrics,
@@ -23,6 +23,7 @@ from judgesync.review.metrics import (
     judge_metrics,
     noise_floor,
 )
+from judgesync.settings.thresholds import Gates
 from judgesync.spec import Judge
 from judgesync.specs.case import Case
 

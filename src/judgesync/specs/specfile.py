@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal, TypeGuard
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
 from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
-from judgesync.plan.change_class import FINGERPRINT_LENGTH
 from judgesync.spec import (
+    FINGERPRINT_LENGTH,
     ClassificationOption,
     ClassificationOutput,
     JudgeDefinition,

@@ -20,9 +20,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
-from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
-from judgesync.remote.address import api_url_problem
-from judgesync.review.gates import Gates, Thresholds
+from judgesync.settings.address import LOCAL, api_url_problem
+from judgesync.settings.thresholds import Gates, Thresholds
 from judgesync.specs import yamlio
 from judgesync.specs.problems import (
     Finding,
@@ -38,7 +37,8 @@ from judgesync.specs.problems import (
 from judgesync.specs.textfile import read_text
 
 CONFIG_FILE = "judgesync.yaml"
-LOCAL = "local"
+DEFAULT_SPECS = Path("judges")
+DEFAULT_MAX_DELETES = 5
 # Local targets need no real key: the embedded emulator falls back to a shared one.
 LOCAL_KEY_ENV = "MISTRAL_API_KEY"
 # Upper case by convention; it also keeps a pasted key from passing for a name.
