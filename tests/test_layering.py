@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "judgesync"
 # Bottom first; a module may import from its own layer's unit and from lower layers.
 # A unit is a subpackage (`plan`) or a root module (`spec`).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"__init__", "errors", "names", "progress", "spec"}),  # shared by all
+    frozenset({"__init__", "errors", "names", "progress", "redact", "spec"}),  # shared by all
     frozenset({"specs"}),  # reading spec, cases and YAML files
     frozenset({"settings"}),  # judgesync.yaml, the policy, gate values, the URL rule
     frozenset({"emulator"}),  # the local API: templates only from above

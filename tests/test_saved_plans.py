@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -12,6 +13,7 @@ from judgesync.cli import cli
 from judgesync.plan.normalize import canonical
 from judgesync.specs.yamlio import dump
 from tests.builders import definition
+from tests.processes import hermetic_env, start_cli
 
 
 @pytest.fixture
@@ -398,3 +400,20 @@ def test_a_plan_for_a_named_target_is_refused_for_another_name_at_the_same_url_a
             " for this target.\n"
         )
     assert snapshot(remote) == before
+
+
+def test_show_of_a_named_pipe_is_refused_at_once_rather_than_waiting(tmp_path):
+    """The plan file goes through the one text reader: a FIFO is refused, never read."""
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    process = start_cli("show", str(fifo), cwd=tmp_path, env=hermetic_env())
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1
+    assert out == ""
+    assert err == (
+        f"Error: {fifo}: cannot read the plan file (the path is a named pipe (FIFO), not a"
+        " regular file; use a regular file instead).\n"
+    )

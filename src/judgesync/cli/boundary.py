@@ -29,6 +29,7 @@ from typing import Any
 import click
 
 from judgesync.errors import JudgesyncError, SpecError
+from judgesync.redact import redact
 from judgesync.render.formats import FORMATS, Format
 
 EXIT_OK = 0
@@ -151,8 +152,8 @@ def _report(error: JudgesyncError, output_format: Format) -> None:
 def _write_crash_log(error: BaseException) -> str:
     text = "".join(traceback.format_exception(error))
     for name, value in os.environ.items():
-        if (_SECRET_NAME.search(name) and len(value) >= 4) or _KEY_LIKE.fullmatch(value):
-            text = text.replace(value, f"<{name}>")
+        if _SECRET_NAME.search(name) or _KEY_LIKE.fullmatch(value):
+            text = redact(text, value, f"<{name}>")
     handle, path = tempfile.mkstemp(prefix="judgesync-crash-", suffix=".log")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(text)

@@ -22,6 +22,7 @@ from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.settings.policy import Choices
+from judgesync.specs.textfile import shown_path
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,7 @@ def _load_saved(
     # prompt files outside the directory that the plan recorded.
     recorded_outside = saved.spec_files.outside(specs)
     now = planfile.hash_spec_files(specs, [*settings.config_files, *recorded_outside])
-    shown = specs
-    if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
-        shown = specs.relative_to(workdir.resolve())
+    shown = Path(shown_path(specs, workdir.resolve()))
     differences = saved.spec_files.differences(now, shown.as_posix())
     if differences:
         lines = "\n".join(f"  {line}" for line in differences)

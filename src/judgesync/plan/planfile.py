@@ -50,13 +50,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from judgesync import __version__
-from judgesync.errors import ConfigError, PlanError
+from judgesync.errors import ConfigError, PlanError, SpecError
 from judgesync.names import name_key
 from judgesync.plan.normalize import content_hash
 from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, matched_action
 from judgesync.spec import Judge, JudgeDefinition
+from judgesync.specs.textfile import read_text
 
 FORMAT_VERSION = 1
+# A plan of tens of thousands of judges, with their definitions, fits.
+PLAN_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,12 @@ def save(path: Path, document: dict[str, Any]) -> None:
 def load(path: Path) -> SavedPlan:
     """Read a plan file; raises ConfigError naming the file when it cannot be used."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        # The one text reader: a FIFO or device is refused, never waited on.
+        document = json.loads(read_text(path, str(path), PLAN_FILE_BYTES))
+    except SpecError as error:
+        reason = error.problems[0].message
+        raise ConfigError(f"{path}: cannot read the plan file ({reason}).") from None
+    except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: cannot read the plan file ({error}).") from None
     if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
         version = document.get("format_version") if isinstance(document, dict) else None

@@ -34,7 +34,7 @@ from judgesync.specs.problems import (
     line_of,
     schema_findings,
 )
-from judgesync.specs.textfile import read_text
+from judgesync.specs.textfile import read_text, shown_path
 
 CONFIG_FILE = "judgesync.yaml"
 DEFAULT_SPECS = Path("judges")
@@ -185,8 +185,7 @@ def load_config(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
-    below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
-    shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
+    shown = shown_path(path)
     try:
         document = yamlio.load_document(read_text(path, shown), shown)
     except SpecError as error:
