@@ -128,11 +128,6 @@ def test_properties_read_dynamically_may_be_anything():
     assert messages(spec, [case({"anything": 1})]) == []
 
 
-def test_a_variable_the_platform_never_sets_is_reported():
-    [message] = messages(tone(f"{ANSWER_TYPE}\n{{{{ usr_message }}}}"))
-    assert message.startswith("instructions (template line 2): the platform never sets")
-
-
 def test_a_conversation_variable_empty_in_every_case_is_reported():
     spec = tone(f"{ANSWER_TYPE}\nSystem: {{{{ system_prompt }}}}\n{{{{ user_message }}}}")
     [message] = messages(spec, [case(), case()])
