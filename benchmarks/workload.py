@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from judgesync.errors import ApiError
+from judgesync.models import JudgeDefinition
 from judgesync.remote.client import JudgesClient
-from judgesync.spec import JudgeDefinition
 
 _WORDS = [
     "assess",

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from judgesync.errors import PlanError
+from judgesync.models import JudgeDefinition
 from judgesync.plan import guards, planfile
 from judgesync.plan.change_class import ChangeClass, breaking_fingerprint
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan, plan, stale_acknowledgements
 from judgesync.render import as_json, as_markdown, as_text
 from judgesync.settings.policy import BreakingChanges, Policy
-from judgesync.spec import JudgeDefinition
 from tests.builders import definition, regression, remote
 from tests.test_change_class import CHANGES, OLD
 

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judgesync.spec import JudgeDefinition
+from judgesync.models import JudgeDefinition
 from judgesync.specs import yamlio
 from judgesync.specs.case import Case, ScoreRange
-from judgesync.specs.cases import load_cases
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.loader import load_specs
 
 JUDGES = Path(__file__).parent / "data" / "review" / "judges"

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from judgesync.specs.case import Case
-from judgesync.specs.cases import load_cases
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.lint import TextOrigin, lint
 from judgesync.specs.loader import DesiredJudge, load_specs
 from tests.builders import definition, regression

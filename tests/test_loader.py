@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
-from judgesync.spec import ClassificationOutput, RegressionOutput
+from judgesync.models import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates, yamlio
 from judgesync.specs.loader import load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES

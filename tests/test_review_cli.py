@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from judgesync.models import Judge
 from judgesync.names import is_shadow
 from judgesync.remote.client import JudgesClient
-from judgesync.spec import Judge
 
 TONE_OPTIONS = ("on_brand", "too_casual", "too_formal", "rude")
 

@@ -9,7 +9,7 @@ from judgesync.plan.planner import ActionKind
 from judgesync.render.markdown_text import DEFAULT_LIMIT
 from judgesync.render.review_markdown import REPLAY_LIMIT, render_replay, render_test
 from judgesync.render.review_text import render_replay as render_replay_text
-from judgesync.review.judging import Verdicts
+from judgesync.review.live_judging import Verdicts
 from judgesync.review.metrics import classification_metrics, compare_versions, noise_floor
 from judgesync.review.replay import JudgeReplay, Replay
 from judgesync.review.testing import JudgeResult

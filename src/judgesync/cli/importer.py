@@ -14,7 +14,7 @@ from judgesync.cli.options import api_url_option, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
-    from judgesync.importer import Written
+    from judgesync.specs.writer import Written
 
 
 @click.command("import")

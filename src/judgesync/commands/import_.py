@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from judgesync.commands.setup import list_judges, resolve
-from judgesync.importer import Imported, import_judges, select_judges
 from judgesync.names import is_shadow
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.settings.policy import Choices
+from judgesync.specs.writer import Imported, import_judges, select_judges
 
 
 @dataclass(frozen=True)

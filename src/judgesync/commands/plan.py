@@ -21,7 +21,7 @@ from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.settings.policy import Choices
-from judgesync.specs.cases import require_cases
+from judgesync.specs.cases_loader import require_cases
 
 
 @dataclass(frozen=True)

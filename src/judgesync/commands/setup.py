@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from judgesync.errors import Problem, SpecError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.plan import planner
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Plan
@@ -22,7 +23,6 @@ from judgesync.progress import Progress
 from judgesync.remote.connect import Target, resolve_target
 from judgesync.settings.config import Config, find_config, load_config
 from judgesync.settings.policy import Choices, Policy
-from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 

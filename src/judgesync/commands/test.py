@@ -12,7 +12,7 @@ from judgesync.remote.connect import open_client
 from judgesync.review.shadows import ShadowRun, grace_from, sweep
 from judgesync.review.testing import TestRun, run_tests
 from judgesync.settings.policy import Choices
-from judgesync.specs.cases import require_cases
+from judgesync.specs.cases_loader import require_cases
 
 
 def test(

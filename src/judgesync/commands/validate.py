@@ -10,7 +10,7 @@ from pathlib import Path
 from judgesync.commands.setup import check_specs, resolve_offline
 from judgesync.errors import Problem
 from judgesync.settings.policy import Choices
-from judgesync.specs.cases import load_cases
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.lint import lint
 from judgesync.specs.loader import LoadedSpecs
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from judgesync.spec import (
+from judgesync.models import (
     FINGERPRINT_LENGTH,
     ClassificationOutput,
     JudgeDefinition,

@@ -51,10 +51,10 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError, SpecError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import name_key
 from judgesync.plan.normalize import content_hash
 from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, matched_action
-from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.textfile import read_text
 
 FORMAT_VERSION = 1

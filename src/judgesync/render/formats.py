@@ -77,7 +77,7 @@ class Format:
 
     def verdict(self, target: str, output: Mapping[str, Any], style: Style) -> str:
         """One judge's answer on one conversation (`judgesync judge`)."""
-        from judgesync.review.judging import EMULATED_MARK, EMULATED_NOTE
+        from judgesync.review.live_judging import EMULATED_MARK, EMULATED_NOTE
 
         analysis = str(output.get("analysis", ""))
         lines = [f"Target: {target}"]

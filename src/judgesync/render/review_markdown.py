@@ -18,7 +18,7 @@ from judgesync.render.review_text import (
     swept_line,
     verdict,
 )
-from judgesync.review.judging import EMULATED_NOTE
+from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import Verdict
 from judgesync.review.replay import JudgeReplay, Replay
 from judgesync.review.testing import JudgeResult, TestRun

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from judgesync.models import Judge
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.review.gates import drop_failures
-from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
+from judgesync.review.live_judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     NoiseFloor,
     VersionComparison,
@@ -28,7 +29,6 @@ from judgesync.review.metrics import (
 )
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
 from judgesync.settings.thresholds import Gates
-from judgesync.spec import Judge
 from judgesync.specs.case import Case
 
 

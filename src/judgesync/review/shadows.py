@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from judgesync.errors import ApiError, ConfigError, JudgesyncError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import SHADOW_PREFIX, is_shadow
-from judgesync.spec import Judge, JudgeDefinition
 
 GRACE_ENV = "JUDGESYNC_SHADOW_GRACE_SECONDS"
 DEFAULT_GRACE = timedelta(minutes=10)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from judgesync.errors import Problem
-from judgesync.spec import ClassificationOutput, RegressionOutput
+from judgesync.models import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates
 from judgesync.specs.case import Case
 from judgesync.specs.loader import DesiredJudge

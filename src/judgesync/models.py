@@ -1,4 +1,6 @@
-"""The judge models shared by every part of judgesync, including the emulator.
+"""The judge models: the one source of a judge's fields, shared by every part of
+judgesync (the emulator keeps its own wire schema on purpose, emulator/wire.py).
+Named `models`, not `spec`, so that it is not taken for the `specs/` readers.
 
 `JudgeDefinition` is the managed content of a judge: exactly the body of the
 API's create and update requests. `Judge` is what the API answers, a

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem
-from judgesync.spec import ClassificationOutput, Judge
+from judgesync.models import ClassificationOutput, Judge
 from judgesync.specs import yamlio
 from judgesync.specs.loader import load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES
