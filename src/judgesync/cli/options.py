@@ -48,7 +48,7 @@ def look_up_format(ctx: click.Context, _param: click.Parameter, value: str) -> F
 format_option = click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json", "github"]),
+    type=click.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     callback=look_up_format,
