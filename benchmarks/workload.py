@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from judgesync.errors import ApiError
+from judgesync.models import JudgeDefinition
 from judgesync.remote.client import JudgesClient
-from judgesync.spec import JudgeDefinition
 
 _WORDS = [
     "assess",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from judgesync.spec import Judge, JudgeDefinition
+from judgesync.models import Judge, JudgeDefinition
 
 
 def definition(name: str = "tone", **fields: Any) -> JudgeDefinition:

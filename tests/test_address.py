@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
-from judgesync.remote.address import api_url_problem
+from judgesync.settings.address import api_url_problem
 
 GOOD = [
     "https://api.mistral.ai",
@@ -22,6 +22,7 @@ GOOD = [
     "http://[::1]:8080",
     "http://emulator.internal:1/prefix/v2",
     "http://host:65535",
+    "http://host:1/v..2/.well/x.",
 ]
 
 
@@ -49,6 +50,10 @@ BAD = [
     ("http://127.0.0.1:{port}/a b", "holds a space or a control character"),
     ("http://[::1:{port}", "cannot be read (Invalid IPv6 URL)"),
     ("http://caf\u00e9_:{port}", "has a host that is not ASCII"),
+    ("http://127.0.0.1:{port}/../../etc", "has a '.' or '..' segment in its path"),
+    ("http://127.0.0.1:{port}/v1/..", "has a '.' or '..' segment in its path"),
+    ("http://127.0.0.1:{port}/./v1", "has a '.' or '..' segment in its path"),
+    ("http://127.0.0.1:{port}/%2E%2e/v1", "has a '.' or '..' segment in its path"),
 ]
 
 
@@ -60,7 +65,7 @@ BAD = [
         st.text(st.sampled_from("ab9.-_:[]@%\u00e9 /?#"), max_size=12),
     ),
     port=st.one_of(st.just(""), st.integers(-5, 70_000).map(lambda port: f":{port}")),
-    path=st.text(st.sampled_from("/ab%?#\u00e9"), max_size=6),
+    path=st.text(st.sampled_from("/ab%?#.\u00e9"), max_size=6),
 )
 def test_a_url_is_either_one_httpx_can_send_to_or_has_a_problem(scheme, host, port, path):
     url = scheme + host + port + path
@@ -72,6 +77,8 @@ def test_a_url_is_either_one_httpx_can_send_to_or_has_a_problem(scheme, host, po
         assert parsed.scheme in ("http", "https")
         assert parsed.host
         assert parsed.port is None or 1 <= parsed.port <= 65535
+        # No segment climbs: the path sent is the one written.
+        assert ".." not in httpx.URL(url).path.split("/")
     else:
         assert problem.startswith("The API URL ") and problem.endswith(".")
 

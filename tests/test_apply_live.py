@@ -32,7 +32,7 @@ def write_specs(folder: Path, names: list[str], **changes: str) -> Path:
 # The same CLI, its modules imported first, started by a line on stdin: the
 # racing test decides when it starts, to within a few milliseconds.
 RUN_ON_CUE = (
-    "import sys, judgesync.reconcile, judgesync.render.as_text;"
+    "import sys, judgesync.commands.plan, judgesync.render.as_text;"
     " from judgesync.cli import main; sys.stdin.readline(); main()"
 )
 

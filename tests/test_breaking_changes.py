@@ -7,13 +7,13 @@ import json
 import pytest
 
 from judgesync.errors import PlanError
-from judgesync.plan import planfile
+from judgesync.models import JudgeDefinition
+from judgesync.plan import guards, planfile
 from judgesync.plan.change_class import ChangeClass, breaking_fingerprint
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan, plan, stale_acknowledgements
-from judgesync.policy import BreakingChanges, Policy
 from judgesync.render import as_json, as_markdown, as_text
-from judgesync.render.header import PlanHeader
-from judgesync.spec import JudgeDefinition
+from judgesync.settings.policy import BreakingChanges, Policy
 from tests.builders import definition, regression, remote
 from tests.test_change_class import CHANGES, OLD
 
@@ -98,10 +98,10 @@ def test_an_ack_for_another_change_does_not_cover_this_one():
 def test_require_ack_warns_in_plan_and_refuses_in_apply_naming_the_judge_and_the_line():
     result = planned(OLD, MODEL_SWAP)
     fingerprint = breaking_fingerprint(OLD, MODEL_SWAP)
-    warning = REQUIRE_ACK.breaking_warning(result.unacknowledged)
+    warning = guards.breaking_warning(REQUIRE_ACK, result.unacknowledged)
     assert warning is not None and warning.startswith("Warning: apply will refuse this plan:")
     with pytest.raises(PlanError) as refused:
-        REQUIRE_ACK.refuse_unacknowledged(result.unacknowledged)
+        guards.refuse_unacknowledged(REQUIRE_ACK, result.unacknowledged)
     message = str(refused.value)
     for text in (warning, message):
         assert "  tone: The model changes from 'mistral-small-latest'" in text
@@ -111,20 +111,20 @@ def test_require_ack_warns_in_plan_and_refuses_in_apply_naming_the_judge_and_the
 
 def test_warn_neither_warns_nor_refuses_and_require_ack_lets_acknowledged_changes_through():
     unacknowledged = planned(OLD, MODEL_SWAP).unacknowledged
-    assert Policy().breaking_warning(unacknowledged) is None
-    Policy().refuse_unacknowledged(unacknowledged)
+    assert guards.breaking_warning(Policy(), unacknowledged) is None
+    guards.refuse_unacknowledged(Policy(), unacknowledged)
     acknowledged = planned(OLD, MODEL_SWAP, breaking_fingerprint(OLD, MODEL_SWAP))
-    assert REQUIRE_ACK.breaking_warning(acknowledged.unacknowledged) is None
-    REQUIRE_ACK.refuse_unacknowledged(acknowledged.unacknowledged)
+    assert guards.breaking_warning(REQUIRE_ACK, acknowledged.unacknowledged) is None
+    guards.refuse_unacknowledged(REQUIRE_ACK, acknowledged.unacknowledged)
     minor = planned(OLD, definition(description="Polite?"))
-    REQUIRE_ACK.refuse_unacknowledged(minor.unacknowledged)
+    guards.refuse_unacknowledged(REQUIRE_ACK, minor.unacknowledged)
 
 
 def test_a_wrong_ack_is_named_in_the_refusal():
     result = planned(OLD, MODEL_SWAP, "0123456789ab")
     wrong = r"Its acknowledge_breaking \(0123456789ab\) is for another change"
     with pytest.raises(PlanError, match=wrong):
-        REQUIRE_ACK.refuse_unacknowledged(result.unacknowledged)
+        guards.refuse_unacknowledged(REQUIRE_ACK, result.unacknowledged)
 
 
 def test_an_ack_on_a_judge_without_a_breaking_change_is_stale():

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judgesync.spec import JudgeDefinition
+from judgesync.models import JudgeDefinition
 from judgesync.specs import yamlio
 from judgesync.specs.case import Case, ScoreRange
-from judgesync.specs.cases import load_cases
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.loader import load_specs
 
 JUDGES = Path(__file__).parent / "data" / "review" / "judges"
@@ -275,7 +275,7 @@ generated_case = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(generated_case, min_size=1, max_size=4))
 def test_cases_written_as_yaml_load_back_as_written(specs, items):
     items = [{"id": f"case-{index}", **item} for index, item in enumerate(items)]

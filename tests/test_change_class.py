@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from judgesync.models import JudgeDefinition
 from judgesync.plan.change_class import (
     ChangeClass,
     ack_covers,
     breaking_fingerprint,
     classify,
 )
-from judgesync.spec import JudgeDefinition
 from tests.builders import definition, regression
 
 OLD = definition()

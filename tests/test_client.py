@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
+from judgesync.redact import MIN_SECRET_LENGTH as MIN_SCRUBBED_KEY_LENGTH
 from judgesync.remote.client import JUDGES_PATH, JudgesClient
-from judgesync.remote.failures import MIN_SCRUBBED_KEY_LENGTH, scrub_key
+from judgesync.remote.failures import scrub_key
 from judgesync.remote.retry import RetryPolicy
 from tests.builders import definition, regression
 

@@ -3,14 +3,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from judgesync.config import (
+from judgesync.errors import ConfigError, ConfigFileError, Problem
+from judgesync.settings.config import (
     CONFIG_FILE,
     Config,
     TargetConfig,
     find_config,
     load_config,
 )
-from judgesync.errors import ConfigError, ConfigFileError, Problem
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from judgesync.models import JudgeDefinition
 from judgesync.names import name_key
 from judgesync.plan.executor import apply
 from judgesync.plan.normalize import canonical
 from judgesync.plan.planner import plan
-from judgesync.policy import Policy
 from judgesync.remote.client import JudgesClient
-from judgesync.spec import JudgeDefinition
+from judgesync.settings.policy import Policy
 
 NAMES = ["alpha", "beta", "gamma", "Alpha", "delta"]
 READINGS = [

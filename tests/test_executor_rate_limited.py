@@ -7,8 +7,8 @@ import logging
 
 from judgesync.plan.executor import Outcome, apply
 from judgesync.plan.planner import plan
-from judgesync.policy import Policy
 from judgesync.remote.client import JudgesClient
+from judgesync.settings.policy import Policy
 from tests.builders import definition
 
 

@@ -87,7 +87,7 @@ def test_1_for_conflicting_options_in_one_line(workdir, args, message):
 def test_3_for_an_internal_error_one_line_naming_a_log_without_the_key(
     workdir, run, monkeypatch, api_key
 ):
-    import judgesync.reconcile
+    import judgesync.commands.plan
 
     # A target's key may live in a variable of any name.
     monkeypatch.setenv("PROD_ACCESS", "Zq81fakeKeyForTests0123456789")
@@ -95,7 +95,7 @@ def test_3_for_an_internal_error_one_line_naming_a_log_without_the_key(
     def broken(*args, **kwargs):
         raise RuntimeError(f"a bug that quotes {api_key} and Zq81fakeKeyForTests0123456789")
 
-    monkeypatch.setattr(judgesync.reconcile, "plan", broken)
+    monkeypatch.setattr(judgesync.commands.plan, "plan", broken)
     result = run("plan")
     assert result.exit_code == 3
     line, rest = result.output.split("\n", 1)
@@ -112,12 +112,12 @@ def test_3_for_an_internal_error_one_line_naming_a_log_without_the_key(
 
 
 def test_3_with_debug_shows_the_traceback_instead(workdir, run, monkeypatch):
-    import judgesync.reconcile
+    import judgesync.commands.plan
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(judgesync.reconcile, "plan", broken)
+    monkeypatch.setattr(judgesync.commands.plan, "plan", broken)
     result = run("--debug", "plan")
     assert result.exit_code == 3
     assert result.output.startswith("Traceback (most recent call last):\n")

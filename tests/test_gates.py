@@ -6,8 +6,9 @@ from types import MappingProxyType
 
 import pytest
 
-from judgesync.review.gates import Gates, Thresholds, drop_failures, metric_failures
+from judgesync.review.gates import drop_failures, metric_failures
 from judgesync.review.metrics import classification_metrics, regression_metrics
+from judgesync.settings.thresholds import Gates, Thresholds
 from judgesync.specs.case import ScoreRange
 
 

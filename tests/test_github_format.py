@@ -38,11 +38,12 @@ ANNOTATIONS = "".join(
 )
 
 
-def test_validate_github_annotates_on_stdout_and_keeps_the_plain_lines_on_stderr(broken, run):
+def test_validate_github_annotates_on_stderr_after_the_plain_lines(broken, run):
+    """Annotations go to stderr for every command: stdout holds only the document."""
     result = run("validate", "--format", "github")
     assert result.exit_code == 1
-    assert result.stdout == ANNOTATIONS
-    assert result.stderr == PLAIN + "4 problem(s) found.\n"
+    assert result.stdout == ""
+    assert result.stderr == PLAIN + "4 problem(s) found.\n" + ANNOTATIONS
 
 
 def test_validate_text_prints_no_annotation(broken, run):

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from judgesync.cli import cli
 from judgesync.errors import ConfigError
-from judgesync.importer import (
+from judgesync.models import JudgeDefinition
+from judgesync.names import name_key
+from judgesync.plan.normalize import canonical
+from judgesync.remote.client import JudgesClient
+from judgesync.specs.loader import load_specs
+from judgesync.specs.writer import (
     SpecFileToWrite,
     Written,
     import_judges,
@@ -18,11 +23,6 @@ from judgesync.importer import (
     survives_prompt_file,
     write,
 )
-from judgesync.names import name_key
-from judgesync.plan.normalize import canonical
-from judgesync.remote.client import JudgesClient
-from judgesync.spec import JudgeDefinition
-from judgesync.specs.loader import load_specs
 from tests.builders import definition, regression, remote
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from judgesync.errors import JudgesyncError
-from judgesync.review.judging import judge_cases
+from judgesync.review.live_judging import judge_cases
 from judgesync.specs.case import Case
 
 

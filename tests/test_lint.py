@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from judgesync.specs.case import Case
-from judgesync.specs.cases import load_cases
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.lint import TextOrigin, lint
 from judgesync.specs.loader import DesiredJudge, load_specs
 from tests.builders import definition, regression
@@ -126,11 +126,6 @@ def test_a_property_the_cases_set_but_the_template_never_reads_is_reported():
 def test_properties_read_dynamically_may_be_anything():
     spec = tone(f"{ANSWER_TYPE}{{% for k, v in properties.items() %}}{{{{ k }}}}{{% endfor %}}")
     assert messages(spec, [case({"anything": 1})]) == []
-
-
-def test_a_variable_the_platform_never_sets_is_reported():
-    [message] = messages(tone(f"{ANSWER_TYPE}\n{{{{ usr_message }}}}"))
-    assert message.startswith("instructions (template line 2): the platform never sets")
 
 
 def test_a_conversation_variable_empty_in_every_case_is_reported():

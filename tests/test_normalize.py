@@ -1,9 +1,9 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from judgesync.models import ClassificationOutput, JudgeDefinition, RegressionOutput
 from judgesync.plan.normalize import canonical, content_hash, flatten
 from judgesync.plan.planner import diff
-from judgesync.spec import ClassificationOutput, JudgeDefinition, RegressionOutput
 from tests.builders import definition, regression
 
 

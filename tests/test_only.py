@@ -11,7 +11,7 @@ from judgesync.cli import cli
 from judgesync.errors import ConfigError
 from judgesync.names import matches_any
 from judgesync.plan.planner import ActionKind, plan
-from judgesync.policy import Policy
+from judgesync.settings.policy import Policy
 from judgesync.specs.yamlio import dump
 from tests.builders import definition, remote
 

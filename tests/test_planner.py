@@ -2,7 +2,7 @@ import pytest
 
 from judgesync.errors import PlanError
 from judgesync.plan.planner import ActionKind, plan
-from judgesync.policy import Policy
+from judgesync.settings.policy import Policy
 from tests.builders import definition, regression, remote
 
 

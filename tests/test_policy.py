@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from judgesync.config import load_config
 from judgesync.errors import PlanError
-from judgesync.policy import BreakingChanges, Choices, Policy
+from judgesync.settings.config import load_config
+from judgesync.settings.policy import BreakingChanges, Choices, Policy
 
 EXAMPLE = Path(__file__).parent / "data" / "config" / "example.yaml"
 

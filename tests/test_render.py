@@ -3,10 +3,10 @@ import json
 import pytest
 
 from judgesync.plan.executor import ActionResult, Outcome, Report
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import plan
-from judgesync.policy import Policy
 from judgesync.render import as_json, as_text
-from judgesync.render.header import PlanHeader
+from judgesync.settings.policy import Policy
 from tests.builders import definition, regression, remote
 
 # The default scope: the whole workspace, nothing pruned.

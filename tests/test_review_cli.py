@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from judgesync.models import Judge
 from judgesync.names import is_shadow
 from judgesync.remote.client import JudgesClient
-from judgesync.spec import Judge
 
 TONE_OPTIONS = ("on_brand", "too_casual", "too_formal", "rude")
 
@@ -172,6 +172,16 @@ def test_markdown_test_results_carry_the_emulated_note(applied, run, remote):
     assert result.exit_code == 0, result.output
     assert "> The verdicts are emulated" in result.output
     assert "| ok | <code>tone</code> | 2 of 2 |" in result.output
+
+
+def test_github_test_results_are_exactly_the_markdown(applied, run, remote):
+    """github is markdown declared once: `test --format github` printed plain text."""
+    write_cases(applied, tone_verdicts(remote, 2))
+    markdown = run("test", "--format", "markdown")
+    github = run("test", "--format", "github")
+    assert github.exit_code == markdown.exit_code == 0
+    assert github.stdout == markdown.stdout
+    assert github.stdout.startswith("<!-- judgesync-test -->\n### judgesync test\n")
 
 
 def test_judge_prints_the_analysis_and_the_answer(applied, run, remote, tmp_path):

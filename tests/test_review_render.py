@@ -6,11 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from judgesync.plan.planner import ActionKind
-from judgesync.render.review_markdown import REPLAY_LIMIT, render_replay
+from judgesync.render.markdown_text import DEFAULT_LIMIT
+from judgesync.render.review_markdown import REPLAY_LIMIT, render_replay, render_test
 from judgesync.render.review_text import render_replay as render_replay_text
-from judgesync.review.judging import Verdicts
-from judgesync.review.metrics import compare_versions, noise_floor
+from judgesync.review.live_judging import Verdicts
+from judgesync.review.metrics import classification_metrics, compare_versions, noise_floor
 from judgesync.review.replay import JudgeReplay, Replay
+from judgesync.review.testing import JudgeResult
+from judgesync.review.testing import TestRun as Run
 from judgesync.specs.case import Case
 
 
@@ -66,3 +69,53 @@ def test_a_small_replay_is_whole_and_marks_flips_above_the_noise_floor():
 def test_the_replay_section_never_exceeds_its_limit(names, cases, id_width, limit):
     replay = Replay(tuple(judge_replay(name, cases, id_width) for name in names), 2, tuple(names))
     assert len(render_replay(replay, limit)) <= limit
+
+
+HI = ({"role": "user", "content": "hi"},)
+
+
+def failing_test_run(judges: int, cases_each: int) -> Run:
+    """A run in which every case of every judge fails: the largest details there are."""
+    results = []
+    for number in range(judges):
+        name = f"judge-{number:04d}"
+        cases = tuple(
+            Case(
+                name, f"case-{n:05d}", ({"role": "user", "content": "hi"},), {}, "yes", True, "x", 1
+            )
+            for n in range(cases_each)
+        )
+        answers = {case.id: "no" for case in cases}
+        results.append(
+            JudgeResult(
+                name=name,
+                cases=cases,
+                judge_id=f"id-{number}",
+                verdicts=Verdicts({k: (v,) for k, v in answers.items()}, {}, emulated=True),
+                metrics=classification_metrics(["yes"] * cases_each, ["no"] * cases_each),
+                failed_must_pass=cases,
+            )
+        )
+    return Run("local", 1, tuple(results))
+
+
+@settings(max_examples=15, deadline=None)
+@given(judges=st.integers(1, 300), cases_each=st.integers(1, 60))
+def test_the_markdown_test_run_never_exceeds_the_comment_limit(judges, cases_each):
+    text = render_test(failing_test_run(judges, cases_each))
+    assert len(text) <= DEFAULT_LIMIT
+    assert text.endswith(f"**Test: 0 of {judges} judge(s) ok.**\n")
+
+
+def test_a_huge_markdown_test_run_keeps_its_table_head_and_says_what_it_left_out():
+    # The issue's measure: 1,200 cases printed 92,307 characters.
+    text = render_test(failing_test_run(1, 1_200))
+    assert len(text) <= DEFAULT_LIMIT
+    assert "| **FAILED** | <code>judge-0000</code> | 0 of 1200 |" in text
+    assert "_1 judge(s)' details left out to fit the comment;" in text
+
+
+def test_a_small_markdown_test_run_is_whole():
+    text = render_test(failing_test_run(2, 3))
+    assert "left out" not in text
+    assert text.count("<details>") == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -12,6 +13,7 @@ from judgesync.cli import cli
 from judgesync.plan.normalize import canonical
 from judgesync.specs.yamlio import dump
 from tests.builders import definition
+from tests.processes import hermetic_env, start_cli
 
 # Every saved-plan check, in both revision modes: a plan records ids and revisions.
 pytestmark = pytest.mark.usefixtures("revisions")
@@ -234,18 +236,45 @@ def test_a_saved_plan_is_refused_when_the_spec_files_changed_since(saved_update,
     assert snapshot(remote) == before
 
 
-def test_a_saved_plan_checks_the_directory_given_with_it(workdir, run, remote):
-    shutil.move(workdir / "judges", workdir / "elsewhere")
-    assert run("plan", "elsewhere", "--out", "plan.json").exit_code == 0
+def test_a_saved_plan_without_a_directory_is_checked_against_the_one_it_was_made_from(
+    workdir, run, remote
+):
+    shutil.move(workdir / "judges", workdir / "want")
+    assert run("plan", "want", "--out", "plan.json").exit_code == 0
+    assert json.loads((workdir / "plan.json").read_text())["spec_directory"] == "want"
 
-    default = run("apply", "--plan", "plan.json", "--auto-approve")
-    assert default.exit_code == 1
-    assert "  judges/tone.yaml: removed since the plan\n" in default.output
-    assert remote.list_judges() == []
-
-    given = run("apply", "elsewhere", "--plan", "plan.json", "--auto-approve")
-    assert given.exit_code == 0, given.output
+    applied = run("apply", "--plan", "plan.json", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
     assert len(remote.list_judges()) == 4
+
+
+def test_a_saved_plan_records_its_directory_relative_to_the_repository_root(
+    workdir, run, remote, monkeypatch
+):
+    (workdir / "judgesync.yaml").write_text("specs: judges\n")
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    assert json.loads((workdir / "plan.json").read_text())["spec_directory"] == "judges"
+    # From a subfolder, judgesync.yaml's folder is still the root the path is relative to.
+    (workdir / "sub").mkdir()
+    monkeypatch.chdir(workdir / "sub")
+    applied = run("apply", "--plan", "../plan.json", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert len(remote.list_judges()) == 4
+
+
+def test_a_refused_saved_plan_names_the_directory_it_compared(workdir, run, remote):
+    shutil.copytree(workdir / "judges", workdir / "want")
+    assert run("plan", "want", "--out", "plan.json").exit_code == 0
+    (workdir / "judges" / "tone.yaml").unlink()
+
+    refused = run("apply", "judges", "--plan", "plan.json", "--auto-approve")
+    assert refused.exit_code == 1
+    assert "  judges/tone.yaml: removed since the plan\n" in refused.output
+    assert (
+        f"  (compared the spec directory judges; the plan was made from want, relative to"
+        f" {workdir.resolve()})\n" in refused.output
+    )
+    assert remote.list_judges() == []
 
 
 @pytest.fixture
@@ -370,3 +399,20 @@ def test_a_plan_for_a_named_target_is_refused_for_another_name_at_the_same_url_a
             " for this target.\n"
         )
     assert snapshot(remote) == before
+
+
+def test_show_of_a_named_pipe_is_refused_at_once_rather_than_waiting(tmp_path):
+    """The plan file goes through the one text reader: a FIFO is refused, never read."""
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    process = start_cli("show", str(fifo), cwd=tmp_path, env=hermetic_env())
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1
+    assert out == ""
+    assert err == (
+        f"Error: {fifo}: cannot read the plan file (the path is a named pipe (FIFO), not a"
+        " regular file; use a regular file instead).\n"
+    )

@@ -74,6 +74,30 @@ def test_a_shadow_is_deleted_even_when_the_block_fails(remote):
     assert shadows(remote) == []
 
 
+class InterruptedCreate:
+    """The remote saves the shadow, then Ctrl-C arrives before its answer does."""
+
+    def __init__(self, remote) -> None:
+        self.remote = remote
+
+    def create_judge(self, definition):
+        self.remote.create_judge(definition)
+        raise KeyboardInterrupt
+
+    def list_judges(self):
+        return self.remote.list_judges()
+
+    def delete_judge(self, judge_id):
+        self.remote.delete_judge(judge_id)
+
+
+def test_a_shadow_saved_by_an_interrupted_create_is_deleted_too(remote):
+    client, run = InterruptedCreate(remote), ShadowRun.start()
+    with pytest.raises(KeyboardInterrupt), shadow_judge(client, run, definition("tone")):
+        pytest.fail("the block must not run when the create did not answer")
+    assert shadows(remote) == []
+
+
 def test_sweep_deletes_other_runs_old_shadows_and_keeps_recent_ones(remote):
     old, recent = leftover(remote, minutes_ago=30), leftover(remote, minutes_ago=1)
     current = ShadowRun.start()

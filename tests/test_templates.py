@@ -17,12 +17,12 @@ def test_valid_template_has_no_syntax_problem():
 
 def test_unknown_variables_flags_a_misspelt_variable_but_allows_properties():
     source = "{{ usr_message }} {{ properties.locale }} {{ assistant_message }}"
-    assert templates.unknown_variables(source) == ["usr_message"]
+    assert templates.check(source).unknown_variables == ("usr_message",)
 
 
 def test_loop_variables_are_not_unknown():
     source = "{% for m in conversation_history %}{{ m.content }}{% endfor %}"
-    assert templates.unknown_variables(source) == []
+    assert templates.check(source).unknown_variables == ()
 
 
 def test_render_refuses_to_reach_python_internals():
@@ -40,7 +40,9 @@ def test_check_agrees_with_jinja_on_near_misses_of_the_simple_print_fast_path(so
     check = templates.check(source)
     assert check.syntax == templates.syntax_problem(source)
     if check.syntax is None:
-        assert list(check.unknown_variables) == templates.unknown_variables(source)
+        assert list(check.unknown_variables) == sorted(
+            templates.read_variables(source) - templates.PLATFORM_VARIABLES
+        )
 
 
 def test_check_accepts_simple_prints_with_whitespace_control():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from judgesync.config import load_config
 from judgesync.errors import SpecError
+from judgesync.settings.config import load_config
 from judgesync.specs.textfile import MAX_FILE_BYTES, NotARegularFile, read_text
 
 SPEC = """name: judge

@@ -29,7 +29,8 @@ from typing import Any
 import click
 
 from judgesync.errors import JudgesyncError, SpecError
-from judgesync.render import as_github
+from judgesync.redact import redact
+from judgesync.render.formats import FORMATS, Format
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -37,8 +38,9 @@ EXIT_CHANGES_PENDING = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130
 
-# The key of click's context meta that a command's `--format github` sets.
-GITHUB_ANNOTATIONS = "judgesync.github_annotations"
+# The key of click's context meta that holds the command's `--format`, looked up
+# once (render/formats.py): the boundary annotates errors as that format does.
+OUTPUT_FORMAT = "judgesync.output_format"
 
 # Environment values that never reach a crash log: those of variables named like
 # secrets, and any long value without '/' or spaces, which is how API keys look
@@ -61,7 +63,7 @@ def run_command(
     except JudgesyncError as error:
         if debug:
             traceback.print_exc()
-        _report(error, annotate=bool((meta or {}).get(GITHUB_ANNOTATIONS)))
+        _report(error, (meta or {}).get(OUTPUT_FORMAT, FORMATS["text"]))
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -132,7 +134,7 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _report(error: JudgesyncError, annotate: bool) -> None:
+def _report(error: JudgesyncError, output_format: Format) -> None:
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -140,19 +142,18 @@ def _report(error: JudgesyncError, annotate: bool) -> None:
             f"{len(error.problems)} problem(s) in {error.source}; nothing was sent to the API.",
             err=True,
         )
-        if annotate:
-            click.echo(as_github.render_problems(error.problems), err=True, nl=False)
+        annotations = output_format.annotations(problems=error.problems)
     else:
         click.echo(f"Error: {error}", err=True)
-        if annotate:
-            click.echo(as_github.render_error(str(error)), err=True, nl=False)
+        annotations = output_format.annotations(errors=[str(error)])
+    click.echo(annotations, err=True, nl=False)
 
 
 def _write_crash_log(error: BaseException) -> str:
     text = "".join(traceback.format_exception(error))
     for name, value in os.environ.items():
-        if (_SECRET_NAME.search(name) and len(value) >= 4) or _KEY_LIKE.fullmatch(value):
-            text = text.replace(value, f"<{name}>")
+        if _SECRET_NAME.search(name) or _KEY_LIKE.fullmatch(value):
+            text = redact(text, value, f"<{name}>")
     handle, path = tempfile.mkstemp(prefix="judgesync-crash-", suffix=".log")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(text)

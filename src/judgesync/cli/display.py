@@ -1,63 +1,22 @@
-"""How plan, apply and show print a plan: --format, --diff and --list-unmanaged."""
+"""How a command prints a document: the terminal's colour and -q, as render's `Style`."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import click
 
 from judgesync.cli import terminal
-
-if TYPE_CHECKING:
-    from judgesync.plan.planner import Plan
-    from judgesync.render.header import PlanHeader
-
-diff_option = click.option(
-    "--diff",
-    type=click.Choice(["short", "full"]),
-    default="short",
-    show_default=True,
-    help="short: one line per created or deleted judge; full: also every field of each."
-    " Updates always show their changed fields.",
-)
-list_unmanaged_option = click.option(
-    "--list-unmanaged",
-    is_flag=True,
-    help="Name each owned remote judge that no spec names, instead of counting them"
-    " (--format json always lists them).",
-)
+from judgesync.render.formats import Style
 
 
-@dataclass(frozen=True)
-class Display:
-    """How a plan is shown: --format, --diff and --list-unmanaged."""
-
-    output_format: str
-    full: bool
-    list_unmanaged: bool
-
-    @classmethod
-    def of(cls, output_format: str, diff: str, list_unmanaged: bool) -> Display:
-        return cls(output_format, diff == "full", list_unmanaged)
+def style(diff: str = "short", list_unmanaged: bool = False, *, quiet: bool = True) -> Style:
+    """The style for stdout: colour by the colour rule, -q unless `quiet` is False (a
+    plan to be approved is shown whole)."""
+    shown = terminal.current()
+    return Style(shown.colour(sys.stdout), shown.quiet and quiet, diff == "full", list_unmanaged)
 
 
-def echo_plan(plan: Plan, header: PlanHeader, display: Display, approving: bool = False) -> None:
-    """The plan as `display` asks; with -q only its summary, unless it is to be approved."""
-    from judgesync.render import as_json, as_markdown, as_text
-
-    full, listed = display.full, display.list_unmanaged
-    if display.output_format == "json":
-        click.echo(as_json.dumps(as_json.plan_document(plan, header)), nl=False)
-    elif display.output_format in ("markdown", "github"):
-        text = as_markdown.render_plan(plan, header, full=full, list_unmanaged=listed)
-        click.echo(text, nl=False)
-    else:
-        shown = terminal.current()
-        if shown.quiet and not approving:
-            click.echo(as_text.summary(plan))
-        else:
-            colour = shown.colour(sys.stdout)
-            text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
-            click.echo(text, nl=False, color=colour)
+def echo(text: str, style: Style) -> None:
+    # color=: click would strip the codes again whenever stdout is no terminal.
+    click.echo(text, nl=False, color=style.colour)

@@ -10,11 +10,11 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
-from judgesync.cli.reconcile import api_url_option, target_option
+from judgesync.cli.options import api_url_option, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
-    from judgesync.importer import Written
+    from judgesync.specs.writer import Written
 
 
 @click.command("import")
@@ -81,8 +81,9 @@ def import_command(
       judgesync import --only 'team-a/*'
       judgesync import --target staging --out staging-judges/
     """
-    from judgesync.importer import import_workspace
-    from judgesync.policy import Choices
+    from judgesync.commands.import_ import import_workspace
+    from judgesync.settings.policy import Choices
+    from judgesync.specs.textfile import shown_path
 
     done = import_workspace(
         Choices(out_dir, api_url, target_name, only=only),
@@ -99,10 +100,10 @@ def import_command(
         return EXIT_OK
     files = done.imported.files
     for path in files.new:
-        click.echo(f"Wrote {_shown(path)}")
+        click.echo(f"Wrote {shown_path(path)}")
     for path in files.overwritten:
-        click.echo(f"Overwrote {_shown(path)}")
-    folder = _shown(done.folder)
+        click.echo(f"Overwrote {shown_path(path)}")
+    folder = shown_path(done.folder)
     click.echo(
         f"Imported {done.judges} judge(s) from {done.target} into {folder} ({_tally(files)})."
     )
@@ -133,10 +134,3 @@ def _tally(files: Written) -> str:
         (len(files.unchanged), "unchanged"),
     )
     return "files: " + ", ".join(f"{count} {what}" for count, what in counts if count)
-
-
-def _shown(path: Path) -> str:
-    """The path relative to the working directory when it lies below it."""
-    if path.is_absolute() and path.is_relative_to(Path.cwd()):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)

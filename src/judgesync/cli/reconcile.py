@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,104 +14,23 @@ from judgesync.cli.boundary import (
     EXIT_CHANGES_PENDING,
     EXIT_ERROR,
     EXIT_OK,
-    GITHUB_ANNOTATIONS,
 )
-from judgesync.cli.display import Display, diff_option, echo_plan, list_unmanaged_option
+from judgesync.cli.display import echo, style
+from judgesync.cli.options import (
+    diff_option,
+    format_option,
+    list_unmanaged_option,
+    look_up_format,
+    planning_options,
+    repeat_option,
+    spec_directory,
+)
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
-
-spec_directory = click.argument(
-    "directory",
-    required=False,
-    type=click.Path(file_okay=False, path_type=Path),
-)
-api_url_option = click.option(
-    "--api-url",
-    metavar="URL",
-    help="API base URL, or 'local' for the embedded emulator."
-    " [env: JUDGESYNC_API_URL; default: https://api.mistral.ai]",
-)
-target_option = click.option(
-    "--target",
-    "target_name",
-    metavar="NAME",
-    help="A target defined in judgesync.yaml (its URL, key variable and model overrides).",
-)
-
-
-def repeat_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--repeat N` (1 to 20 runs of each case), for `test` and `plan --replay`, each
-    with its own help."""
-    return click.option(
-        "--repeat", type=click.IntRange(1, 20), default=1, show_default=True, help=help
-    )
-
-
-def _remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    # For GitHub, the error boundary also annotates the errors (boundary.GITHUB_ANNOTATIONS).
-    if value == "github":
-        ctx.meta[GITHUB_ANNOTATIONS] = True
-    return value
-
-
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json", "github"]),
-    default="text",
-    show_default=True,
-    callback=_remember_format,
-    help="Output for a terminal (text), a PR comment or job summary (markdown),"
-    " machines (json), or a GitHub Actions step (github: markdown, and errors"
-    " as annotations on stderr).",
-)
-prune_option = click.option(
-    "--prune/--no-prune",
-    default=None,
-    help="Also delete (or do not) owned remote judges that no spec names."
-    " [default: judgesync.yaml's prune]",
-)
-only_option = click.option(
-    "--only",
-    metavar="NAME|GLOB",
-    multiple=True,
-    help="Act only on judges whose name matches (repeatable); specs and remote judges"
-    " outside it are left out of the plan, never pruned.",
-)
-allow_empty_option = click.option(
-    "--allow-empty",
-    is_flag=True,
-    help="Allow a pruning plan that deletes every owned judge.",
-)
-parallelism_option = click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Requests in flight at once.",
-)
-
-
-def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options plan and apply share, in the order --help lists them."""
-    shared = (
-        spec_directory,
-        api_url_option,
-        target_option,
-        prune_option,
-        only_option,
-        allow_empty_option,
-        format_option,
-        diff_option,
-        list_unmanaged_option,
-        parallelism_option,
-    )
-    for option in reversed(shared):
-        command = option(command)
-    return command
+    from judgesync.render.formats import Format
 
 
 @click.command("validate")
@@ -128,18 +46,18 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Choice(["text", "github"]),
     default="text",
     show_default=True,
-    callback=_remember_format,
-    help="github: also print each problem as a GitHub Actions annotation on stdout.",
+    callback=look_up_format,
+    help="github: also print each problem as a GitHub Actions annotation on stderr.",
 )
-def validate_command(directory: Path | None, strict: bool, output_format: str) -> int:
+def validate_command(directory: Path | None, strict: bool, output_format: Format) -> int:
     """Check spec files and cases files offline; print every problem, one per line.
 
     Also warns about instructions that are valid but probably wrong, as
     `path:line: warning: message`; warnings alone exit 0, unless --strict.
     DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`. The
     problems go to stderr as `path:line: message`; with --format github,
-    stdout also gets one `::error file=…,line=…::` annotation per problem
-    (`::warning` per warning).
+    stderr also gets one `::error file=…,line=…::` annotation per problem
+    (`::warning` per warning), after the plain lines.
 
     \b
     Example:
@@ -147,23 +65,22 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
       judgesync validate --strict
       judgesync validate --format github
     """
-    from judgesync.policy import Choices
-    from judgesync.render import as_github
-    from judgesync.specs.check import validate
+    from judgesync.commands.validate import validate
+    from judgesync.settings.policy import Choices
 
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
-    if output_format == "github":
-        click.echo(as_github.render_problems(problems), nl=False)
-        click.echo(as_github.render_problems(warnings, level="warning"), nl=False)
     for problem in problems:
         click.echo(str(problem), err=True)
     for warning in warnings:
         click.echo(warning.as_warning(), err=True)
+    annotations = output_format.annotations(problems=problems, warnings=warnings)
     if problems:
         also = f" and {len(warnings)} warning(s)" if warnings else ""
         click.echo(f"{len(problems)} problem(s){also} found.", err=True)
+        click.echo(annotations, err=True, nl=False)
         return EXIT_ERROR
+    click.echo(annotations, err=True, nl=False)
     if strict and warnings:
         click.echo(f"{len(warnings)} warning(s) found; --strict treats them as errors.", err=True)
         return EXIT_ERROR
@@ -198,7 +115,7 @@ def plan_command(
     prune: bool | None,
     only: tuple[str, ...],
     allow_empty: bool,
-    output_format: str,
+    output_format: Format,
     diff: str,
     list_unmanaged: bool,
     parallelism: int,
@@ -218,30 +135,28 @@ def plan_command(
       judgesync plan --only 'team-a/*' --no-prune
       judgesync plan --diff full --list-unmanaged
     """
-    from judgesync.policy import Choices
-    from judgesync.reconcile import plan
+    from judgesync.commands.plan import plan
     from judgesync.review.replay import ReplayRequest
     from judgesync.review.shadows import grace_from
+    from judgesync.settings.policy import Choices
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
-    display = Display.of(output_format, diff, list_unmanaged)
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
+    shown = style(diff, list_unmanaged)
     if planned.replay is None:
-        echo_plan(planned.plan, planned.header, display)
+        echo(output_format.plan(planned.plan, planned.header, shown), shown)
     else:
-        from judgesync.cli.review import echo_plan_with_replay
-
-        echo_plan_with_replay(planned.plan, planned.header, planned.replay, display)
+        echo(
+            output_format.plan_with_replay(planned.plan, planned.header, planned.replay, shown),
+            shown,
+        )
     for warning in planned.warnings:
         click.echo(warning, err=True)
-        if output_format == "github":
-            from judgesync.render import as_github
-
-            click.echo(as_github.render_warning(warning), err=True, nl=False)
+        click.echo(output_format.annotations(warning_messages=[warning]), err=True, nl=False)
     if planned.replay is not None and not planned.replay.ok:
         click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
         return EXIT_ERROR
@@ -271,7 +186,7 @@ def apply_command(
     prune: bool | None,
     only: tuple[str, ...],
     allow_empty: bool,
-    output_format: str,
+    output_format: Format,
     diff: str,
     list_unmanaged: bool,
     parallelism: int,
@@ -295,13 +210,12 @@ def apply_command(
       judgesync apply --api-url local --auto-approve judges/
       judgesync apply --plan plan.json --auto-approve
     """
-    from judgesync.policy import Choices
-    from judgesync.reconcile import apply
-    from judgesync.render import as_json, as_text, markdown_report
+    from judgesync.commands.apply import apply
+    from judgesync.settings.policy import Choices
 
-    if output_format != "text" and not auto_approve:
+    if output_format.name != "text" and not auto_approve:
         raise ConfigError(
-            f"apply --format {output_format} needs --auto-approve: a plan must be shown"
+            f"apply --format {output_format.name} needs --auto-approve: a plan must be shown"
             " as text to be approved. Review it with plan first."
         )
     choices = Choices(
@@ -313,36 +227,25 @@ def apply_command(
         allow_mass_delete=allow_mass_delete,
         only=only,
     )
-    display = Display.of(output_format, diff, list_unmanaged)
+    # With -q the plan shrinks to its summary, unless someone must approve it.
+    plan_style = style(diff, list_unmanaged, quiet=auto_approve)
     applied = apply(
         choices,
         os.environ,
         Path.cwd(),
         parallelism,
         saved_plan=saved_plan,
-        # With -q the plan shrinks to its summary, unless someone must approve it.
         show=lambda plan, header: (
-            echo_plan(plan, header, display, approving=not auto_approve)
-            if output_format != "json"
+            echo(output_format.plan(plan, header, plan_style), plan_style)
+            if output_format.plan_before_apply
             else None
         ),
         approve=None if auto_approve else _confirm,
         progress=terminal.current().progress(),
     )
     report = applied.report
-    if output_format == "json":
-        document: dict[str, Any] = {
-            "plan": as_json.plan_document(applied.plan, applied.header),
-            "report": as_json.report_document(report),
-        }
-        click.echo(as_json.dumps(document), nl=False)
-    elif output_format in ("markdown", "github"):
-        click.echo(markdown_report.render_report(report), nl=False)
-    elif report.results:
-        shown = terminal.current()
-        colour = shown.colour(sys.stdout)
-        # color=: click would strip the codes again whenever stdout is no terminal.
-        click.echo(as_text.render_report(report, colour, shown.quiet), nl=False, color=colour)
+    shown = style(diff, list_unmanaged)
+    echo(output_format.apply_report(applied.plan, applied.header, report, shown), shown)
     if report.stopped_by is not None:
         raise report.stopped_by  # after the report: the boundary words it and picks the code
     return EXIT_OK if report.ok else EXIT_ERROR
@@ -353,7 +256,7 @@ def apply_command(
 @format_option
 @diff_option
 @list_unmanaged_option
-def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged: bool) -> int:
+def show_command(plan_file: Path, output_format: Format, diff: str, list_unmanaged: bool) -> int:
     """Render a plan saved by `plan --out`, without contacting the API.
 
     Its header (target, ownership, prune) is the one the plan was made with.
@@ -363,14 +266,12 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
       judgesync show plan.json --format json
       judgesync show plan.json --diff full --list-unmanaged
     """
-    from judgesync.plan import planfile
-    from judgesync.render.header import PlanHeader
+    from judgesync.commands.show import show
 
-    saved = planfile.load(plan_file)
-    click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
-    echo_plan(
-        saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
-    )
+    shown = show(plan_file)
+    click.echo(f"Saved by {shown.saved_by}.", err=True)
+    printed = style(diff, list_unmanaged)
+    echo(output_format.plan(shown.plan, shown.header, printed), printed)
     return EXIT_OK
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,8 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
-from judgesync.cli.reconcile import (
+from judgesync.cli.display import echo, style
+from judgesync.cli.options import (
     api_url_option,
     format_option,
     parallelism_option,
@@ -22,10 +22,7 @@ from judgesync.cli.reconcile import (
 
 # The core is imported inside each command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
-    from judgesync.cli.display import Display
-    from judgesync.plan.planner import Plan
-    from judgesync.render.header import PlanHeader
-    from judgesync.review.replay import Replay
+    from judgesync.render.formats import Format
 
 
 @click.command("test")
@@ -51,7 +48,7 @@ def test_command(
     target_name: str | None,
     only: tuple[str, ...],
     repeat: int,
-    output_format: str,
+    output_format: Format,
     parallelism: int,
 ) -> int:
     """Run every judge's cases (*.cases.yaml) through live judging, against the
@@ -63,29 +60,20 @@ def test_command(
       judgesync test --only tone --repeat 3 --format markdown
       judgesync test --only 'team-a/*'
     """
-    from judgesync.policy import Choices
-    from judgesync.render import review_json, review_markdown, review_text
-    from judgesync.render.as_json import dumps
-    from judgesync.review.session import test
+    from judgesync.commands.test import test
+    from judgesync.settings.policy import Choices
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
     run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
-    if output_format == "json":
-        click.echo(dumps(review_json.test_document(run)), nl=False)
-    elif output_format == "markdown":
-        click.echo(review_markdown.render_test(run), nl=False)
-    else:
-        click.echo(review_text.render_test(run), nl=False)
+    shown = style()
+    echo(output_format.test_run(run, shown), shown)
     if run.ok:
         return EXIT_OK
     failing = ", ".join(result.name for result in run.judges if not result.ok)
     error = f"the test fails for {failing}; see the report, and fix the judges or their cases."
     click.echo(f"Error: {error}", err=True)
-    if output_format == "github":
-        from judgesync.render import as_github
-
-        click.echo(as_github.render_error(error), err=True, nl=False)
+    click.echo(output_format.annotations(errors=[error]), err=True, nl=False)
     return EXIT_ERROR
 
 
@@ -119,48 +107,15 @@ def judge_command(
     Example:
       judgesync judge tone --messages chat.yaml --properties props.yaml --api-url local
     """
-    from judgesync.policy import Choices
-    from judgesync.review.judging import EMULATED_MARK, EMULATED_NOTE
-    from judgesync.review.session import read_conversation, try_judge
+    from judgesync.commands.judge import read_conversation, try_judge
+    from judgesync.render.formats import FORMATS
+    from judgesync.settings.policy import Choices
 
     request = read_conversation(messages_file, properties_file)
     choices = Choices(api_url=api_url, target_name=target_name)
     progress = terminal.current().progress()
     target, output = try_judge(choices, os.environ, Path.cwd(), name, request, progress)
-    analysis = str(output.get("analysis", ""))
-    click.echo(f"Target: {target}")
-    if analysis.startswith(EMULATED_MARK):
-        click.echo(EMULATED_NOTE)
-    click.echo(f"Analysis: {analysis}")
-    click.echo(f"Answer: {output.get('answer')}")
+    # judge has no --format: its verdict is always text.
+    shown = style()
+    echo(FORMATS["text"].verdict(target, output, shown), shown)
     return EXIT_OK
-
-
-def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, display: Display) -> None:
-    """The plan with its replay section: after the text plan, inside the markdown comment's
-    limit (the plan gets what the replay leaves), as the JSON plan's `replay` key."""
-    from judgesync.render import (
-        as_json,
-        as_markdown,
-        as_text,
-        markdown_text,
-        review_json,
-        review_markdown,
-        review_text,
-    )
-
-    full, listed = display.full, display.list_unmanaged
-    if display.output_format == "json":
-        document = as_json.plan_document(plan, header)
-        document["replay"] = review_json.replay_document(replay)
-        click.echo(as_json.dumps(document), nl=False)
-    elif display.output_format in ("markdown", "github"):
-        section = review_markdown.render_replay(replay)
-        room = max(markdown_text.MIN_LIMIT, markdown_text.DEFAULT_LIMIT - len(section) - 1)
-        text = as_markdown.render_plan(plan, header, room, full=full, list_unmanaged=listed)
-        click.echo(text + "\n" + section, nl=False)
-    else:
-        colour = terminal.current().colour(sys.stdout)
-        text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
-        # color=: click would strip the codes again whenever stdout is no terminal.
-        click.echo(text + "\n" + review_text.render_replay(replay), nl=False, color=colour)

@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from judgesync.spec import ClassificationOutput, JudgeDefinition, RegressionOutput
-
-FINGERPRINT_LENGTH = 12
+from judgesync.models import (
+    FINGERPRINT_LENGTH,
+    ClassificationOutput,
+    JudgeDefinition,
+    RegressionOutput,
+)
 
 
 class ChangeClass(IntEnum):

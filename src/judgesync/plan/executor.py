@@ -30,12 +30,12 @@ from enum import StrEnum
 from typing import Protocol
 
 from judgesync.errors import ApiError, ApiUnreachable, JudgesyncError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import name_key
 from judgesync.plan.normalize import canonical
 from judgesync.plan.planfile import changed_since
 from judgesync.plan.planner import Action, ActionKind, Plan
 from judgesync.progress import SILENT, Progress
-from judgesync.spec import Judge, JudgeDefinition
 
 # Seconds the actions in flight get to finish after a Ctrl-C or a fatal error.
 DEFAULT_GRACE = 10.0

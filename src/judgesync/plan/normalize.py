@@ -19,7 +19,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from judgesync.spec import JudgeDefinition, RegressionOutput
+from judgesync.models import JudgeDefinition, RegressionOutput
 
 if TYPE_CHECKING:
     from deepdiff.model import DiffLevel

@@ -4,6 +4,9 @@ A plan file is JSON (documented in docs/planfile.md):
 
     {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
      "target": str (API URL or "local", never the key), "target_name": str | null,
+     "target_label": str | null (how output names the target),
+     "spec_directory": str | null (the spec directory, relative to the repository root: the folder
+                            of judgesync.yaml, else the git root, else the working directory),
      "ownership": [str] | null (null: the whole workspace), "prune": bool,
      "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
      "spec_files": {path relative to the spec directory: "sha256:..."},
@@ -47,13 +50,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from judgesync import __version__
-from judgesync.errors import ConfigError, PlanError
+from judgesync.errors import ConfigError, PlanError, SpecError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import name_key
 from judgesync.plan.normalize import content_hash
 from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, matched_action
-from judgesync.spec import Judge, JudgeDefinition
+from judgesync.specs.textfile import read_text
 
 FORMAT_VERSION = 1
+# A plan of tens of thousands of judges, with their definitions, fits.
+PLAN_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class SavedPlan:
     # The scope the plan was made with; prune None: a plan file from before they were recorded.
     ownership: tuple[str, ...] | None
     prune: bool | None
+    # Both None in a plan file from before they were recorded.
+    target_label: str | None = None
+    spec_directory: str | None = None  # relative to the repository root, `/`-separated
 
 
 @dataclass(frozen=True)
@@ -150,14 +159,19 @@ def to_document(
     *,
     ownership: tuple[str, ...] | None,
     prune: bool,
+    target_label: str | None = None,
+    spec_directory: str | None = None,
 ) -> dict[str, Any]:
-    """The plan file; `ownership` and `prune` as the plan was made (for its header)."""
+    """The plan file; `ownership`, `prune` and `target_label` as the plan was made (for
+    its header), `spec_directory` as `apply --plan` reads it again without a DIRECTORY."""
     return {
         "format_version": FORMAT_VERSION,
         "judgesync_version": __version__,
         "created_at": datetime.now(UTC).isoformat(),
         "target": target,
         "target_name": target_name,
+        "target_label": target_label,
+        "spec_directory": spec_directory,
         "ownership": list(ownership) if ownership is not None else None,
         "prune": prune,
         "key_fingerprint": key_fingerprint(api_key),
@@ -179,8 +193,12 @@ def save(path: Path, document: dict[str, Any]) -> None:
 def load(path: Path) -> SavedPlan:
     """Read a plan file; raises ConfigError naming the file when it cannot be used."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        # The one text reader: a FIFO or device is refused, never waited on.
+        document = json.loads(read_text(path, str(path), PLAN_FILE_BYTES))
+    except SpecError as error:
+        reason = error.problems[0].message
+        raise ConfigError(f"{path}: cannot read the plan file ({reason}).") from None
+    except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: cannot read the plan file ({error}).") from None
     if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
         version = document.get("format_version") if isinstance(document, dict) else None
@@ -201,6 +219,8 @@ def load(path: Path) -> SavedPlan:
             created_at=str(document["created_at"]),
             spec_files=_spec_files_from(document),
             **_scope_from(document),
+            target_label=_optional_text(document, "target_label"),
+            spec_directory=_optional_text(document, "spec_directory"),
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
         raise ConfigError(
@@ -276,6 +296,13 @@ def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
     ):
         raise ValueError("spec_files must map paths to hashes")
     return SpecFiles(str(document["specs_hash"]), files)
+
+
+def _optional_text(document: dict[str, Any], key: str) -> str | None:
+    value = document.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be text")
+    return value
 
 
 def _scope_from(document: dict[str, Any]) -> dict[str, Any]:

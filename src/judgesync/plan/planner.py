@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from judgesync.errors import PlanError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import is_shadow, name_key
 from judgesync.plan.change_class import (
     ChangeClass,
@@ -28,8 +29,7 @@ from judgesync.plan.change_class import (
     classify,
 )
 from judgesync.plan.normalize import changed_fields
-from judgesync.policy import Policy
-from judgesync.spec import Judge, JudgeDefinition
+from judgesync.settings.policy import Policy
 
 
 class ActionKind(StrEnum):

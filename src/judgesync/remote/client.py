@@ -1,6 +1,6 @@
 """The only HTTP code in judgesync: the Mistral judges API over httpx.
 
-`JudgesClient` takes and returns the models of `judgesync.spec`. It is safe to
+`JudgesClient` takes and returns the models of `judgesync.models`. It is safe to
 call from many threads at once: one `httpx.Client` (thread-safe) on httpx's
 own transport, so proxies, NO_PROXY and SSL_CERT_FILE work as httpx documents
 (a test may pass another transport, such as `httpx.MockTransport`).
@@ -36,10 +36,10 @@ from pydantic import ValidationError
 
 from judgesync import __version__
 from judgesync.errors import ApiError, ApiUnreachable, ConfigError
-from judgesync.remote.address import api_url_problem
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.remote.failures import json_or_none, refusal, scrub_key, transport_failure
 from judgesync.remote.retry import Retrier, RetryPolicy
-from judgesync.spec import Judge, JudgeDefinition
+from judgesync.settings.address import api_url_problem
 
 JUDGES_PATH = "/v1/observability/judges"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"

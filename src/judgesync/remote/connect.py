@@ -7,13 +7,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config
 from judgesync.errors import ConfigError
-from judgesync.remote.address import api_url_problem
-from judgesync.remote.client import JudgesClient
+from judgesync.settings.address import DEFAULT_API_URL, LOCAL, api_url_problem, target_label
+from judgesync.settings.config import LOCAL_KEY_ENV, Config
 
-DEFAULT_API_URL = "https://api.mistral.ai"
+# httpx is imported only when a client opens: validate resolves settings offline.
+if TYPE_CHECKING:
+    from judgesync.remote.client import JudgesClient
+
 # The embedded emulator gives each key its own workspace; without a key set,
 # every local run shares this one.
 LOCAL_API_KEY = "local"
@@ -36,12 +39,6 @@ class Target:
     @property
     def is_local(self) -> bool:
         return self.api_url == LOCAL
-
-
-def target_label(api_url: str, name: str | None) -> str:
-    """How output names a target: also for a saved plan, which keeps its URL and name."""
-    where = "local (embedded emulator, .judgesync/local.db)" if api_url == LOCAL else api_url
-    return f"{name}: {where}" if name else where
 
 
 def resolve_target(
@@ -95,15 +92,13 @@ def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
 @contextmanager
 def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator[JudgesClient]:
     """A client for the target; for `local`, an emulator runs while the client is open."""
+    from judgesync.remote.client import JudgesClient
+
     if target.is_local:
-        from judgesync.emulator import EmulatorStartError
         from judgesync.remote.local import embedded_emulator
 
         with ExitStack() as stack:
-            try:
-                url = stack.enter_context(embedded_emulator(workdir))
-            except EmulatorStartError as error:
-                raise ConfigError(f"{error} Check the .judgesync folder.") from None
+            url = stack.enter_context(embedded_emulator(workdir))
             yield stack.enter_context(
                 JudgesClient(
                     url, target.api_key, list_concurrency=parallelism, key_env=target.key_env

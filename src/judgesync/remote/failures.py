@@ -9,22 +9,15 @@ from typing import Any
 
 import httpx
 
+from judgesync.redact import redact
 from judgesync.remote.retry import RETRYABLE_STATUS_CODES, RETRYABLE_TRANSPORT_ERRORS, lasting_cause
 
 _MAX_MESSAGE_LENGTH = 300
-# Shorter keys are no real secret (the embedded emulator takes "local"), and
-# scrubbing them would mangle ordinary words: key "n" would turn "none" into "***one".
-MIN_SCRUBBED_KEY_LENGTH = 8
 
 
 def scrub_key(text: str, key: str) -> str:
     """`text` without the API key, for text that came from a server or an exception."""
-    if len(key) < MIN_SCRUBBED_KEY_LENGTH:
-        return text
-    # Repeated: removing one copy may join the pieces around it into another.
-    while key in text:
-        text = text.replace(key, "***")
-    return text
+    return redact(text, key)
 
 
 def refusal(response: httpx.Response, attempts: int, key_env: str) -> tuple[str, str | None]:

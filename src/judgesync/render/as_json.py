@@ -38,8 +38,8 @@ from dataclasses import asdict
 from typing import Any
 
 from judgesync.plan.executor import Report
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Action, ActionKind, Plan
-from judgesync.render.header import PlanHeader
 
 FORMAT_VERSION = 1
 

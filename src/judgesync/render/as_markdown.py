@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
 from judgesync.render.as_text import (
@@ -28,7 +29,6 @@ from judgesync.render.as_text import (
     summary,
     text_diff,
 )
-from judgesync.render.header import PlanHeader
 from judgesync.render.markdown_text import (
     DEFAULT_LIMIT,
     MIN_LIMIT,

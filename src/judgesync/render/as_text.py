@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from judgesync.plan.executor import Outcome, Report
+from judgesync.plan.header import PlanHeader
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
-from judgesync.render.header import PlanHeader
 
 _COLOURS = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SYMBOLS = {

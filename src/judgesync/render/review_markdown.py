@@ -9,7 +9,7 @@ plan's are.
 
 from __future__ import annotations
 
-from judgesync.render.markdown_text import code, escape, visible
+from judgesync.render.markdown_text import DEFAULT_LIMIT, code, escape, fit, visible
 from judgesync.render.review_text import (
     metric_lines,
     noise_line,
@@ -18,35 +18,58 @@ from judgesync.render.review_text import (
     swept_line,
     verdict,
 )
-from judgesync.review.judging import EMULATED_NOTE
+from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import Verdict
 from judgesync.review.replay import JudgeReplay, Replay
 from judgesync.review.testing import JudgeResult, TestRun
 
 TEST_MARKER = "<!-- judgesync-test -->"
 REPLAY_LIMIT = 20_000
+# Room kept for the note that details were left out.
+_TEST_NOTICE_RESERVE = 200
 # Flips listed per judge in the comment; the JSON plan has them all.
 _FLIPS_SHOWN = 50
 
 
-def render_test(run: TestRun) -> str:
+def render_test(run: TestRun, limit: int = DEFAULT_LIMIT) -> str:
+    """The test run as GitHub markdown, never longer than `limit` characters: the
+    table's rows while they fit, then each judge's details while they fit."""
     lines = [TEST_MARKER, "### judgesync test", "", f"Target: {escape(visible(run.target))}", ""]
     if run.emulated:
         lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if run.swept:
         lines += [swept_line(run.swept), ""]
+    ok = sum(result.ok for result in run.judges)
+    tail = f"**Test: {ok} of {len(run.judges)} judge(s) ok.**\n"
+    rows = [_test_row(result) for result in run.judges]
+    room = limit - len("\n".join(lines)) - len(tail) - _TEST_NOTICE_RESERVE
     lines += ["| result | judge | passed | metrics |", "| --- | --- | --- | --- |"]
-    for result in run.judges:
-        lines.append(_test_row(result))
+    lines += fit(rows, room // 2, _more_judges)
     lines.append("")
+    text = "\n".join(lines) + "\n"
+    left_out = 0
     for result in run.judges:
         details = _test_details(result)
-        if details:
-            lines += [f"<details><summary>{code(result.name)}</summary>", "", "```", *details]
-            lines += ["```", "", "</details>", ""]
-    ok = sum(result.ok for result in run.judges)
-    lines.append(f"**Test: {ok} of {len(run.judges)} judge(s) ok.**")
-    return "\n".join(lines) + "\n"
+        if not details:
+            continue
+        section = "\n".join(
+            [f"<details><summary>{code(result.name)}</summary>", "", "```", *details, "```"]
+        )
+        section += "\n\n</details>\n\n"
+        if len(text) + len(section) + len(tail) + _TEST_NOTICE_RESERVE > limit:
+            left_out += 1
+            continue
+        text += section
+    if left_out:
+        text += (
+            f"_{left_out} judge(s)' details left out to fit the comment; `judgesync test`"
+            " or `--format json` has them._\n\n"
+        )
+    return text + tail
+
+
+def _more_judges(count: int) -> str:
+    return f"| | _… and {count} more judge(s): see `judgesync test`_ | | |"
 
 
 def _test_row(result: JudgeResult) -> str:

@@ -3,7 +3,7 @@ their JSON is render/review_json.py."""
 
 from __future__ import annotations
 
-from judgesync.review.judging import EMULATED_NOTE
+from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,

@@ -22,7 +22,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from judgesync.spec import ClassificationOutput, JudgeDefinition
+from judgesync.models import ClassificationOutput, JudgeDefinition
 from judgesync.specs.case import Case, ScoreRange, is_number
 
 Verdict = str | float

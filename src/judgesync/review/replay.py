@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from judgesync.models import Judge
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
-from judgesync.review.gates import Gates, drop_failures
-from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
+from judgesync.review.gates import drop_failures
+from judgesync.review.live_judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     NoiseFloor,
     VersionComparison,
@@ -27,7 +28,7 @@ from judgesync.review.metrics import (
     noise_floor,
 )
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
-from judgesync.spec import Judge
+from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
 

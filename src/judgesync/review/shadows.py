@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from judgesync.errors import ApiError, ConfigError
+from judgesync.errors import ApiError, ConfigError, JudgesyncError
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import SHADOW_PREFIX, is_shadow
-from judgesync.spec import Judge, JudgeDefinition
 
 GRACE_ENV = "JUDGESYNC_SHADOW_GRACE_SECONDS"
 DEFAULT_GRACE = timedelta(minutes=10)
@@ -112,13 +112,21 @@ def sweep(
 
 @contextmanager
 def shadow_judge(client: ShadowApi, run: ShadowRun, definition: JudgeDefinition) -> Iterator[Judge]:
-    """`definition` saved as this run's shadow while the block runs, deleted after it."""
+    """`definition` saved as this run's shadow while the block runs, deleted after it.
+
+    The create runs inside the `try`: an interrupt that lands after the server saved
+    the shadow but before its answer arrived still deletes it, found by its name.
+    """
     name = run.name_for(definition.name)
-    shadow = _create(client, definition.model_copy(update={"name": name}))
+    shadow: Judge | None = None
     try:
+        shadow = _create(client, definition.model_copy(update={"name": name}))
         yield shadow
     finally:
-        _delete(client, shadow.id)
+        if shadow is not None:
+            _delete(client, shadow.id)
+        else:
+            _delete_named(client, name)
 
 
 def _create(client: ShadowApi, definition: JudgeDefinition) -> Judge:
@@ -139,6 +147,18 @@ def _create(client: ShadowApi, definition: JudgeDefinition) -> Judge:
             _NAME_TAKEN,
         )
     return found[0]
+
+
+def _delete_named(client: ShadowApi, name: str) -> None:
+    """Delete the shadow `name` if the create that failed saved it after all. Best
+    effort: the error that stopped the create is the one to report, and the next
+    run's sweep removes a shadow this could not."""
+    try:
+        for judge in client.list_judges():
+            if judge.name == name:
+                _delete(client, judge.id)
+    except JudgesyncError:
+        pass
 
 
 def _delete(client: ShadowApi, judge_id: str) -> None:

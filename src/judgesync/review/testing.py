@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from judgesync.models import Judge
 from judgesync.progress import SILENT, Progress
-from judgesync.review.gates import Gates, metric_failures
-from judgesync.review.judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
+from judgesync.review.gates import metric_failures
+from judgesync.review.live_judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
@@ -23,7 +24,7 @@ from judgesync.review.metrics import (
     judge_metrics,
     noise_floor,
 )
-from judgesync.spec import Judge
+from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
 

@@ -1,4 +1,5 @@
-"""A judge's test case, as read from a `*.cases.yaml` file (see specs/cases.py)."""
+"""A judge's test case, the value: one conversation and its expected verdict, as
+read from a `*.cases.yaml` file by specs/cases_loader.py (which reads the files)."""
 
 from __future__ import annotations
 

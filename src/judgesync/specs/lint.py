@@ -12,9 +12,9 @@ except where noted. The rules, each kept low-noise (docs/review.md):
   1 to 10" for a judge scored 1..5;
 - a `properties.*` key the instructions read but no case sets, or one the
   cases set but the instructions never read (a misspelling renders empty);
-- a variable the platform never sets (the loader's error, for judges that
-  did not come through it), and a platform variable that is empty in every
-  case (`system_prompt` when no case has a system message).
+- a platform variable that is empty in every case (`system_prompt` when no
+  case has a system message). A variable the platform never sets is the
+  loader's error (templates.check), so no spec with one reaches lint.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from judgesync.errors import Problem
-from judgesync.spec import ClassificationOutput, RegressionOutput
+from judgesync.models import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates
 from judgesync.specs.case import Case
 from judgesync.specs.loader import DesiredJudge
@@ -158,12 +158,6 @@ def _properties(source: str, cases: Sequence[Case]) -> Iterator[Finding]:
 
 def _variables(source: str, cases: Sequence[Case]) -> Iterator[Finding]:
     read = templates.read_variables(source)
-    for name in sorted(read - templates.PLATFORM_VARIABLES):
-        yield (
-            f"the platform never sets {{{{ {name} }}}}, so it renders as empty text; use one"
-            " of the platform's variables",
-            _line_of(source, rf"\b{re.escape(name)}\b"),
-        )
     if not cases:
         return
     roles = {message.get("role") for case in cases for message in case.messages}

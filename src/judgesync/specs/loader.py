@@ -1,7 +1,7 @@
 """Spec files -> desired judges, with every problem in every file.
 
 `load_specs` reads each `*.yaml` / `*.yml` file under a directory (one judge
-per file; `*.cases.yaml` files hold test cases, see specs/cases.py), checks
+per file; `*.cases.yaml` files hold test cases, see specs/cases_loader.py), checks
 it and returns the judges of the files that passed and the problems of those
 that did not, each at a line when it is known. It never
 raises for bad input: the caller decides what problems mean. The file format
@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from judgesync.errors import Problem, SpecError
+from judgesync.models import JudgeDefinition
 from judgesync.names import name_key
-from judgesync.spec import JudgeDefinition
 from judgesync.specs import specfile, template_cache, templates, yamlio
 from judgesync.specs.textfile import NotARegularFile, read_text, shown_path
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-# Test cases of judges (specs/cases.py) sit beside the specs but are not specs.
+# Test cases of judges (specs/cases_loader.py) sit beside the specs but are not specs.
 CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from judgesync.plan.change_class import FINGERPRINT_LENGTH
+from judgesync.models import FINGERPRINT_LENGTH
 from judgesync.specs.specfile import SpecFile
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

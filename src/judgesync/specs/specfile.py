@@ -15,14 +15,14 @@ from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
-from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
-from judgesync.plan.change_class import FINGERPRINT_LENGTH
-from judgesync.spec import (
+from judgesync.models import (
+    FINGERPRINT_LENGTH,
     ClassificationOption,
     ClassificationOutput,
     JudgeDefinition,
     RegressionOutput,
 )
+from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
 from judgesync.specs.problems import Finding as Finding
 from judgesync.specs.problems import KeyPath as KeyPath
 from judgesync.specs.problems import describe as describe

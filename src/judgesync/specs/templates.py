@@ -62,14 +62,6 @@ def _parse(source: str) -> jinja2.nodes.Template:
     return _environment().parse(source)
 
 
-def unknown_variables(source: str) -> list[str]:
-    """Variables the template reads that the platform never injects, sorted.
-
-    `source` must parse; `properties.*` is allowed whatever the attribute.
-    """
-    return sorted(read_variables(source) - PLATFORM_VARIABLES)
-
-
 @dataclass(frozen=True)
 class TemplateCheck:
     """What is wrong with a template: a syntax problem, or else unknown variables."""

@@ -1,6 +1,7 @@
 """Reading the text files judgesync is given: spec files, prompt files, judgesync.yaml.
 
-One rule for all of them: a regular file of at most 1 MiB, in UTF-8; a
+One rule for all of them (saved plans too, with a larger size limit): a regular
+file of at most 1 MiB, in UTF-8; a
 byte-order mark at the start is dropped and CRLF becomes LF. Anything else is
 refused with one problem naming the file, before a byte is read: a folder, a
 named pipe (reading one would wait for a writer forever), a device (a symlink
@@ -17,7 +18,6 @@ from pathlib import Path
 from judgesync.errors import Problem, SpecError
 
 MAX_FILE_BYTES = 1024 * 1024
-_LIMIT = f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
 # Opening never waits: not on a named pipe without a writer, nor on a device.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _MISSING = "does not exist"
@@ -47,7 +47,8 @@ class NotARegularFile(SpecError):
 
 
 def shown_path(path: Path, cwd: Path | None = None) -> str:
-    """The path relative to the working directory (`cwd`, else asked) when it lies below it."""
+    """The path relative to the working directory (`cwd`, else asked) when it lies below
+    it: how every message and listing shows a path."""
     if path.is_absolute():
         try:
             return str(path.relative_to(cwd or Path.cwd()))
@@ -56,7 +57,7 @@ def shown_path(path: Path, cwd: Path | None = None) -> str:
     return str(path)
 
 
-def read_text(path: Path, shown: str) -> str:
+def read_text(path: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of the file at `path`; `shown` is how problems name it.
 
     Raises NotARegularFile, or SpecError with one problem (unreadable, too
@@ -75,11 +76,12 @@ def read_text(path: Path, shown: str) -> str:
         # Checked on the open file, so that the path cannot be swapped in between.
         _refuse_unless_regular(descriptor, shown)
         with open(descriptor, "rb", closefd=False) as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(max_bytes + 1)
     finally:
         os.close(descriptor)
-    if len(raw) > MAX_FILE_BYTES:
-        raise _problem(shown, f"the file is larger than {_LIMIT}; it should be far smaller")
+    if len(raw) > max_bytes:
+        limit = f"{max_bytes // (1024 * 1024)} MiB"
+        raise _problem(shown, f"the file is larger than {limit}; it should be far smaller")
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")

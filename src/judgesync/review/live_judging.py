@@ -1,4 +1,7 @@
-"""Run a judge's cases through live judging, N times each, in parallel.
+"""Run a judge's cases through the remote's live judging, N times each, in parallel.
+
+The client side of live judging; the emulator's server side (how it answers
+offline) is emulator/judging.py.
 
 The requests fan out over a thread pool of `parallelism` workers; the client
 underneath retries, honours `Retry-After` and shrinks the requests in flight

@@ -1,18 +1,18 @@
 """`validate`'s core, offline: the specs, their scope and cases files, and the
-warnings about their instructions. A module of its own so that the pre-commit
-hook imports no HTTP client, planner or executor."""
+warnings about their instructions. It imports no HTTP client, planfile or
+executor, so that the pre-commit hook stays light."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgesync.config import find_config, load_config
+from judgesync.commands.setup import check_specs, resolve_offline
 from judgesync.errors import Problem
-from judgesync.policy import Choices, Policy
-from judgesync.specs.cases import load_cases
+from judgesync.settings.policy import Choices
+from judgesync.specs.cases_loader import load_cases
 from judgesync.specs.lint import lint
-from judgesync.specs.loader import LoadedSpecs, load_specs
+from judgesync.specs.loader import LoadedSpecs
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Validated:
 def validate(choices: Choices, workdir: Path) -> Validated:
     """The specs and every problem with them, scope and cases files included, and
     the warnings about their instructions (specs/lint.py); offline."""
-    policy = Policy.resolve(load_config(find_config(workdir)), choices)
+    policy = resolve_offline(choices, workdir)
     loaded, problems = check_specs(policy)
     cases = load_cases(policy.specs, [spec.definition for spec in loaded.specs])
     if policy.specs.is_dir():  # else check_specs already said so
@@ -41,20 +41,3 @@ def validate(choices: Choices, workdir: Path) -> Validated:
     ]
     warnings.sort(key=lambda warning: (warning.path, warning.line or 0))  # stable: rule order
     return Validated(loaded, problems, warnings)
-
-
-def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
-    loaded = load_specs(policy.specs)
-    problems = list(loaded.problems)
-    scope = ", ".join(policy.ownership or ())
-    problems.extend(
-        Problem(
-            spec.path,
-            f"judge {spec.definition.name!r} is outside the ownership"
-            f" scope ({scope}) set in judgesync.yaml",
-            spec.line,
-        )
-        for spec in loaded.specs
-        if not policy.owns(spec.definition.name)
-    )
-    return loaded, problems

@@ -1,4 +1,6 @@
-"""The judge models shared by every part of judgesync, including the emulator.
+"""The judge models: the one source of a judge's fields, shared by every part of
+judgesync (the emulator keeps its own wire schema on purpose, emulator/wire.py).
+Named `models`, not `spec`, so that it is not taken for the `specs/` readers.
 
 `JudgeDefinition` is the managed content of a judge: exactly the body of the
 API's create and update requests. `Judge` is what the API answers, a
@@ -10,6 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Hex digits of a breaking change's fingerprint, the value a spec's
+# `acknowledge_breaking` takes (plan/change_class.py computes it).
+FINGERPRINT_LENGTH = 12
 
 
 class _Value(BaseModel):

@@ -4,28 +4,22 @@
 file texts (pure: names slugged, collisions resolved deterministically) and
 `write` puts them on disk, leaving alone files that already hold their text
 and never overwriting one that differs unless forced (a re-run is safe);
-`import_judges` chains the two and checks the result with the spec loader;
-`import_workspace`, the `import` command's core, reads the owned remote
-judges first. The files read back exactly: loading them gives the remote
-definitions again.
+`import_judges` chains the two and checks the result with the spec loader
+(commands/import_.py reads the owned remote judges first). The files read
+back exactly: loading them gives the remote definitions again.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem
-from judgesync.names import is_shadow
-from judgesync.policy import Choices
-from judgesync.progress import SILENT, Progress
-from judgesync.reconcile import list_judges, resolve
-from judgesync.remote.connect import open_client
-from judgesync.spec import ClassificationOutput, Judge
+from judgesync.models import ClassificationOutput, Judge
 from judgesync.specs import yamlio
 from judgesync.specs.loader import load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES
@@ -260,44 +254,3 @@ def import_judges(
     """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
     files = write(spec_files_for(judges, split_instructions), out_dir, force)
     return Imported(files, load_specs(out_dir).problems)
-
-
-@dataclass(frozen=True)
-class WorkspaceImport:
-    """What `import_workspace` did: `imported` is None when no judge matched."""
-
-    judges: int
-    folder: Path
-    target: str
-    model_overrides: tuple[tuple[str, str], ...]
-    imported: Imported | None
-
-
-def import_workspace(
-    choices: Choices,
-    environ: Mapping[str, str],
-    workdir: Path,
-    *,
-    query: str | None,
-    names: Sequence[str],
-    split_instructions: bool,
-    force: bool,
-    progress: Progress = SILENT,
-) -> WorkspaceImport:
-    """Write spec files for the owned remote judges that match, into
-    `choices.directory` (default: judgesync.yaml's specs)."""
-    settings = resolve(choices, environ, workdir)
-    policy, target = settings.policy, settings.target
-    with open_client(target, workdir) as client:
-        every = [j for j in list_judges(client, progress) if not is_shadow(j.name)]
-        policy.refuse_unmatched_only([j.name for j in every], "remote judge")
-        listed = [j for j in every if policy.selects(j.name)]
-        judges = select_judges(listed, query, names, policy.owns)
-    imported = (
-        import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)
-        if judges
-        else None
-    )
-    return WorkspaceImport(
-        len(judges), policy.specs, target.label, target.model_overrides, imported
-    )

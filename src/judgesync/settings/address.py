@@ -1,13 +1,26 @@
-"""The one rule for what an API base URL may look like; the standard library only,
-so that checking options stays quick."""
+"""Where the API is: the one rule for what a base URL may look like, the default
+URL, `local`, and how output names a target. The standard library only, so that
+checking options stays quick; at the bottom, so that every layer may read it."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
+DEFAULT_API_URL = "https://api.mistral.ai"
+# `--api-url local`: the embedded emulator.
+LOCAL = "local"
+
 # An IPv6 host as URLs write it, with an optional port: [::1]:8080.
 _BRACKETED = re.compile(r"\[[0-9A-Fa-f:.]+\](:[0-9]*)?")
+# A path segment that climbs or stays: `..` and `.`, percent-encoded too.
+_DOT_SEGMENT = re.compile(r"(\.|%2e){1,2}", re.IGNORECASE)
+
+
+def target_label(api_url: str, name: str | None) -> str:
+    """How output names a target: also for a saved plan, which keeps its URL and name."""
+    where = "local (embedded emulator, .judgesync/local.db)" if api_url == LOCAL else api_url
+    return f"{name}: {where}" if name else where
 
 
 def api_url_problem(url: str) -> str | None:
@@ -15,7 +28,8 @@ def api_url_problem(url: str) -> str | None:
 
     A base URL is http or https, names a host, has a port from 1 to 65535 when
     it has one, and carries no credentials (the key goes in a header), query or
-    fragment (paths are appended to it). A path prefix is allowed.
+    fragment (paths are appended to it). A path prefix is allowed, without `.`
+    or `..` segments: a client or proxy would resolve them to another path.
     """
     if any(character <= " " or character == "\x7f" for character in url):
         return f"The API URL {url!r} holds a space or a control character."
@@ -45,4 +59,9 @@ def api_url_problem(url: str) -> str | None:
         return f"The API URL {url!r} has a port that is not a number from 1 to 65535."
     if parts.query or parts.fragment or "?" in url or "#" in url:
         return f"The API URL {url!r} has a query or a fragment, which a base URL cannot have."
+    if any(_DOT_SEGMENT.fullmatch(segment) for segment in parts.path.split("/")):
+        return (
+            f"The API URL {url!r} has a '.' or '..' segment in its path; write the path"
+            " it means without them."
+        )
     return None

@@ -20,9 +20,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
-from judgesync.policy import DEFAULT_MAX_DELETES, DEFAULT_SPECS
-from judgesync.remote.address import api_url_problem
-from judgesync.review.gates import Gates, Thresholds
+from judgesync.settings.address import LOCAL, api_url_problem
+from judgesync.settings.thresholds import Gates, Thresholds
 from judgesync.specs import yamlio
 from judgesync.specs.problems import (
     Finding,
@@ -35,10 +34,11 @@ from judgesync.specs.problems import (
     line_of,
     schema_findings,
 )
-from judgesync.specs.textfile import read_text
+from judgesync.specs.textfile import read_text, shown_path
 
 CONFIG_FILE = "judgesync.yaml"
-LOCAL = "local"
+DEFAULT_SPECS = Path("judges")
+DEFAULT_MAX_DELETES = 5
 # Local targets need no real key: the embedded emulator falls back to a shared one.
 LOCAL_KEY_ENV = "MISTRAL_API_KEY"
 # Upper case by convention; it also keeps a pasted key from passing for a name.
@@ -185,8 +185,7 @@ def load_config(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
-    below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
-    shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
+    shown = shown_path(path)
     try:
         document = yamlio.load_document(read_text(path, shown), shown)
     except SpecError as error:

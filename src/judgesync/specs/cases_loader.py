@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from judgesync.errors import Problem, SpecError
-from judgesync.spec import ClassificationOutput, JudgeDefinition, RegressionOutput
+from judgesync.models import ClassificationOutput, JudgeDefinition, RegressionOutput
 from judgesync.specs import templates, yamlio
 from judgesync.specs.case import Case, Expectation, ScoreRange, is_number
 from judgesync.specs.loader import CASES_SUFFIXES

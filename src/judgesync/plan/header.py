@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from judgesync.plan.planfile import SavedPlan
-from judgesync.remote.connect import target_label
+from judgesync.settings.address import target_label
+
+if TYPE_CHECKING:
+    from judgesync.plan.planfile import SavedPlan
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class PlanHeader:
     @classmethod
     def of_saved(cls, saved: SavedPlan) -> PlanHeader:
         """The header the plan had when it was made, as far as its file recorded it."""
-        target = target_label(saved.target, saved.target_name)
+        target = saved.target_label or target_label(saved.target, saved.target_name)
         if saved.prune is None:
             return cls(target, None, prune=False, recorded=False)
         return cls(target, saved.ownership, saved.prune)

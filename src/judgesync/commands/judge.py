@@ -1,4 +1,4 @@
-"""The cores of `judgesync test` and `judgesync judge`: settings, specs, cases, client, run."""
+"""`judge`'s core: one remote judge's verdict on one conversation read from files."""
 
 from __future__ import annotations
 
@@ -6,57 +6,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from judgesync.commands.setup import list_judges, resolve
 from judgesync.errors import ConfigError, Problem, SpecError
 from judgesync.names import is_shadow
-from judgesync.policy import Choices
 from judgesync.progress import SILENT, Progress
-from judgesync.reconcile import list_judges, load_desired, resolve
 from judgesync.remote.connect import open_client
-from judgesync.review.shadows import ShadowRun, grace_from, sweep
-from judgesync.review.testing import TestRun, run_tests
+from judgesync.settings.policy import Choices
 from judgesync.specs import yamlio
-from judgesync.specs.cases import require_cases
 from judgesync.specs.problems import did_you_mean
 from judgesync.specs.textfile import read_text
-
-
-def test(
-    choices: Choices,
-    environ: Mapping[str, str],
-    workdir: Path,
-    parallelism: int,
-    *,
-    repeat: int = 1,
-    progress: Progress = SILENT,
-) -> TestRun:
-    """Run the cases of every judge (or of those `choices.only` selects) against the
-    remote judges."""
-    settings = resolve(choices, environ, workdir)
-    policy, target = settings.policy, settings.target
-    desired = load_desired(policy)
-    cases = require_cases(policy.specs, desired.definitions)
-    policy.refuse_unmatched_only(list(cases), "judge with cases")
-    selected = {name: judge_cases for name, judge_cases in cases.items() if policy.selects(name)}
-    if not selected:
-        raise ConfigError(
-            f"No cases files under {policy.specs}: add a `<judge>.cases.yaml` beside the"
-            " specs (docs/review.md), then run test again."
-        )
-    grace = grace_from(environ)
-    with open_client(target, workdir, parallelism) as client:
-        listed = client.list_judges()
-        swept = sweep(client, ShadowRun.start(), grace, listed)
-        results = run_tests(
-            client,
-            listed,
-            selected,
-            policy.gates,
-            owns=policy.owns,
-            repeat=repeat,
-            parallelism=parallelism,
-            progress=progress,
-        )
-    return TestRun(target.label, repeat, results, swept)
 
 
 def try_judge(

@@ -1,0 +1,153 @@
+"""What every command does first: settings resolved once, the desired judges, the remote.
+
+Each command's flags arrive as `Choices`; `resolve` meets them with
+judgesync.yaml and the environment exactly once, giving `Settings` (the
+target and the `Policy`); `validate`, offline, takes the same path without a
+target (`resolve_offline`). Then: spec files -> desired judges (`load_desired`),
+the remote's judges (`list_judges`), and the fresh plan between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from judgesync.errors import Problem, SpecError
+from judgesync.models import Judge, JudgeDefinition
+from judgesync.plan import planner
+from judgesync.plan.header import PlanHeader
+from judgesync.plan.planner import Plan
+from judgesync.progress import Progress
+from judgesync.remote.connect import Target, resolve_target
+from judgesync.settings.config import Config, find_config, load_config
+from judgesync.settings.policy import Choices, Policy
+from judgesync.specs.loader import LoadedSpecs, load_specs
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to connect and the rules to play by, resolved once per command."""
+
+    target: Target
+    policy: Policy
+    config_file: Path | None  # judgesync.yaml, when there is one: a saved plan hashes it
+    workdir: Path
+
+    @property
+    def root(self) -> Path:
+        """The repository root, which a saved plan's spec directory is relative to: the
+        folder of judgesync.yaml, else the git root, else the working directory."""
+        return repository_root(self.config_file, self.workdir)
+
+    @property
+    def config_files(self) -> list[Path]:
+        """judgesync.yaml as a list of the files a saved plan hashes besides the specs."""
+        return [] if self.config_file is None else [self.config_file]
+
+
+def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Settings:
+    """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
+    config_file, config = _read_config(workdir)
+    target = resolve_target(choices.api_url, environ, choices.target_name, config)
+    policy = Policy.resolve(config, choices, target.model_overrides)
+    return Settings(target, policy, config_file, workdir)
+
+
+def resolve_offline(choices: Choices, workdir: Path) -> Policy:
+    """The policy as `resolve` makes it, for a command that connects nowhere (validate):
+    no target, so no model overrides."""
+    _config_file, config = _read_config(workdir)
+    return Policy.resolve(config, choices)
+
+
+def repository_root(config_file: Path | None, workdir: Path) -> Path:
+    """The folder of judgesync.yaml, else the nearest git root above `workdir`, else `workdir`."""
+    if config_file is not None:
+        return config_file.parent.resolve()
+    start = workdir.resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), start)
+
+
+def _read_config(workdir: Path) -> tuple[Path | None, Config]:
+    config_file = find_config(workdir)
+    return config_file, load_config(config_file)
+
+
+def header_of(settings: Settings) -> PlanHeader:
+    """What a plan made with these settings says first: its target and scope."""
+    policy = settings.policy
+    return PlanHeader(settings.target.label, policy.ownership, policy.prune, only=policy.only)
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The judges the specs describe, with the names each had before."""
+
+    definitions: tuple[JudgeDefinition, ...]
+    previous_names: Mapping[str, tuple[str, ...]]
+    # By judge name: each spec's `acknowledge_breaking`, where it has one.
+    acknowledgements: Mapping[str, str]
+    instruction_files: tuple[Path, ...]  # the prompt files read, wherever they are
+
+
+def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
+    """The specs under the policy's directory, and every problem with them, the
+    ownership scope included."""
+    loaded = load_specs(policy.specs)
+    problems = list(loaded.problems)
+    scope = ", ".join(policy.ownership or ())
+    problems.extend(
+        Problem(
+            spec.path,
+            f"judge {spec.definition.name!r} is outside the ownership"
+            f" scope ({scope}) set in judgesync.yaml",
+            spec.line,
+        )
+        for spec in loaded.specs
+        if not policy.owns(spec.definition.name)
+    )
+    return loaded, problems
+
+
+def load_desired(policy: Policy) -> Desired:
+    """Read the specs; raises SpecError listing every problem. Done before any
+    connection, so invalid specs never reach the API."""
+    loaded, problems = check_specs(policy)
+    if problems:
+        raise SpecError(problems)
+    return Desired(
+        tuple(spec.definition for spec in loaded.specs),
+        {spec.definition.name: spec.previous_names for spec in loaded.specs},
+        {
+            spec.definition.name: spec.acknowledge_breaking
+            for spec in loaded.specs
+            if spec.acknowledge_breaking is not None
+        },
+        loaded.instruction_files,
+    )
+
+
+class JudgesLister(Protocol):
+    def list_judges(self) -> list[Judge]: ...
+
+
+def list_judges(client: JudgesLister, progress: Progress) -> list[Judge]:
+    """The remote judges, with the listing shown as a task of unknown length."""
+    progress.start("listing")
+    try:
+        return client.list_judges()
+    finally:
+        progress.finish()
+
+
+def fresh_plan(desired: Desired, listed: list[Judge], policy: Policy) -> Plan:
+    """The plan from the specs to the remote as listed."""
+    return planner.plan(
+        desired.definitions,
+        listed,
+        policy,
+        desired.previous_names,
+        desired.acknowledgements,
+    )

@@ -1,0 +1,76 @@
+"""Every field of a judge is carried everywhere: a new `JudgeDefinition` field that
+the change-class rules do not class, or that import -> export drops, fails here.
+
+The fields are read from the model, not listed: each leaf of a classification
+and of a regression judge is changed in turn.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from judgesync.models import JudgeDefinition
+from judgesync.plan.change_class import classify
+from judgesync.specs.loader import load_specs
+from judgesync.specs.writer import import_judges
+from tests.builders import definition, regression, remote
+
+BASES = {"classification": definition("tone"), "regression": regression("helpfulness")}
+
+
+def changed_leaves(data: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """(path, data with that one leaf changed) for every leaf of `data`."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "type":  # the output's discriminator: switched as a whole below
+                continue
+            for path, changed in changed_leaves(value, (*at, key)):
+                yield path, {**data, key: changed}
+    elif isinstance(data, list):
+        if all(isinstance(item, str) for item in data):
+            yield ".".join(map(str, at)), [*data, "added-item"]
+        for index, item in enumerate(data):
+            for path, changed in changed_leaves(item, (*at, index)):
+                yield path, [*data[:index], changed, *data[index + 1 :]]
+    elif isinstance(data, str):
+        yield ".".join(map(str, at)), data + " changed"
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield ".".join(map(str, at)), data + 1
+
+
+def variants() -> Iterator[tuple[str, JudgeDefinition, JudgeDefinition]]:
+    for kind, base in BASES.items():
+        data = base.model_dump(mode="json")
+        for path, changed in changed_leaves(data):
+            yield f"{kind}:{path}", base, JudgeDefinition.model_validate(changed)
+        other = BASES["regression" if kind == "classification" else "classification"]
+        switched = copy.deepcopy(data)
+        switched["output"] = other.output.model_dump(mode="json")
+        yield f"{kind}:output.type", base, JudgeDefinition.model_validate(switched)
+
+
+VARIANTS = list(variants())
+IDS = [name for name, _, _ in VARIANTS]
+
+
+def test_every_field_of_the_model_is_changed_by_some_variant():
+    """The walk reaches every field the model declares, nested ones included."""
+    reached = {name.split(":")[1].split(".")[0] for name in IDS}
+    assert reached == set(JudgeDefinition.model_fields)
+
+
+@pytest.mark.parametrize(("name", "old", "new"), VARIANTS, ids=IDS)
+def test_every_field_change_has_a_change_class_rule(name, old, new):
+    assert classify(old, new).reasons, f"{name}: the change is classed as no change"
+
+
+@pytest.mark.parametrize(("name", "old", "new"), VARIANTS, ids=IDS)
+def test_import_then_export_keeps_every_field(tmp_path, name, old, new):
+    imported = import_judges([remote(new)], tmp_path, split_instructions=False, force=False)
+    assert imported.problems == ()
+    loaded = load_specs(tmp_path)
+    assert [spec.definition for spec in loaded.specs] == [new], name
