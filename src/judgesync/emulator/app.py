@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from judgesync.emulator import admin, routes
 from judgesync.emulator.judging_pool import JudgingPool
+from judgesync.emulator.model_judging import JudgingModel
 from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
 from judgesync.emulator.state import Emulator
 from judgesync.emulator.storage_errors import StorageError
@@ -54,14 +55,15 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body("Internal emulator error.", None), 500)
 
 
-def create_app(emulator: Emulator) -> FastAPI:
-    """The app; whoever serves it calls `app.state.judging_pool.close()` when done."""
+def create_app(emulator: Emulator, judging_model: JudgingModel | None = None) -> FastAPI:
+    """The app, judging by the hash rule or with `judging_model`; whoever serves it calls
+    `app.state.judging_pool.close()` when done."""
     app = FastAPI(
         title="judgesync emulator",
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
-    app.state.judging_pool = JudgingPool()
+    app.state.judging_pool = JudgingPool(model=judging_model)
     routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
