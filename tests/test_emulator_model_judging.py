@@ -8,6 +8,7 @@ the same wiring against a real model.
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,9 +17,12 @@ import httpx
 import pytest
 
 from judgesync.emulator import Emulator, EmulatorServer
+from judgesync.emulator.limits import ANALYSIS_MAX_CHARS
 from judgesync.emulator.model_judging import SYSTEM_PROMPT, JudgingModel
+from judgesync.remote.local import embedded_emulator
 from judgesync.review.judging import EMULATED_MARK
 from tests.fake_model import FakeModelServer, Reply
+from tests.processes import hermetic_env, start_cli
 
 JUDGES = "/v1/observability/judges"
 MODEL_KEY = "sk-judging-secret-0123456789"
@@ -226,6 +230,8 @@ def test_json_object_is_sent_as_llama_cpp_python_reads_it(
     response_format = fake_model.requests[0].body["response_format"]
     assert set(response_format) == {"type", "schema"}
     assert response_format["type"] == "json_object"
+    analysis = response_format["schema"]["properties"]["analysis"]
+    assert analysis == {"type": "string", "maxLength": ANALYSIS_MAX_CHARS}
 
 
 def test_a_fixed_json_schema_dialect_is_not_retried(fake_model, judging_with, judge_definition):
@@ -259,3 +265,75 @@ def test_requests_to_the_model_are_bounded_in_concurrency(
     assert [answer.status_code for answer in answers] == [200] * 6
     assert len(fake_model.requests) == 6
     assert fake_model.most_in_flight == 2
+
+
+def test_the_command_judges_with_the_model_and_never_prints_its_key(
+    fake_model, tmp_path, judge_definition
+):
+    command = ["emulator", "--port", "0", "--db", ":memory:", "--judging-url", fake_model.url]
+    process = start_cli(*command, env=hermetic_env(JUDGESYNC_JUDGING_API_KEY=MODEL_KEY))
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" listening on ")[1].split()[0]
+        with httpx.Client(
+            base_url=url, headers={"Authorization": "Bearer test-key-1"}, timeout=30
+        ) as client:
+            response = judge_once(client, judge_definition())
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert response.json() == {"analysis": "Fine.", "answer": "helpful"}
+    assert fake_model.requests[0].headers["authorization"] == f"Bearer {MODEL_KEY}"
+    assert f"live judging asks the model at {fake_model.url}/chat/completions" in stdout
+    assert "live-judging" in stdout  # the access log is on
+    assert MODEL_KEY not in stdout + stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/v1", "127.0.0.1:8080", "http://"])
+def test_the_command_refuses_a_judging_url_that_is_not_http(run, url):
+    result = run("emulator", "--judging-url", url)
+    assert result.exit_code == 1
+    assert "Invalid value for '--judging-url': The judging URL must be an http(s) URL" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"JUDGESYNC_JUDGING_URL": "ftp://x"}, "JUDGESYNC_JUDGING_URL: The judging URL must be"),
+        (
+            {"JUDGESYNC_JUDGING_URL": "http://127.0.0.1:9/v1", "JUDGESYNC_JUDGING_TIMEOUT": "soon"},
+            "JUDGESYNC_JUDGING_TIMEOUT must be a number of seconds.",
+        ),
+    ],
+)
+def test_the_embedded_emulator_refuses_a_bad_judging_setting_before_anything_is_sent(
+    run, workdir, monkeypatch, variables, message
+):
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    result = run("plan", "--api-url", "local")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {message}")
+
+
+def test_the_embedded_emulator_judges_with_the_model_named_by_the_environment(
+    fake_model, tmp_path, monkeypatch, judge_definition
+):
+    monkeypatch.setenv("JUDGESYNC_JUDGING_URL", fake_model.url)
+    monkeypatch.setenv("JUDGESYNC_JUDGING_MODEL", "local-model")
+    monkeypatch.setenv("JUDGESYNC_JUDGING_API_KEY", MODEL_KEY)
+    with (
+        embedded_emulator(tmp_path) as url,
+        httpx.Client(base_url=url, headers={"Authorization": "Bearer k"}, timeout=30) as client,
+    ):
+        response = judge_once(client, judge_definition())
+    assert response.json()["answer"] == "helpful"
+    (sent,) = fake_model.requests
+    assert sent.body["model"] == "local-model"
+    assert sent.headers["authorization"] == f"Bearer {MODEL_KEY}"

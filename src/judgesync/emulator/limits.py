@@ -22,5 +22,7 @@ Dialect = Literal["auto", "json_schema", "json_object"]
 DIALECTS: tuple[Dialect, ...] = ("auto", "json_schema", "json_object")
 JUDGING_KEY_ENV = "JUDGESYNC_JUDGING_API_KEY"
 DEFAULT_JUDGING_CONCURRENCY = 4
-DEFAULT_JUDGING_TIMEOUT_SECONDS = 60.0
+# Below judgesync's own 30 s request timeout, so that its client sees the mapped 408.
+DEFAULT_JUDGING_TIMEOUT_SECONDS = 20.0
 MAX_TOKENS = 512  # a verdict and a few sentences of analysis; more is cut off (an error)
+ANALYSIS_MAX_CHARS = 500  # in the json_object dialect, whose grammar enforces it

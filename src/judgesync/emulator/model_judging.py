@@ -11,7 +11,9 @@ requested as structured output (verdict_schema.py) in one of two dialects:
 - `json_schema`: `{"type": "json_schema", "json_schema": {"name", "strict", "schema"}}`,
   as OpenAI, Mistral, vLLM and Ollama read it;
 - `json_object`: `{"type": "json_object", "schema": ...}`, as llama-cpp-python's
-  server reads it (it refuses `json_schema`, and turns `schema` into a grammar).
+  server reads it (it refuses `json_schema`, and turns `schema` into a grammar);
+  here `analysis` also gets a `maxLength`, which the grammar enforces, so a
+  small local model cannot ramble until `max_tokens` cuts its answer off.
 
 `auto` sends `json_schema` first; when the server refuses the request (400,
 422 or 500) naming `response_format` or `json_schema`, the same request is sent
@@ -35,6 +37,7 @@ import httpx
 
 from judgesync.emulator.fair_turns import FairTurns
 from judgesync.emulator.limits import (
+    ANALYSIS_MAX_CHARS,
     DEFAULT_JUDGING_CONCURRENCY,
     DEFAULT_JUDGING_TIMEOUT_SECONDS,
     DIALECTS,
@@ -71,7 +74,7 @@ class JudgingModel:
             )
         if self.dialect not in DIALECTS:
             raise ValueError(f"The judging dialect must be one of {', '.join(DIALECTS)}.")
-        if self.concurrency < 1 or self.timeout_seconds <= 0:
+        if self.concurrency < 1 or not self.timeout_seconds > 0:  # NaN too
             raise ValueError("The judging concurrency and timeout must be positive.")
 
     def __repr__(self) -> str:
@@ -85,7 +88,12 @@ class JudgingModel:
 
 def response_format(dialect: Dialect, schema: dict[str, Any]) -> dict[str, Any]:
     if dialect == "json_object":
-        return {"type": "json_object", "schema": schema}
+        properties = schema["properties"]
+        analysis = {**properties["analysis"], "maxLength": ANALYSIS_MAX_CHARS}
+        return {
+            "type": "json_object",
+            "schema": {**schema, "properties": {**properties, "analysis": analysis}},
+        }
     return {
         "type": "json_schema",
         "json_schema": {"name": "judge_output", "strict": True, "schema": schema},
