@@ -87,12 +87,15 @@ class FakeModelServer:
             self.most_in_flight = max(self.most_in_flight, self._in_flight)
         try:
             if self.upstream is not None:
-                response = httpx.post(
-                    self.upstream + path.removeprefix("/v1"),
-                    content=raw,
-                    headers={"Content-Type": "application/json"},
-                    timeout=300,
-                )
+                try:
+                    response = httpx.post(
+                        self.upstream + path.removeprefix("/v1"),
+                        content=raw,
+                        headers={"Content-Type": "application/json"},
+                        timeout=300,
+                    )
+                except httpx.HTTPError as error:
+                    return 502, json.dumps({"error": f"proxy: {error!r}"}).encode()
                 return response.status_code, response.content
             reply = self._next()
             time.sleep(reply.delay)
