@@ -252,7 +252,7 @@ def test_a_template_that_fails_is_refused_before_the_model_is_asked(
 def test_requests_to_the_model_are_bounded_in_concurrency(
     fake_model, judging_with, judge_definition
 ):
-    fake_model.script(Reply(delay=0.3))
+    fake_model.script(Reply(delay=1.0))  # long enough to overlap on a loaded machine
     client = judging_with(concurrency=2)
     created = client.post(JUDGES, json=judge_definition()).json()["id"]
     with ThreadPoolExecutor(6) as executor:
@@ -274,7 +274,10 @@ def test_the_command_judges_with_the_model_and_never_prints_its_key(
     process = start_cli(*command, env=hermetic_env(JUDGESYNC_JUDGING_API_KEY=MODEL_KEY))
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().split(" listening on ")[1].split()[0]
+        # Every line read here, before the requests: communicate() does not see lines that
+        # readline() buffered ahead.
+        listening, _export, model_line = (process.stdout.readline() for _ in range(3))
+        url = listening.split(" listening on ")[1].split()[0]
         with httpx.Client(
             base_url=url, headers={"Authorization": "Bearer test-key-1"}, timeout=30
         ) as client:
@@ -287,9 +290,9 @@ def test_the_command_judges_with_the_model_and_never_prints_its_key(
             process.wait()
     assert response.json() == {"analysis": "Fine.", "answer": "helpful"}
     assert fake_model.requests[0].headers["authorization"] == f"Bearer {MODEL_KEY}"
-    assert f"live judging asks the model at {fake_model.url}/chat/completions" in stdout
+    assert model_line == f"live judging asks the model at {fake_model.url}/chat/completions\n"
     assert "live-judging" in stdout  # the access log is on
-    assert MODEL_KEY not in stdout + stderr
+    assert MODEL_KEY not in listening + model_line + stdout + stderr
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/v1", "127.0.0.1:8080", "http://"])
