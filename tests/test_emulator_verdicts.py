@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from judgesync.emulator.judging import judge
+from judgesync.emulator.judging import hash_verdict
 from judgesync.emulator.wire import Conversation
 
 text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
@@ -62,7 +62,7 @@ def regression(source: str, low: float, high: float) -> dict[str, Any]:
 
 
 def verdicts(definition: dict[str, Any], sample: list[Conversation]) -> list[Any]:
-    return [judge(definition, conversation)["answer"] for conversation in sample]
+    return [hash_verdict(definition, conversation)["answer"] for conversation in sample]
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,8 +71,8 @@ def test_a_classification_verdict_is_one_of_the_options_and_repeatable(
     source, options, conversation
 ):
     definition = classification(source, options)
-    first = judge(definition, conversation)
-    assert first == judge(definition, conversation)
+    first = hash_verdict(definition, conversation)
+    assert first == hash_verdict(definition, conversation)
     assert first["answer"] in [option["value"] for option in options]
     assert first["analysis"].startswith("Emulated verdict: no model was called")
 
@@ -82,8 +82,8 @@ def test_a_classification_verdict_is_one_of_the_options_and_repeatable(
 def test_a_regression_verdict_is_within_the_range_and_repeatable(source, bounds, conversation):
     low, high = sorted(bounds)
     assume(low < high)
-    first = judge(regression(source, low, high), conversation)
-    assert first == judge(regression(source, low, high), conversation)
+    first = hash_verdict(regression(source, low, high), conversation)
+    assert first == hash_verdict(regression(source, low, high), conversation)
     assert isinstance(first["answer"], float)
     assert low <= first["answer"] <= high
     assert "Emulated verdict" in first["analysis"]

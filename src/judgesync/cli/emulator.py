@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from judgesync.emulator.limits import DEFAULT_MAX_PAGE_SIZE
+from judgesync.emulator.limits import (
+    DEFAULT_JUDGING_CONCURRENCY,
+    DEFAULT_JUDGING_TIMEOUT_SECONDS,
+    DEFAULT_MAX_PAGE_SIZE,
+    DIALECTS,
+    JUDGING_KEY_ENV,
+)
 
 DEFAULT_DB = Path(".judgesync") / "emulator.db"
 
@@ -86,6 +93,41 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
     help="Requests per second per key before 429 (0 = off).",
 )
 @click.option(
+    "--judging-url",
+    default=None,
+    metavar="URL",
+    help="Judge with the model behind this OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1;"
+    " key from JUDGESYNC_JUDGING_API_KEY). Default: the offline hash rule.",
+)
+@click.option(
+    "--judging-model",
+    default=None,
+    metavar="NAME",
+    help="Model to ask for every verdict. Default: the judge's own model_name.",
+)
+@click.option(
+    "--judging-dialect",
+    type=click.Choice(DIALECTS),
+    default="auto",
+    show_default=True,
+    help="How structured output is asked for: json_schema (OpenAI, Mistral, vLLM, Ollama),"
+    " json_object (llama-cpp-python); auto tries json_schema, then json_object.",
+)
+@click.option(
+    "--judging-concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_JUDGING_CONCURRENCY,
+    show_default=True,
+    help="Requests to the judging model in flight at most.",
+)
+@click.option(
+    "--judging-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_JUDGING_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for the model's answer before JUDGE_MISTRAL_API_TIMEOUT.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -97,6 +139,11 @@ def emulator_command(
     db: str,
     api_keys: tuple[str, ...],
     access_log: bool,
+    judging_url: str | None,
+    judging_model: str | None,
+    judging_dialect: Any,
+    judging_concurrency: int,
+    judging_timeout: float,
     **settings: Any,
 ) -> None:
     """Serve a local emulator of the Mistral judges API.
@@ -108,17 +155,41 @@ def emulator_command(
     Example:
       judgesync emulator --port 8765 --revisions new-id --fail-rate 0.1 --seed 7
       export JUDGESYNC_API_URL=http://127.0.0.1:8765
+      judgesync emulator --judging-url http://127.0.0.1:11434/v1 --judging-model qwen2.5:3b
     """
     # Imported here: FastAPI and uvicorn are slow to import and only this command needs them.
     from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
+    from judgesync.emulator.model_judging import JudgingModel
 
+    model = None
+    if judging_url is not None:
+        try:
+            model = JudgingModel(
+                judging_url,
+                judging_model,
+                os.environ.get(JUDGING_KEY_ENV) or None,
+                judging_dialect,
+                judging_concurrency,
+                judging_timeout,
+            )
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--judging-url'") from None
     try:
         emulator = Emulator(EmulatorSettings(**settings), db=db, accepted_keys=api_keys)
-        server = EmulatorServer(emulator, host, port, access_log=access_log, configure_logging=True)
+        server = EmulatorServer(
+            emulator,
+            host,
+            port,
+            access_log=access_log,
+            configure_logging=True,
+            judging_model=model,
+        )
         server.start()
     except EmulatorStartError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"judgesync emulator listening on {server.url} (judges stored in {db})")
     click.echo(f"export JUDGESYNC_API_URL={server.url}")
+    if model is not None:
+        click.echo(f"live judging asks the model at {model.endpoint}")
     server.serve_until_interrupted()
     click.echo("Emulator stopped.", err=True)

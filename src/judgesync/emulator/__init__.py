@@ -8,8 +8,12 @@
     dataset_storage.py  datasets and records in sqlite; slugs unique in the database
     storage_errors.py  what the storage refuses, as exceptions
     refusals.py  the contract's error body, and the one mapping of storage errors to it
-    judging.py   offline live judging: render the template, answer deterministically
-    judging_pool.py  runs it in worker processes (judging_worker.py) within a time and memory budget
+    judging.py   live judging's halves: render the template, and the hash rule's verdict
+    judging_pool.py  the one live-judging entry point: admits, renders in worker processes
+                 (judging_worker.py) within a time and memory budget, then answers
+    fair_turns.py  bounded admission (503 past it) and round-robin turns per workspace
+    model_judging.py  verdicts from a model behind an OpenAI-compatible API (httpx)
+    verdict_schema.py  the JSON schema a model must answer, and the check of its answer
     faults.py    latency, seeded random failures, per-key rate limit
     state.py     `Emulator`: settings + storage + faults + authentication
     request_io.py  what every endpoint shares: caller, body, JSON, list pages

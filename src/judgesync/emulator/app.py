@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from judgesync.emulator import admin, dataset_routes, routes, spans_routes
 from judgesync.emulator.judging_pool import JudgingPool
+from judgesync.emulator.model_judging import JudgingModel
 from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
 from judgesync.emulator.state import Emulator
 from judgesync.emulator.storage_errors import StorageError
@@ -94,14 +95,15 @@ class _OneLineErrors:
                 await answer(scope, receive, send)
 
 
-def create_app(emulator: Emulator) -> FastAPI:
-    """The app; whoever serves it calls `app.state.judging_pool.close()` when done."""
+def create_app(emulator: Emulator, judging_model: JudgingModel | None = None) -> FastAPI:
+    """The app, judging by the hash rule or with `judging_model`; whoever serves it calls
+    `app.state.judging_pool.close()` when done."""
     app = FastAPI(
         title="judgesync emulator",
         description="A local emulator of the Mistral judges API. See docs/emulator.md.",
     )
     app.state.emulator = emulator
-    app.state.judging_pool = JudgingPool()
+    app.state.judging_pool = JudgingPool(model=judging_model)
     routes.add_routes(app)
     dataset_routes.add_routes(app)
     spans_routes.add_routes(app)

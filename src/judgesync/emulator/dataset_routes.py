@@ -209,7 +209,10 @@ async def judge_record(request: Request) -> JSONResponse:
     definition = parse_record_judging(await read_body(request))
     conversation = record_conversation(record)
     # The one entry point of judging, as for a saved judge: the same rendering and answers.
-    return JsonResponse(await request.app.state.judging_pool.judge(definition, conversation))
+    verdict = await request.app.state.judging_pool.judge(
+        definition, conversation, workspace=workspace.workspace_id
+    )
+    return JsonResponse(verdict)
 
 
 def _served(handler: _Handler) -> _Handler:

@@ -1,7 +1,9 @@
-"""Offline live judging: render the judge's instructions, answer deterministically.
+"""Live judging's two halves: render the judge's instructions, and the hash rule's verdict.
 
-No model is called. The instructions are rendered only to refuse templates that
-fail (TEMPLATE_ERROR), as the service would. The answer is a pure function of
+`render_instructions` runs in a worker process with a time and memory budget
+(judging_pool.py) and refuses templates that fail (TEMPLATE_ERROR), as the
+service would. Its text is the prompt when a model judges (model_judging.py);
+without a model, `hash_verdict` answers and no model is called. That answer is a pure function of
 what a verdict may depend on: the judge's instructions and output (options, or
 range and its descriptions) and the conversation's messages and properties,
 whether or not the template reads them. Their SHA-256 (of canonical JSON), read
@@ -9,8 +11,6 @@ as a 256-bit integer `h`, picks option `h % len(options)` of a classification
 judge, or the number `min + (h / 2**256) * (max - min)` (rounded to 4 decimals,
 inside the range) for a regression judge. The same judge and conversation
 always get the same answer; editing the judge or the conversation may change it.
-
-This runs in a worker process with a time and memory budget (judging_pool.py).
 """
 
 from __future__ import annotations
@@ -89,11 +89,12 @@ def verdict_digest(definition: Mapping[str, Any], conversation: Conversation) ->
     return hashlib.sha256(canonical.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def judge(definition: Mapping[str, Any], conversation: Conversation) -> dict[str, Any]:
-    """The `JudgeOutput` body for one conversation; refuses templates that fail to render."""
-    output = definition["output"]
+def render_instructions(definition: Mapping[str, Any], conversation: Conversation) -> str:
+    """The judge's instructions rendered for one conversation; refuses templates that fail."""
     try:
-        templates.render(definition["instructions"], template_variables(conversation, output))
+        return templates.render(
+            definition["instructions"], template_variables(conversation, definition["output"])
+        )
     except MemoryError:
         # Raised by the worker's address-space cap (judging_worker.py).
         raise template_error(
@@ -102,6 +103,11 @@ def judge(definition: Mapping[str, Any], conversation: Conversation) -> dict[str
         ) from None
     except Exception as error:  # a sandbox violation or any runtime error in the template
         raise template_error(f"The instructions failed to render: {error}") from None
+
+
+def hash_verdict(definition: Mapping[str, Any], conversation: Conversation) -> dict[str, Any]:
+    """The hash rule's `JudgeOutput` body: no model is called."""
+    output = definition["output"]
     digest = verdict_digest(definition, conversation)
     pick = int(digest, 16)
     if output["type"] == "CLASSIFICATION":

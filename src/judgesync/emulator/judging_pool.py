@@ -1,4 +1,10 @@
-"""Live judging in worker processes, each render within a time and memory budget.
+"""Live judging: the one entry point both judge routes call, `JudgingPool.judge`.
+
+It admits the request fairly (fair_turns.py: at most JUDGING_PER_WORKSPACE
+requests per workspace and JUDGING_TOTAL in all, else 503 with Retry-After at
+once), renders the instructions in a worker process within a time and memory
+budget, then answers by the hash rule (judging.py) or, given a model, by asking
+it (model_judging.py, from the server: the worker only renders).
 
 A judge's instructions are untrusted templates: `{{ 'a' * 10**9 }}` allocates
 gigabytes and two nested `range(99999)` loops run for hours, inside a single
@@ -12,13 +18,12 @@ single expensive calls (a filter or format on a huge width) and bound no memory.
 
 Workers are started on first use (a fresh Python process, ~0.3 s) and reused,
 so a benign render costs one pipe round trip; at most `size` render at once and
-further requests wait their turn, the deadline starting when a worker takes
-the job.
+further admitted requests wait their turn, round robin across workspaces, the
+deadline starting when a worker takes the job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import selectors
@@ -30,8 +35,15 @@ from typing import IO, Any
 
 from fastapi.concurrency import run_in_threadpool
 
-from judgesync.emulator.judging import template_error
-from judgesync.emulator.limits import RENDER_SECONDS
+from judgesync.emulator.fair_turns import Admission, FairTurns, Saturated
+from judgesync.emulator.judging import hash_verdict, template_error
+from judgesync.emulator.limits import (
+    JUDGING_PER_WORKSPACE,
+    JUDGING_RETRY_AFTER_SECONDS,
+    JUDGING_TOTAL,
+    RENDER_SECONDS,
+)
+from judgesync.emulator.model_judging import JudgingModel, ModelJudge
 from judgesync.emulator.refusals import ApiRefusal
 from judgesync.emulator.wire import Conversation
 
@@ -92,26 +104,54 @@ class _Worker:
 
 
 class JudgingPool:
-    """Judges conversations in up to `size` worker processes; `close()` kills them all."""
+    """Judges conversations, rendering in up to `size` worker processes; `close()` kills them."""
 
-    def __init__(self, size: int = min(4, os.cpu_count() or 1)) -> None:
-        self._turns = asyncio.Semaphore(size)
+    def __init__(
+        self,
+        size: int = min(4, os.cpu_count() or 1),
+        *,
+        model: JudgingModel | None = None,
+        per_workspace: int = JUDGING_PER_WORKSPACE,
+        total: int = JUDGING_TOTAL,
+    ) -> None:
+        self._admission = Admission(per_workspace, total)
+        self._turns = FairTurns(size)
+        self._model = ModelJudge(model) if model is not None else None
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._closed = False
 
     async def judge(
-        self, definition: Mapping[str, Any], conversation: Conversation
+        self, definition: Mapping[str, Any], conversation: Conversation, *, workspace: str
     ) -> dict[str, Any]:
-        """The `JudgeOutput` body; ApiRefusal TEMPLATE_ERROR when a budget is exceeded."""
+        """The `JudgeOutput` body for `workspace`'s request; ApiRefusal when it cannot be had:
+        503 when judging is saturated, TEMPLATE_ERROR past a budget, the model's errors."""
+        try:
+            async with self._admission.admit(workspace):
+                rendered = await self._render(definition, conversation, workspace)
+                if self._model is None:
+                    return hash_verdict(definition, conversation)
+                return await self._model.judge(definition, rendered, workspace=workspace)
+        except Saturated:
+            raise ApiRefusal(
+                503,
+                None,
+                "Live judging is saturated (too many requests rendering or waiting, for this"
+                " workspace or in all); retry after the delay in Retry-After.",
+                {"Retry-After": str(JUDGING_RETRY_AFTER_SECONDS)},
+            ) from None
+
+    async def _render(
+        self, definition: Mapping[str, Any], conversation: Conversation, workspace: str
+    ) -> str:
         job = {
             "definition": definition,
             "messages": conversation.messages,
             "properties": conversation.properties,
         }
         line = json.dumps(job).encode() + b"\n"
-        async with self._turns:
+        async with self._turns.turn(workspace):
             try:
                 answer = await run_in_threadpool(self._run, line)
             except TimeoutError:
@@ -126,8 +166,8 @@ class JudgingPool:
         if "refusal" in answer:
             refusal = answer["refusal"]
             raise ApiRefusal(refusal["status"], refusal["error_code"], refusal["message"])
-        output: dict[str, Any] = answer["output"]
-        return output
+        rendered: str = answer["rendered"]
+        return rendered
 
     def busy_pids(self) -> list[int]:
         """Process ids of the workers rendering right now."""

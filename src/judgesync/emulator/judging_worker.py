@@ -1,8 +1,8 @@
-"""The process that judges for live judging: `python -m judgesync.emulator.judging_worker`.
+"""The process that renders for live judging: `python -m judgesync.emulator.judging_worker`.
 
 It reads one JSON job per line on stdin (`{"definition", "messages", "properties"}`)
-and writes one JSON line per job on stdout (`{"output": JudgeOutput}` or
-`{"refusal": {"status", "error_code", "message"}}`), after a first `"ready"` line,
+and writes one JSON line per job on stdout (`{"rendered": str}`, the rendered
+instructions, or `{"refusal": {"status", "error_code", "message"}}`), after a first `"ready"` line,
 until stdin closes. judging_pool.py drives it and kills it past the time budget.
 
 Its own limits: an address-space cap (Linux), so a template building a huge string
@@ -60,7 +60,7 @@ def _limit_cpu_for_one_job() -> None:
 def outcome(job: dict[str, Any]) -> dict[str, Any]:
     conversation = Conversation(messages=job["messages"], properties=job["properties"])
     try:
-        return {"output": judging.judge(job["definition"], conversation)}
+        return {"rendered": judging.render_instructions(job["definition"], conversation)}
     except ApiRefusal as refusal:
         return {
             "refusal": {

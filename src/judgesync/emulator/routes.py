@@ -159,7 +159,10 @@ async def live_judging(request: Request) -> JSONResponse:
         raise judge_not_found(canonical_id)
     conversation = parse_conversation(await read_body(request))
     # Untrusted templates render in worker processes, within a time and memory budget.
-    return JsonResponse(await request.app.state.judging_pool.judge(judge.definition, conversation))
+    verdict = await request.app.state.judging_pool.judge(
+        judge.definition, conversation, workspace=workspace.workspace_id
+    )
+    return JsonResponse(verdict)
 
 
 def add_routes(app: FastAPI) -> None:

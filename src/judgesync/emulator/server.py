@@ -19,6 +19,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from judgesync.emulator.app import create_app
+from judgesync.emulator.model_judging import JudgingModel
 from judgesync.emulator.state import Emulator, EmulatorStartError
 
 _STARTUP_TIMEOUT_SECONDS = 10.0
@@ -55,10 +56,12 @@ class EmulatorServer:
         *,
         access_log: bool = False,
         configure_logging: bool = False,
+        judging_model: JudgingModel | None = None,
     ) -> None:
-        """`configure_logging` lets uvicorn install its logging config (for the CLI only)."""
+        """`configure_logging` lets uvicorn install its logging config (for the CLI only);
+        `judging_model`, when given, judges instead of the hash rule."""
         self.emulator = emulator
-        self.app = create_app(emulator)
+        self.app = create_app(emulator, judging_model)
         try:
             self._socket = _bind(host, port)
         except EmulatorStartError:
