@@ -9,8 +9,9 @@ fresh or saved, and the guards between a plan and the remote.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from judgesync.config import find_config, load_config
 from judgesync.errors import ConfigError, PlanError, SpecError
@@ -25,6 +26,7 @@ from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import Judge, JudgeDefinition
 from judgesync.specs.cases import require_cases
 from judgesync.specs.check import check_specs
+from judgesync.specs.inputs import PlanInputs, listed_inputs, plan_inputs
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,10 @@ class Desired:
     previous_names: Mapping[str, tuple[str, ...]]
     # By judge name: each spec's `acknowledge_breaking`, where it has one.
     acknowledgements: Mapping[str, str]
-    instruction_files: tuple[Path, ...]  # the prompt files read, wherever they are
+    inputs: PlanInputs  # the files read: what a saved plan hashes
 
 
-def load_desired(policy: Policy) -> Desired:
+def load_desired(policy: Policy, config_file: Path | None = None) -> Desired:
     """Read the specs; raises SpecError listing every problem. Done before any
     connection, so invalid specs never reach the API."""
     loaded, problems = check_specs(policy)
@@ -75,7 +77,7 @@ def load_desired(policy: Policy) -> Desired:
             for spec in loaded.specs
             if spec.acknowledge_breaking is not None
         },
-        loaded.instruction_files,
+        plan_inputs(policy.specs, loaded, config_file),
     )
 
 
@@ -99,12 +101,12 @@ def plan(
     replay_request: ReplayRequest | None = None,
     progress: Progress = SILENT,
 ) -> Planned:
-    """Plan afresh; with `out`, save the plan with the hashes of the files it was
-    made from (the spec directory's, judgesync.yaml, and prompt files outside it);
-    with `replay_request`, replay the changed judges' cases (review/replay.py)."""
+    """Plan afresh; with `out`, save the plan, signed, with the hashes of the files
+    it was made from (specs/inputs.py); with `replay_request`, replay the changed
+    judges' cases (review/replay.py)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    desired = load_desired(policy)
+    desired = load_desired(policy, settings.config_file)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
         listed = list_judges(client, progress)
@@ -115,9 +117,7 @@ def plan(
                 fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
     if out is not None:
-        spec_files = planfile.hash_spec_files(
-            policy.specs, [*_config_files(settings), *desired.instruction_files]
-        )
+        spec_files = planfile.hash_files(policy.specs, desired.inputs.files)
         document = planfile.to_document(
             fresh,
             target.api_url,
@@ -167,9 +167,16 @@ def apply(
     plan's header is the one it was saved with); `approve` (None when
     approved in advance) raises to stop when the plan has changes.
     """
+    document = _saved_document(saved_plan, choices) if saved_plan else None
+    if saved_plan and document and not _target_given(choices, environ):
+        # A saved plan says where it applies: no flag needed, nor a key it does not use.
+        url, name = planfile.target_of(document, saved_plan)
+        choices = replace(choices, api_url=None if name else url, target_name=name)
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    saved = _load_saved(saved_plan, choices, settings, workdir) if saved_plan else None
+    saved = (
+        _load_saved(document, saved_plan, settings, workdir) if saved_plan and document else None
+    )
     desired = load_desired(policy) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
@@ -207,10 +214,12 @@ def list_judges(client: JudgesApi, progress: Progress) -> list[Judge]:
         progress.finish()
 
 
-def _load_saved(
-    path: Path, choices: Choices, settings: Settings, workdir: Path
-) -> planfile.SavedPlan:
-    """The saved plan, when it may run here: nothing in it is decided again."""
+def _target_given(choices: Choices, environ: Mapping[str, str]) -> bool:
+    return bool(choices.api_url or choices.target_name or environ.get("JUDGESYNC_API_URL"))
+
+
+def _saved_document(path: Path, choices: Choices) -> dict[str, Any]:
+    """The saved plan's document, when no flag asks to decide again what it decided."""
     if choices.prune is not None or choices.allow_empty:
         flag = {True: "--prune", False: "--no-prune", None: "--allow-empty"}[choices.prune]
         raise ConfigError(
@@ -222,16 +231,24 @@ def _load_saved(
             "--only does not apply with --plan: the saved plan already decided which judges"
             " it touches. Drop --only, or run plan --only ... --out again."
         )
-    saved = planfile.load(path)
+    return planfile.read(path)
+
+
+def _load_saved(
+    document: dict[str, Any], path: Path, settings: Settings, workdir: Path
+) -> planfile.SavedPlan:
+    """The saved plan, when it may run here: its target, then its signature, then
+    the files it was made from. Nothing in it is decided again."""
     target, policy = settings.target, settings.policy
-    planfile.check_target(saved, target.api_url, target.name, target.api_key)
+    planfile.check_target(planfile.target_of(document, path), target.api_url, target.name)
+    saved = planfile.verified(document, target.api_key, path)
     policy.refuse_protected_deletes(
         action.name for action in saved.plan.changes if action.kind is ActionKind.DELETE
     )
-    # The same files again: the spec directory's, judgesync.yaml as found now, and the
-    # prompt files outside the directory that the plan recorded.
-    recorded_outside = saved.spec_files.outside(policy.specs)
-    now = planfile.hash_spec_files(policy.specs, [*_config_files(settings), *recorded_outside])
+    # The inputs again: the spec files and judgesync.yaml as found now, and every file
+    # the plan recorded (unchanged specs read the same prompt files).
+    found = listed_inputs(policy.specs, settings.config_file)
+    now = planfile.hash_files(policy.specs, [*found.files, *saved.spec_files.paths(policy.specs)])
     specs = policy.specs
     if specs.is_absolute() and specs.is_relative_to(workdir.resolve()):
         specs = specs.relative_to(workdir.resolve())
@@ -244,10 +261,6 @@ def _load_saved(
             " to review these files."
         )
     return saved
-
-
-def _config_files(settings: Settings) -> list[Path]:
-    return [] if settings.config_file is None else [settings.config_file]
 
 
 def _refuse_stale(saved: Plan, client: JudgesApi) -> None:

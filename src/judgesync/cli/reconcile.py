@@ -131,7 +131,15 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     callback=_remember_format,
     help="github: also print each problem as a GitHub Actions annotation on stdout.",
 )
-def validate_command(directory: Path | None, strict: bool, output_format: str) -> int:
+@click.option(
+    "--print-inputs",
+    is_flag=True,
+    help="Only print the files a plan reads, one per line: the spec directory (with a"
+    " trailing /), judgesync.yaml, prompt files outside the spec directory. Exit 0.",
+)
+def validate_command(
+    directory: Path | None, strict: bool, output_format: str, print_inputs: bool
+) -> int:
     """Check spec files and cases files offline; print every problem, one per line.
 
     Also warns about instructions that are valid but probably wrong, as
@@ -146,11 +154,20 @@ def validate_command(directory: Path | None, strict: bool, output_format: str) -
       judgesync validate judges/
       judgesync validate --strict
       judgesync validate --format github
+      git diff --quiet main HEAD -- $(judgesync validate --print-inputs)
     """
     from judgesync.policy import Choices
     from judgesync.render import as_github
     from judgesync.specs.check import validate
 
+    if print_inputs:
+        from judgesync.specs.inputs import find_inputs, listing
+
+        if strict or output_format != "text":
+            raise ConfigError("--print-inputs checks nothing; drop --strict and --format.")
+        inputs = find_inputs(Choices(directory=directory), Path.cwd())
+        click.echo("".join(f"{line}\n" for line in listing(inputs, Path.cwd())), nl=False)
+        return EXIT_OK
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
     if output_format == "github":
@@ -367,7 +384,11 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
     from judgesync.render.header import PlanHeader
 
     saved = planfile.load(plan_file)
-    click.echo(f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}.", err=True)
+    click.echo(
+        f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}; its signature"
+        " was not checked (show has no key; apply --plan checks it).",
+        err=True,
+    )
     echo_plan(
         saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
     )
