@@ -133,17 +133,21 @@ def _silence_stdout() -> None:
 
 
 def _report(error: JudgesyncError, annotate: bool) -> None:
+    # Annotating: a step's log, where no line of the error may be read as a command.
+    shown = as_github.neutralise if annotate else str
     if isinstance(error, SpecError):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            click.echo(shown(str(problem)), err=True)
         click.echo(
-            f"{len(error.problems)} problem(s) in {error.source}; nothing was sent to the API.",
+            shown(
+                f"{len(error.problems)} problem(s) in {error.source}; nothing was sent to the API."
+            ),
             err=True,
         )
         if annotate:
             click.echo(as_github.render_problems(error.problems), err=True, nl=False)
     else:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(shown(f"Error: {error}"), err=True)
         if annotate:
             click.echo(as_github.render_error(str(error)), err=True, nl=False)
 

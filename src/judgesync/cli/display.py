@@ -43,6 +43,16 @@ class Display:
         return cls(output_format, diff == "full", list_unmanaged)
 
 
+def for_format(text: str, output_format: str) -> str:
+    """`text` as printed under `output_format`: under github, no line of it is a
+    workflow command (render/as_github.py). Every print site of a github run uses it."""
+    if output_format != "github":
+        return text
+    from judgesync.render import as_github
+
+    return as_github.neutralise(text)
+
+
 def echo_plan(plan: Plan, header: PlanHeader, display: Display, approving: bool = False) -> None:
     """The plan as `display` asks; with -q only its summary, unless it is to be approved."""
     from judgesync.render import as_json, as_markdown, as_text
@@ -52,7 +62,7 @@ def echo_plan(plan: Plan, header: PlanHeader, display: Display, approving: bool 
         click.echo(as_json.dumps(as_json.plan_document(plan, header)), nl=False)
     elif display.output_format in ("markdown", "github"):
         text = as_markdown.render_plan(plan, header, full=full, list_unmanaged=listed)
-        click.echo(text, nl=False)
+        click.echo(for_format(text, display.output_format), nl=False)
     else:
         shown = terminal.current()
         if shown.quiet and not approving:

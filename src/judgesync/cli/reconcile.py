@@ -17,7 +17,13 @@ from judgesync.cli.boundary import (
     EXIT_OK,
     GITHUB_ANNOTATIONS,
 )
-from judgesync.cli.display import Display, diff_option, echo_plan, list_unmanaged_option
+from judgesync.cli.display import (
+    Display,
+    diff_option,
+    echo_plan,
+    for_format,
+    list_unmanaged_option,
+)
 from judgesync.errors import ConfigError, JudgesyncError
 
 # The core is imported inside each command: `judgesync --help` stays quick.
@@ -174,9 +180,9 @@ def validate_command(
         click.echo(as_github.render_problems(problems), nl=False)
         click.echo(as_github.render_problems(warnings, level="warning"), nl=False)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(for_format(str(problem), output_format), err=True)
     for warning in warnings:
-        click.echo(warning.as_warning(), err=True)
+        click.echo(for_format(warning.as_warning(), output_format), err=True)
     if problems:
         also = f" and {len(warnings)} warning(s)" if warnings else ""
         click.echo(f"{len(problems)} problem(s){also} found.", err=True)
@@ -254,7 +260,7 @@ def plan_command(
 
         echo_plan_with_replay(planned.plan, planned.header, planned.replay, display)
     for warning in planned.warnings:
-        click.echo(warning, err=True)
+        click.echo(for_format(warning, output_format), err=True)
         if output_format == "github":
             from judgesync.render import as_github
 
@@ -354,7 +360,7 @@ def apply_command(
         }
         click.echo(as_json.dumps(document), nl=False)
     elif output_format in ("markdown", "github"):
-        click.echo(markdown_report.render_report(report), nl=False)
+        click.echo(for_format(markdown_report.render_report(report), output_format), nl=False)
     elif report.results:
         shown = terminal.current()
         colour = shown.colour(sys.stdout)
@@ -384,11 +390,11 @@ def show_command(plan_file: Path, output_format: str, diff: str, list_unmanaged:
     from judgesync.render.header import PlanHeader
 
     saved = planfile.load(plan_file)
-    click.echo(
+    saved_by = (
         f"Saved by judgesync {saved.judgesync_version} at {saved.created_at}; its signature"
-        " was not checked (show has no key; apply --plan checks it).",
-        err=True,
+        " was not checked (show has no key; apply --plan checks it)."
     )
+    click.echo(for_format(saved_by, output_format), err=True)
     echo_plan(
         saved.plan, PlanHeader.of_saved(saved), Display.of(output_format, diff, list_unmanaged)
     )

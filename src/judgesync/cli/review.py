@@ -11,6 +11,7 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
+from judgesync.cli.display import for_format
 from judgesync.cli.reconcile import (
     api_url_option,
     format_option,
@@ -76,12 +77,12 @@ def test_command(
     elif output_format == "markdown":
         click.echo(review_markdown.render_test(run), nl=False)
     else:
-        click.echo(review_text.render_test(run), nl=False)
+        click.echo(for_format(review_text.render_test(run), output_format), nl=False)
     if run.ok:
         return EXIT_OK
     failing = ", ".join(result.name for result in run.judges if not result.ok)
     error = f"the test fails for {failing}; see the report, and fix the judges or their cases."
-    click.echo(f"Error: {error}", err=True)
+    click.echo(for_format(f"Error: {error}", output_format), err=True)
     if output_format == "github":
         from judgesync.render import as_github
 
@@ -158,7 +159,7 @@ def echo_plan_with_replay(plan: Plan, header: PlanHeader, replay: Replay, displa
         section = review_markdown.render_replay(replay)
         room = max(markdown_text.MIN_LIMIT, markdown_text.DEFAULT_LIMIT - len(section) - 1)
         text = as_markdown.render_plan(plan, header, room, full=full, list_unmanaged=listed)
-        click.echo(text + "\n" + section, nl=False)
+        click.echo(for_format(text + "\n" + section, display.output_format), nl=False)
     else:
         colour = terminal.current().colour(sys.stdout)
         text = as_text.render_plan(plan, header, colour, full=full, list_unmanaged=listed)
