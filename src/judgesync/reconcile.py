@@ -63,7 +63,7 @@ class Desired:
     inputs: PlanInputs  # the files read: what a saved plan hashes
 
 
-def load_desired(policy: Policy, config_file: Path | None = None) -> Desired:
+def load_desired(policy: Policy, config_file: Path | None) -> Desired:
     """Read the specs; raises SpecError listing every problem. Done before any
     connection, so invalid specs never reach the API."""
     loaded, problems = check_specs(policy)
@@ -177,7 +177,7 @@ def apply(
     saved = (
         _load_saved(document, saved_plan, settings, workdir) if saved_plan and document else None
     )
-    desired = load_desired(policy) if saved is None else None
+    desired = load_desired(policy, settings.config_file) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
             listed = list_judges(client, progress)

@@ -283,9 +283,9 @@ def plan_command(
     "--plan",
     "saved_plan",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh;"
-    " refused when the files it was made from (DIRECTORY's, judgesync.yaml, prompts"
-    " read from elsewhere) differ now.",
+    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh,"
+    " on its own target unless one is given; refused when its signature fails or the"
+    " files it was made from (spec files, their prompts, judgesync.yaml) differ now.",
 )
 def apply_command(
     directory: Path | None,
