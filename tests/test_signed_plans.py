@@ -218,3 +218,15 @@ def test_a_local_plan_is_refused_for_another_url_given(workdir, emulator, monkey
     )
     assert applied.exit_code == 1
     assert "The plan was made against local, not http://127.0.0.1:" in applied.output
+
+
+def test_a_forged_target_gets_no_request_and_no_key_before_the_signature_holds(
+    genuine, emulator, api_key, monkeypatch
+):
+    # Port 9 on loopback (discard): were the key sent there, the error would be the connection's.
+    forged(genuine, lambda document: document.update(target="http://127.0.0.1:9"))
+    monkeypatch.delenv("JUDGESYNC_API_URL")
+    monkeypatch.setenv("MISTRAL_API_KEY", api_key)
+    result = CliRunner().invoke(cli, ["apply", "--plan", str(genuine), "--auto-approve"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {genuine}: {ALTERED}")
