@@ -167,16 +167,16 @@ def apply(
     plan's header is the one it was saved with); `approve` (None when
     approved in advance) raises to stop when the plan has changes.
     """
-    document = _saved_document(saved_plan, choices) if saved_plan else None
-    if saved_plan and document and not _target_given(choices, environ):
+    document = None if saved_plan is None else _saved_document(saved_plan, choices)
+    if saved_plan is not None and document is not None and not _target_given(choices, environ):
         # A saved plan says where it applies: no flag needed, nor a key it does not use.
         url, name = planfile.target_of(document, saved_plan)
         choices = replace(choices, api_url=None if name else url, target_name=name)
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    saved = (
-        _load_saved(document, saved_plan, settings, workdir) if saved_plan and document else None
-    )
+    saved = None
+    if saved_plan is not None and document is not None:
+        saved = _load_saved(document, saved_plan, settings, workdir)
     desired = load_desired(policy, settings.config_file) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
