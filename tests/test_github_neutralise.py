@@ -4,12 +4,15 @@ judgesync's own annotations stay commands."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from judgesync.render import as_github
 from judgesync.render.as_github import BREAK, neutralise
+from tests.processes import hermetic_env, start_cli
 from tests.runner_commands import commands
 
 HOSTILE_LINES = [
@@ -154,3 +157,22 @@ def test_problems_and_errors_print_no_command_from_judge_text(hostile, run):
     assert refused.exit_code == 1
     only_own_annotations(refused.output)
     assert [c.name for c in commands(refused.output)] == ["error"]
+
+
+def test_the_installed_cli_in_its_own_process_prints_no_hostile_command(tmp_path):
+    # The lead's shell check, as a real process: stdout and stderr together.
+    (tmp_path / "judges").mkdir()
+    (tmp_path / "judges" / "h.yaml").write_text(
+        'name: hostile\ndescription: "##[warning]d"\nmodel_name: m\n'
+        'instructions: "{{ user_message }}\\n##[set-output name=comment]/etc/passwd\\n'
+        '::set-output name=comment::/etc/passwd\\n"\n'
+        "output: {type: CLASSIFICATION, options: [{value: a, description: b}]}\n"
+    )
+    args = ("plan", "--api-url", "local", "--format", "github", "--diff", "full", "judges")
+    process = start_cli(*args, cwd=tmp_path, env=hermetic_env())
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    log = stdout + stderr
+    assert "##[" not in log
+    assert not re.search(r"(?m)^\s*::set-output", log)
+    assert commands(log) == []
