@@ -2,9 +2,7 @@
 
 judgesync says which files those are (`validate --print-inputs`: the spec
 directory, judgesync.yaml, prompt files outside the directory), so
-judgesync.yaml's `specs:` is honoured. Every test here that reaches that call
-runs the real CLI's flag once the trust branch of issue 16 has landed, and a
-stand-in with the flag's interface until then (tests/print_inputs.py).
+judgesync.yaml's `specs:` is honoured. The tests run the real CLI's flag.
 """
 
 from __future__ import annotations

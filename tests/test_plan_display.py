@@ -17,7 +17,6 @@ OWNED_LINE = "Ownership: judges named tone, g*, h*, pii-*\n"
 WHOLE_LINE = "Ownership: the whole workspace\n"
 PRUNE_ON = "Prune: on (owned judges that no spec names are deleted)\n"
 PRUNE_OFF = "Prune: off (owned judges that no spec names are left alone)\n"
-NOT_RECORDED = "not recorded (the plan file was saved by an earlier judgesync)"
 
 
 def head(emulator, ownership: str, prune: str) -> str:
@@ -78,21 +77,6 @@ def test_apply_of_a_saved_plan_shows_the_header_it_was_made_with(workdir, run, e
     applied = run("apply", "--plan", "plan.json", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert applied.output.startswith(head(emulator, OWNED_LINE, PRUNE_ON))
-
-
-def test_a_plan_file_from_before_the_scope_was_recorded_says_so(workdir, run, emulator):
-    assert run("plan", "--out", "plan.json").exit_code == 0
-    document = json.loads((workdir / "plan.json").read_text())
-    assert (document["ownership"], document["prune"]) == (None, False)
-    del document["ownership"], document["prune"]
-    (workdir / "plan.json").write_text(json.dumps(document))
-    shown = run("show", "plan.json")
-    assert shown.exit_code == 0, shown.output
-    assert shown.stdout.startswith(
-        f"Target: {emulator.url}\nOwnership: {NOT_RECORDED}\nPrune: {NOT_RECORDED}\n\n"
-    )
-    as_json = json.loads(run("show", "plan.json", "--format", "json").stdout)
-    assert (as_json["ownership"], as_json["prune"]) == (None, None)
 
 
 def only_judge(workdir, name: str) -> None:

@@ -1,4 +1,4 @@
-"""The spec files' hashes a saved plan records, and how two recordings differ."""
+"""The input files' hashes a saved plan records, and how two recordings differ."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from judgesync.errors import ConfigError
-from judgesync.plan.planfile import SpecFiles, hash_spec_files, load, save, to_document
+from judgesync.plan.planfile import SpecFiles, hash_files, load, save, to_document
 from judgesync.plan.planner import Plan
 
 # A few paths, some nested, so that additions, removals and edits all happen.
@@ -25,6 +25,10 @@ def written(files: dict[str, bytes], root: Path) -> Path:
     return root
 
 
+def every_file(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
 def change(path: str, before: dict[str, bytes], after: dict[str, bytes]) -> str:
     return "added" if path not in before else "removed" if path not in after else "changed"
 
@@ -33,8 +37,8 @@ def change(path: str, before: dict[str, bytes], after: dict[str, bytes]) -> str:
 @given(before=trees, after=trees)
 def test_differences_name_exactly_the_files_added_removed_or_changed(before, after):
     with tempfile.TemporaryDirectory() as old, tempfile.TemporaryDirectory() as new:
-        recorded = hash_spec_files(written(before, Path(old)))
-        now = hash_spec_files(written(after, Path(new)))
+        recorded = hash_files(Path(old), every_file(written(before, Path(old))))
+        now = hash_files(Path(new), every_file(written(after, Path(new))))
     expected = [
         f"{path}: {change(path, before, after)} since the plan"
         for path in sorted(before.keys() | after.keys())
@@ -42,26 +46,26 @@ def test_differences_name_exactly_the_files_added_removed_or_changed(before, aft
     ]
     assert recorded.differences(now) == expected
     assert (recorded.overall == now.overall) is (before == after)
-    assert sorted(recorded.files or {}) == sorted(before)
+    assert sorted(recorded.files) == sorted(before)
 
 
-def test_a_missing_directory_has_no_files(tmp_path):
-    assert hash_spec_files(tmp_path / "nowhere").files == {}
+def test_a_missing_file_is_left_out(tmp_path):
+    assert hash_files(tmp_path, [tmp_path / "nowhere.yaml"]).files == {}
 
 
 def test_files_outside_the_directory_are_recorded_relative_to_it_and_shown_joined(tmp_path):
     specs = written({"tone.yaml": b"name: tone\n"}, tmp_path / "judges")
     config = written({"judgesync.yaml": b"prune: false\n"}, tmp_path) / "judgesync.yaml"
     missing = tmp_path / "prompts" / "gone.md"
-    recorded = hash_spec_files(specs, [config, missing])
-    assert sorted(recorded.files or {}) == ["../judgesync.yaml", "tone.yaml"]
-    assert recorded.outside(specs) == [config]
+    recorded = hash_files(specs, [specs / "tone.yaml", config, missing])
+    assert sorted(recorded.files) == ["../judgesync.yaml", "tone.yaml"]
+    assert sorted(recorded.paths(specs)) == sorted([config, specs / "tone.yaml"])
 
     config.write_bytes(b"prune: true\n")
-    now = hash_spec_files(specs, recorded.outside(specs))
+    now = hash_files(specs, recorded.paths(specs))
     assert recorded.differences(now, "judges") == ["judgesync.yaml: changed since the plan"]
     config.unlink()
-    gone = hash_spec_files(specs, recorded.outside(specs))
+    gone = hash_files(specs, recorded.paths(specs))
     assert recorded.differences(gone, "judges") == ["judgesync.yaml: removed since the plan"]
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from judgesync.cli import cli
+from judgesync.plan import signature
 from judgesync.plan.normalize import canonical
 from judgesync.specs.yamlio import dump
 from tests.builders import definition
@@ -42,7 +44,9 @@ def test_saved_plan_records_target_version_and_preconditions_but_not_the_key(
     saved_update, api_key, emulator
 ):
     document = json.loads(saved_update.read_text())
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
+    assert re.fullmatch(r"hmac-sha256:[0-9a-f]{64}", document["signature"])
+    assert re.fullmatch(r"[0-9a-f]{12}", document["key_fingerprint"])
     assert document["target"] == emulator.url
     assert document["specs_hash"].startswith("sha256:")
     (action,) = document["actions"]
@@ -113,7 +117,21 @@ def test_plan_from_an_incompatible_version_is_refused(saved_update, run, remote)
     saved_update.write_text(json.dumps(document))
     result = run("apply", "--plan", str(saved_update), "--auto-approve")
     assert result.exit_code == 1
-    assert "format_version 99 is not 1" in result.output
+    assert "format_version 99 is not 2" in result.output
+
+
+def test_a_plan_of_the_unsigned_format_is_refused_as_made_by_an_earlier_judgesync(
+    saved_update, run
+):
+    document = json.loads(saved_update.read_text())
+    document["format_version"] = 1
+    saved_update.write_text(json.dumps(document))
+    result = run("apply", "--plan", str(saved_update), "--auto-approve")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {saved_update}: plan format_version 1 was made by an earlier judgesync"
+        " (this one reads 2, signed plans); run plan again.\n"
+    )
 
 
 def test_tampered_plan_is_refused(saved_update, run):
@@ -122,7 +140,7 @@ def test_tampered_plan_is_refused(saved_update, run):
     saved_update.write_text(json.dumps(document))
     result = run("apply", "--plan", str(saved_update), "--auto-approve")
     assert result.exit_code == 1
-    assert "the plan file is damaged" in result.output
+    assert "the plan was altered after plan wrote it" in result.output
 
 
 def test_show_renders_a_saved_plan_offline(saved_update, remote):
@@ -146,8 +164,9 @@ def test_plan_for_another_key_at_the_same_url_is_refused(saved_update, remote, m
     )
     assert result.exit_code == 1
     assert result.output == (
-        "Error: The plan was made for no named target with another API key; apply it with"
-        " the same key, or run plan again for this target.\n"
+        f"Error: {saved_update}: the plan was not signed with this target's API key (or was"
+        " altered since); nothing was changed. Apply it with the key it was made with, or run"
+        " plan again.\n"
     )
     assert snapshot(remote) == before
 
@@ -184,10 +203,13 @@ def test_a_saved_plan_that_deletes_a_now_protected_judge_is_refused(workdir, run
     assert snapshot(remote) == before
 
 
-def test_a_plan_file_with_a_malformed_action_is_refused_without_a_traceback(saved_update, run):
+def test_a_plan_file_with_a_malformed_action_is_refused_without_a_traceback(
+    saved_update, run, api_key
+):
     document = json.loads(saved_update.read_text())
     document["actions"][0]["remote"] = None
-    saved_update.write_text(json.dumps(document))
+    # Signed again with the key: the damage is found behind a valid signature.
+    saved_update.write_text(json.dumps(signature.signed(document, api_key)))
     result = run("apply", "--plan", str(saved_update), "--auto-approve")
     assert result.exit_code == 1
     assert "the plan file is damaged" in result.output
@@ -200,15 +222,14 @@ def test_an_unwritable_plan_path_is_one_line_of_error(workdir, run):
     assert result.output.strip().endswith("cannot write the plan file (No such file or directory).")
 
 
-def test_saved_plan_records_a_hash_per_spec_file(saved_update, workdir):
+def test_saved_plan_records_a_hash_per_spec_file_and_prompt_read(saved_update, workdir):
     document = json.loads(saved_update.read_text())
-    shipped = sorted(
+    specs = sorted(
         path.relative_to(workdir / "judges").as_posix()
-        for path in (workdir / "judges").rglob("*")
-        if path.is_file()
+        for path in (workdir / "judges").glob("*.yaml")
+        if not path.name.endswith(".cases.yaml")
     )
-    assert sorted(document["spec_files"]) == shipped
-    assert "prompts/groundedness.md" in document["spec_files"]
+    assert sorted(document["spec_files"]) == sorted([*specs, "prompts/groundedness.md"])
     assert all(value.startswith("sha256:") for value in document["spec_files"].values())
 
 
@@ -298,10 +319,11 @@ def test_a_saved_plan_records_judgesync_yaml_and_prompts_outside_the_spec_direct
     recorded = json.loads((outside_prompt / "plan.json").read_text())["spec_files"]
     inside = sorted(
         path.relative_to(outside_prompt / "judges").as_posix()
-        for path in (outside_prompt / "judges").rglob("*")
-        if path.is_file()
+        for path in (outside_prompt / "judges").glob("*.yaml")
+        if not path.name.endswith(".cases.yaml")
     )
-    assert sorted(recorded) == sorted([*inside, "../judgesync.yaml", "../prompts/groundedness.md"])
+    read = ["../judgesync.yaml", "../prompts/groundedness.md"]
+    assert sorted(recorded) == sorted([*inside, *read])
 
 
 @pytest.mark.parametrize(

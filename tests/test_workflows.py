@@ -27,7 +27,6 @@ from click.testing import CliRunner
 
 from judgesync.cli import cli
 from judgesync.render import as_markdown, markdown_text
-from tests import print_inputs
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -231,15 +230,12 @@ def test_the_call_finder_reads_what_run_sh_calls():
 
 
 def test_every_judgesync_command_and_flag_the_yaml_calls_exists():
-    # Until the trust branch of issue 16 lands, the one flag it adds (tests/print_inputs.py).
-    awaited = {"run.sh: judgesync validate --print-inputs"} if print_inputs.MISSING else set()
     missing = sorted(
         {
             f"{where}: {gap}"
             for where, sub, words in judgesync_calls()
             for gap in missing_from_the_cli(sub, words)
         }
-        - awaited
     )
     assert not missing, "The action and workflows call what the CLI lacks:\n" + "\n".join(missing)
 
@@ -323,12 +319,9 @@ def test_the_action_comment_marker_is_the_renderer_marker():
 
 
 def runner_env(home: Path) -> dict[str, str]:
-    """What the action's steps see on a runner: our judgesync first on PATH (with
-    `validate --print-inputs`, tests/print_inputs.py), git that needs no user config,
-    and the GitHub variables the steps read."""
+    """What the action's steps see on a runner: our judgesync first on PATH, git that
+    needs no user config, and the GitHub variables the steps read."""
     path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    if print_inputs.MISSING:
-        path = f"{print_inputs.standin_bin(home / 'standin-bin')}{os.pathsep}{path}"
     return {
         "PATH": path,
         "HOME": str(home),

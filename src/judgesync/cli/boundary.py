@@ -137,14 +137,13 @@ def _silence_stdout() -> None:
 def _report(error: JudgesyncError, output_format: Format) -> None:
     if isinstance(error, SpecError):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(
-            f"{len(error.problems)} problem(s) in {error.source}; nothing was sent to the API.",
-            err=True,
-        )
+            click.echo(output_format.message(str(problem)), err=True)
+        count = len(error.problems)
+        summary = f"{count} problem(s) in {error.source}; nothing was sent to the API."
+        click.echo(output_format.message(summary), err=True)
         annotations = output_format.annotations(problems=error.problems)
     else:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(output_format.message(f"Error: {error}"), err=True)
         annotations = output_format.annotations(errors=[str(error)])
     click.echo(annotations, err=True, nl=False)
 

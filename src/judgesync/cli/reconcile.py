@@ -49,7 +49,15 @@ if TYPE_CHECKING:
     callback=look_up_format,
     help="github: also print each problem as a GitHub Actions annotation on stderr.",
 )
-def validate_command(directory: Path | None, strict: bool, output_format: Format) -> int:
+@click.option(
+    "--print-inputs",
+    is_flag=True,
+    help="Only print the files a plan reads, one per line: the spec directory (with a"
+    " trailing /), judgesync.yaml, prompt files outside the spec directory. Exit 0.",
+)
+def validate_command(
+    directory: Path | None, strict: bool, output_format: Format, print_inputs: bool
+) -> int:
     """Check spec files and cases files offline; print every problem, one per line.
 
     Also warns about instructions that are valid but probably wrong, as
@@ -64,16 +72,24 @@ def validate_command(directory: Path | None, strict: bool, output_format: Format
       judgesync validate judges/
       judgesync validate --strict
       judgesync validate --format github
+      git diff --quiet main HEAD -- $(judgesync validate --print-inputs)
     """
+    from judgesync.commands.validate import print_inputs as inputs_of
     from judgesync.commands.validate import validate
     from judgesync.settings.policy import Choices
 
+    if print_inputs:
+        if strict or output_format.name != "text":
+            raise ConfigError("--print-inputs checks nothing; drop --strict and --format.")
+        lines = inputs_of(Choices(directory=directory), Path.cwd())
+        click.echo("".join(f"{line}\n" for line in lines), nl=False)
+        return EXIT_OK
     validated = validate(Choices(directory=directory), Path.cwd())
     problems, warnings = validated.problems, validated.warnings
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(output_format.message(str(problem)), err=True)
     for warning in warnings:
-        click.echo(warning.as_warning(), err=True)
+        click.echo(output_format.message(warning.as_warning()), err=True)
     annotations = output_format.annotations(problems=problems, warnings=warnings)
     if problems:
         also = f" and {len(warnings)} warning(s)" if warnings else ""
@@ -155,7 +171,7 @@ def plan_command(
             shown,
         )
     for warning in planned.warnings:
-        click.echo(warning, err=True)
+        click.echo(output_format.message(warning), err=True)
         click.echo(output_format.annotations(warning_messages=[warning]), err=True, nl=False)
     if planned.replay is not None and not planned.replay.ok:
         click.echo("Error: the replay fails (see above); fix the judges or their cases.", err=True)
@@ -175,9 +191,9 @@ def plan_command(
     "--plan",
     "saved_plan",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh;"
-    " refused when the files it was made from (DIRECTORY's, judgesync.yaml, prompts"
-    " read from elsewhere) differ now.",
+    help="Execute exactly this saved plan (from `plan --out`) instead of planning afresh,"
+    " on its own target unless one is given; refused when its signature fails or the"
+    " files it was made from (spec files, their prompts, judgesync.yaml) differ now.",
 )
 def apply_command(
     directory: Path | None,
@@ -269,7 +285,11 @@ def show_command(plan_file: Path, output_format: Format, diff: str, list_unmanag
     from judgesync.commands.show import show
 
     shown = show(plan_file)
-    click.echo(f"Saved by {shown.saved_by}.", err=True)
+    saved_by = (
+        f"Saved by {shown.saved_by}; its signature was not checked (show has no key;"
+        " apply --plan checks it)."
+    )
+    click.echo(output_format.message(saved_by), err=True)
     printed = style(diff, list_unmanaged)
     echo(output_format.plan(shown.plan, shown.header, printed), printed)
     return EXIT_OK

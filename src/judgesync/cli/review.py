@@ -72,7 +72,7 @@ def test_command(
         return EXIT_OK
     failing = ", ".join(result.name for result in run.judges if not result.ok)
     error = f"the test fails for {failing}; see the report, and fix the judges or their cases."
-    click.echo(f"Error: {error}", err=True)
+    click.echo(output_format.message(f"Error: {error}"), err=True)
     click.echo(output_format.annotations(errors=[error]), err=True, nl=False)
     return EXIT_ERROR
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from judgesync.commands.setup import (
     Settings,
@@ -22,6 +23,7 @@ from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.settings.policy import Choices
+from judgesync.specs.inputs import listed_inputs
 from judgesync.specs.textfile import shown_path
 
 
@@ -49,10 +51,17 @@ def apply(
     plan's header is the one it was saved with); `approve` (None when
     approved in advance) raises to stop when the plan has changes.
     """
+    document = None if saved_plan is None else _saved_document(saved_plan, choices)
+    if saved_plan is not None and document is not None and not _target_given(choices, environ):
+        # A saved plan says where it applies: no flag needed, nor a key it does not use.
+        url, name = planfile.target_of(document, saved_plan)
+        choices = replace(choices, api_url=None if name else url, target_name=name)
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    saved = _load_saved(saved_plan, choices, settings, workdir) if saved_plan else None
-    desired = load_desired(policy) if saved is None else None
+    saved = None
+    if saved_plan is not None and document is not None:
+        saved = _load_saved(document, saved_plan, choices, settings, workdir)
+    desired = load_desired(policy, settings.config_file) if saved is None else None
     with open_client(target, workdir, parallelism) as client:
         if desired is not None:
             listed = list_judges(client, progress)
@@ -70,10 +79,12 @@ def apply(
     return Applied(chosen, header, report)
 
 
-def _load_saved(
-    path: Path, choices: Choices, settings: Settings, workdir: Path
-) -> planfile.SavedPlan:
-    """The saved plan, when it may run here: nothing in it is decided again."""
+def _target_given(choices: Choices, environ: Mapping[str, str]) -> bool:
+    return bool(choices.api_url or choices.target_name or environ.get("JUDGESYNC_API_URL"))
+
+
+def _saved_document(path: Path, choices: Choices) -> dict[str, Any]:
+    """The saved plan's document, when no flag asks to decide again what it decided."""
     if choices.prune is not None or choices.allow_empty:
         flag = {True: "--prune", False: "--no-prune", None: "--allow-empty"}[choices.prune]
         raise ConfigError(
@@ -85,9 +96,17 @@ def _load_saved(
             "--only does not apply with --plan: the saved plan already decided which judges"
             " it touches. Drop --only, or run plan --only ... --out again."
         )
-    saved = planfile.load(path)
+    return planfile.read(path)
+
+
+def _load_saved(
+    document: dict[str, Any], path: Path, choices: Choices, settings: Settings, workdir: Path
+) -> planfile.SavedPlan:
+    """The saved plan, when it may run here: its target, then its signature, then the
+    files it was made from. Nothing in it is decided again."""
     target, policy = settings.target, settings.policy
-    planfile.check_target(saved, target.api_url, target.name, target.api_key)
+    planfile.check_target(planfile.target_of(document, path), target.api_url, target.name)
+    saved = planfile.verified(document, target.api_key, path)
     policy.refuse_protected_deletes(
         action.name for action in saved.plan.changes if action.kind is ActionKind.DELETE
     )
@@ -95,10 +114,10 @@ def _load_saved(
     specs = policy.specs
     if choices.directory is None and saved.spec_directory is not None:
         specs = settings.root / saved.spec_directory
-    # The same files again: the spec directory's, judgesync.yaml as found now, and the
-    # prompt files outside the directory that the plan recorded.
-    recorded_outside = saved.spec_files.outside(specs)
-    now = planfile.hash_spec_files(specs, [*settings.config_files, *recorded_outside])
+    # The inputs again: the spec files and judgesync.yaml as found now, and every file
+    # the plan recorded (unchanged specs read the same prompt files).
+    found = listed_inputs(specs, settings.config_file)
+    now = planfile.hash_files(specs, [*found.files, *saved.spec_files.paths(specs)])
     shown = Path(shown_path(specs, workdir.resolve()))
     differences = saved.spec_files.differences(now, shown.as_posix())
     if differences:

@@ -49,7 +49,7 @@ def plan(
     with `replay_request`, replay the changed judges' cases (review/replay.py)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    desired = load_desired(policy)
+    desired = load_desired(policy, settings.config_file)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
         listed = list_judges(client, progress)
@@ -60,9 +60,7 @@ def plan(
                 fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
     if out is not None:
-        spec_files = planfile.hash_spec_files(
-            policy.specs, [*settings.config_files, *desired.instruction_files]
-        )
+        spec_files = planfile.hash_files(policy.specs, desired.inputs.files)
         document = planfile.to_document(
             fresh,
             target.api_url,

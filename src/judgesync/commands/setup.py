@@ -23,6 +23,7 @@ from judgesync.progress import Progress
 from judgesync.remote.connect import Target, resolve_target
 from judgesync.settings.config import Config, find_config, load_config
 from judgesync.settings.policy import Choices, Policy
+from judgesync.specs.inputs import PlanInputs, plan_inputs
 from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
@@ -41,15 +42,10 @@ class Settings:
         folder of judgesync.yaml, else the git root, else the working directory."""
         return repository_root(self.config_file, self.workdir)
 
-    @property
-    def config_files(self) -> list[Path]:
-        """judgesync.yaml as a list of the files a saved plan hashes besides the specs."""
-        return [] if self.config_file is None else [self.config_file]
-
 
 def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Settings:
     """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
-    config_file, config = _read_config(workdir)
+    config_file, config = read_config(workdir)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
     policy = Policy.resolve(config, choices, target.model_overrides)
     return Settings(target, policy, config_file, workdir)
@@ -58,7 +54,7 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
 def resolve_offline(choices: Choices, workdir: Path) -> Policy:
     """The policy as `resolve` makes it, for a command that connects nowhere (validate):
     no target, so no model overrides."""
-    _config_file, config = _read_config(workdir)
+    _config_file, config = read_config(workdir)
     return Policy.resolve(config, choices)
 
 
@@ -70,7 +66,7 @@ def repository_root(config_file: Path | None, workdir: Path) -> Path:
     return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), start)
 
 
-def _read_config(workdir: Path) -> tuple[Path | None, Config]:
+def read_config(workdir: Path) -> tuple[Path | None, Config]:
     config_file = find_config(workdir)
     return config_file, load_config(config_file)
 
@@ -89,7 +85,7 @@ class Desired:
     previous_names: Mapping[str, tuple[str, ...]]
     # By judge name: each spec's `acknowledge_breaking`, where it has one.
     acknowledgements: Mapping[str, str]
-    instruction_files: tuple[Path, ...]  # the prompt files read, wherever they are
+    inputs: PlanInputs  # the files read: what a saved plan hashes (specs/inputs.py)
 
 
 def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
@@ -111,7 +107,7 @@ def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
     return loaded, problems
 
 
-def load_desired(policy: Policy) -> Desired:
+def load_desired(policy: Policy, config_file: Path | None) -> Desired:
     """Read the specs; raises SpecError listing every problem. Done before any
     connection, so invalid specs never reach the API."""
     loaded, problems = check_specs(policy)
@@ -125,7 +121,7 @@ def load_desired(policy: Policy) -> Desired:
             for spec in loaded.specs
             if spec.acknowledge_breaking is not None
         },
-        loaded.instruction_files,
+        plan_inputs(policy.specs, loaded, config_file),
     )
 
 

@@ -28,7 +28,7 @@ def test(
     remote judges."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
-    desired = load_desired(policy)
+    desired = load_desired(policy, settings.config_file)
     cases = require_cases(policy.specs, desired.definitions)
     policy.refuse_unmatched_only(list(cases), "judge with cases")
     selected = {name: judge_cases for name, judge_cases in cases.items() if policy.selects(name)}

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgesync.commands.setup import check_specs, resolve_offline
+from judgesync.commands.setup import check_specs, read_config, resolve_offline
 from judgesync.errors import Problem
-from judgesync.settings.policy import Choices
+from judgesync.settings.policy import Choices, Policy
 from judgesync.specs.cases_loader import load_cases
+from judgesync.specs.inputs import listing, plan_inputs
 from judgesync.specs.lint import lint
-from judgesync.specs.loader import LoadedSpecs
+from judgesync.specs.loader import LoadedSpecs, load_specs
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,13 @@ def validate(choices: Choices, workdir: Path) -> Validated:
     ]
     warnings.sort(key=lambda warning: (warning.path, warning.line or 0))  # stable: rule order
     return Validated(loaded, problems, warnings)
+
+
+def print_inputs(choices: Choices, workdir: Path) -> list[str]:
+    """`validate --print-inputs`: the files a plan would read now (specs/inputs.py), offline
+    and whether or not the specs are valid: a spec that cannot be read still counts, a
+    prompt it cannot name does not. Raises ConfigFileError when judgesync.yaml is invalid
+    (the spec directory is then unknown)."""
+    config_file, config = read_config(workdir)
+    policy = Policy.resolve(config, choices)
+    return listing(plan_inputs(policy.specs, load_specs(policy.specs), config_file), workdir)

@@ -17,29 +17,22 @@ class PlanHeader:
     """The target, the judges it owns (`ownership` globs; None owns the whole
     workspace) and whether owned judges that no spec names are deleted.
 
-    `recorded` is False only for a saved plan from before plan files kept
-    ownership and prune: then neither is known, and the header says so.
     `only` holds the --only patterns the plan was narrowed to; empty: not narrowed.
     """
 
     target: str
     ownership: tuple[str, ...] | None
     prune: bool
-    recorded: bool = True
     only: tuple[str, ...] = ()
 
     @classmethod
     def of_saved(cls, saved: SavedPlan) -> PlanHeader:
-        """The header the plan had when it was made, as far as its file recorded it."""
+        """The header the plan had when it was made."""
         target = saved.target_label or target_label(saved.target, saved.target_name)
-        if saved.prune is None:
-            return cls(target, None, prune=False, recorded=False)
         return cls(target, saved.ownership, saved.prune)
 
     def scope(self, show: Callable[[str], str] = str) -> str:
         """The owned judges in words, each glob passed through `show`."""
-        if not self.recorded:
-            return _NOT_RECORDED
         if self.ownership is None:
             return "the whole workspace"
         return "judges named " + ", ".join(show(glob) for glob in self.ownership)
@@ -50,11 +43,6 @@ class PlanHeader:
 
     @property
     def prune_text(self) -> str:
-        if not self.recorded:
-            return _NOT_RECORDED
         if self.prune:
             return "on (owned judges that no spec names are deleted)"
         return "off (owned judges that no spec names are left alone)"
-
-
-_NOT_RECORDED = "not recorded (the plan file was saved by an earlier judgesync)"

@@ -2,13 +2,13 @@
 
 A plan file is JSON (documented in docs/planfile.md):
 
-    {"format_version": 1, "judgesync_version": str, "created_at": ISO-8601,
+    {"format_version": 2, "judgesync_version": str, "created_at": ISO-8601,
      "target": str (API URL or "local", never the key), "target_name": str | null,
      "target_label": str | null (how output names the target),
      "spec_directory": str | null (the spec directory, relative to the repository root: the folder
                             of judgesync.yaml, else the git root, else the working directory),
      "ownership": [str] | null (null: the whole workspace), "prune": bool,
-     "key_fingerprint": str (12 hex digits of a salted SHA-256 of the key), "specs_hash": str,
+     "specs_hash": str,
      "spec_files": {path relative to the spec directory: "sha256:..."},
      "actions": [{"action": "create"|"update"|"delete", "name": str,
                   "desired": {judge definition} | null,
@@ -18,17 +18,21 @@ A plan file is JSON (documented in docs/planfile.md):
                   "change_reasons": [str] (updates only),
                   "acknowledge_breaking": str | null (updates only: the spec's)}],
      "unmanaged": [{judge as read}],
-     "model_overrides": [{"judge": str, "original": str, "replacement": str}]}
+     "model_overrides": [{"judge": str, "original": str, "replacement": str}],
+     "salt": str, "key_fingerprint": str, "signature": "hmac-sha256:..."}
+
+The last three are plan/signature.py's: a plan is signed with a key derived
+from the target's API key, and `apply --plan` checks the signature before it
+trusts anything in the file (only the target is read first, to know which
+key to check with).
 
 Preconditions: a create needs its name still free; an update or delete needs
 the judge it read (same id, still the newest revision, same `updated_at`,
 same content hash), and a rename needs its new name still free. Anything
 else may change in between. A plan applies only to the target it was made
-for: same URL, same target name and same key (compared by fingerprint, since
-two targets may share a URL with different keys), and only to the files it
-was made from (compared file by file): every file of the spec directory,
-judgesync.yaml, and the prompt files outside the spec directory that its
-specs read.
+for (same URL and target name; the key is the signature's), and only to the
+files it was made from, compared file by file: what a plan reads
+(specs/inputs.py).
 
 The change class and its reasons are written for readers of the file; on
 loading they are computed again from `remote` and `desired`, as the changes
@@ -53,11 +57,12 @@ from judgesync import __version__
 from judgesync.errors import ConfigError, PlanError, SpecError
 from judgesync.models import Judge, JudgeDefinition
 from judgesync.names import name_key
+from judgesync.plan import signature
 from judgesync.plan.normalize import content_hash
 from judgesync.plan.planner import Action, ActionKind, ModelOverride, Plan, matched_action
 from judgesync.specs.textfile import read_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # A plan of tens of thousands of judges, with their definitions, fits.
 PLAN_FILE_BYTES = 256 * 1024 * 1024
 
@@ -67,23 +72,19 @@ class SavedPlan:
     plan: Plan
     target: str
     target_name: str | None
-    key_fingerprint: str
     judgesync_version: str
     created_at: str
     spec_files: SpecFiles
-    # The scope the plan was made with; prune None: a plan file from before they were recorded.
+    # The scope the plan was made with (ownership None: the whole workspace).
     ownership: tuple[str, ...] | None
-    prune: bool | None
-    # Both None in a plan file from before they were recorded.
+    prune: bool
     target_label: str | None = None
     spec_directory: str | None = None  # relative to the repository root, `/`-separated
 
 
 @dataclass(frozen=True)
 class SpecFiles:
-    """The files a plan was made from, hashed: every regular file under the spec
-    directory (specs, prompts, cases), and the files outside it that shaped the
-    plan (judgesync.yaml, prompt files elsewhere in the repository).
+    """The files a plan was made from, hashed: its inputs (specs/inputs.py).
 
     `files` maps each path relative to the spec directory, `/`-separated (so
     `../judgesync.yaml` for a file beside it), to the SHA-256 of its bytes;
@@ -91,15 +92,13 @@ class SpecFiles:
     """
 
     overall: str
-    files: Mapping[str, str] | None  # None: a plan file from before per-file hashes
+    files: Mapping[str, str]
 
     def differences(self, now: SpecFiles, directory: str = ".") -> list[str]:
         """One line per file that differs in `now`: changed, added or removed, its
         path shown joined to `directory` (the spec directory as the user gave it)."""
         if self.overall == now.overall:
             return []
-        if self.files is None or now.files is None:
-            return ["the spec files as a whole (this plan file has no per-file hashes)"]
         before, after = self.files, now.files
         lines = []
         for path in sorted(before.keys() | after.keys()):
@@ -112,26 +111,22 @@ class SpecFiles:
                 lines.append(f"{shown}: changed since the plan")
         return lines
 
-    def outside(self, directory: Path) -> list[Path]:
-        """The recorded files that lie outside `directory`, as paths to read again
-        (joined as they were made relative: by name, not through symlinks)."""
+    def paths(self, directory: Path) -> list[Path]:
+        """The recorded files, as paths to read again (joined as they were made
+        relative: by name, not through symlinks)."""
         base = os.path.abspath(directory)
-        return [
-            Path(os.path.normpath(os.path.join(base, path)))
-            for path in self.files or {}
-            if path.startswith("../")
-        ]
+        return [Path(os.path.normpath(os.path.join(base, path))) for path in self.files]
 
 
-def hash_spec_files(directory: Path, also: Iterable[Path] = ()) -> SpecFiles:
-    """The hashes of every regular file under `directory` and of each file of
-    `also` that is a regular file (a missing one is left out), by relative path."""
-    inside = sorted(p for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else []
+def hash_files(directory: Path, paths: Iterable[Path]) -> SpecFiles:
+    """The hashes of each of `paths` that is a regular file (a missing one is left
+    out), by path relative to `directory`."""
     base = os.path.abspath(directory)
-    relative = {path.relative_to(directory).as_posix(): path for path in inside}
-    for path in also:
-        if path.is_file():
-            relative[Path(os.path.relpath(os.path.abspath(path), base)).as_posix()] = path
+    relative = {
+        Path(os.path.relpath(os.path.abspath(path), base)).as_posix(): path
+        for path in paths
+        if path.is_file()
+    }
     overall = hashlib.sha256()
     files: dict[str, str] = {}
     # In path order (parts, not characters), as plan files have always been hashed.
@@ -143,11 +138,6 @@ def hash_spec_files(directory: Path, also: Iterable[Path] = ()) -> SpecFiles:
         overall.update(name.encode() + b"\0" + content + b"\0")
         files[name] = "sha256:" + hashlib.sha256(content).hexdigest()
     return SpecFiles("sha256:" + overall.hexdigest(), files)
-
-
-def key_fingerprint(api_key: str) -> str:
-    """Tells keys apart without revealing them: 48 bits of a salted hash."""
-    return hashlib.sha256(b"judgesync plan target\0" + api_key.encode()).hexdigest()[:12]
 
 
 def to_document(
@@ -162,9 +152,10 @@ def to_document(
     target_label: str | None = None,
     spec_directory: str | None = None,
 ) -> dict[str, Any]:
-    """The plan file; `ownership`, `prune` and `target_label` as the plan was made (for
-    its header), `spec_directory` as `apply --plan` reads it again without a DIRECTORY."""
-    return {
+    """The plan file, signed with a key derived from `api_key`; `ownership`, `prune` and
+    `target_label` as the plan was made (for its header), `spec_directory` as `apply --plan`
+    reads it again without a DIRECTORY."""
+    document = {
         "format_version": FORMAT_VERSION,
         "judgesync_version": __version__,
         "created_at": datetime.now(UTC).isoformat(),
@@ -174,13 +165,13 @@ def to_document(
         "spec_directory": spec_directory,
         "ownership": list(ownership) if ownership is not None else None,
         "prune": prune,
-        "key_fingerprint": key_fingerprint(api_key),
         "specs_hash": spec_files.overall,
-        "spec_files": dict(spec_files.files or {}),
+        "spec_files": dict(spec_files.files),
         "actions": [_action_document(action) for action in plan.changes],
         "unmanaged": [judge.model_dump(mode="json") for judge in plan.unmanaged],
         "model_overrides": [asdict(override) for override in plan.model_overrides],
     }
+    return signature.signed(document, api_key)
 
 
 def save(path: Path, document: dict[str, Any]) -> None:
@@ -190,8 +181,9 @@ def save(path: Path, document: dict[str, Any]) -> None:
         raise ConfigError(f"{path}: cannot write the plan file ({error.strerror}).") from None
 
 
-def load(path: Path) -> SavedPlan:
-    """Read a plan file; raises ConfigError naming the file when it cannot be used."""
+def read(path: Path) -> dict[str, Any]:
+    """The plan file's document, unverified; raises ConfigError naming the file when
+    it is no plan file of this format."""
     try:
         # The one text reader: a FIFO or device is refused, never waited on.
         document = json.loads(read_text(path, str(path), PLAN_FILE_BYTES))
@@ -200,21 +192,53 @@ def load(path: Path) -> SavedPlan:
         raise ConfigError(f"{path}: cannot read the plan file ({reason}).") from None
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: cannot read the plan file ({error}).") from None
-    if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
-        version = document.get("format_version") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or "format_version" not in document:
+        raise ConfigError(f"{path}: this is not a plan file (it has no format_version).")
+    version = document["format_version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version < FORMAT_VERSION:
         raise ConfigError(
-            f"{path}: plan format_version {version!r} is not {FORMAT_VERSION}; it was made by an"
-            " incompatible judgesync. Run plan again with this version."
+            f"{path}: plan format_version {version} was made by an earlier judgesync (this one"
+            f" reads {FORMAT_VERSION}, signed plans); run plan again."
         )
+    if version != FORMAT_VERSION:
+        raise ConfigError(
+            f"{path}: plan format_version {version!r} is not {FORMAT_VERSION}; it was made by"
+            " another judgesync. Run plan again with this version."
+        )
+    return document
+
+
+def target_of(document: dict[str, Any], path: Path) -> tuple[str, str | None]:
+    """The URL and target name a plan was made for: read before its signature, which
+    the target's key checks."""
+    target, name = document.get("target"), document.get("target_name")
+    if not isinstance(target, str) or not (name is None or isinstance(name, str)):
+        raise ConfigError(f"{path}: the plan file is damaged (no target); run plan again.")
+    return target, name
+
+
+def verified(document: dict[str, Any], api_key: str, path: Path) -> SavedPlan:
+    """The plan, once its signature shows it was made with `api_key` as it is."""
+    signature.check(document, api_key, path)
+    return parse(document, path)
+
+
+def load(path: Path) -> SavedPlan:
+    """Read a plan file without checking its signature (`show`, offline)."""
+    return parse(read(path), path)
+
+
+def parse(document: dict[str, Any], path: Path) -> SavedPlan:
+    """The plan in `document`; raises ConfigError naming `path` when it is damaged."""
     try:
         actions = tuple(_action_from(item) for item in document["actions"])
         unmanaged = tuple(Judge.model_validate(item) for item in document["unmanaged"])
         overrides = tuple(ModelOverride(**item) for item in document["model_overrides"])
+        target, target_name = target_of(document, path)
         return SavedPlan(
             plan=Plan(actions, unmanaged, overrides),
-            target=str(document["target"]),
-            target_name=document["target_name"],
-            key_fingerprint=str(document["key_fingerprint"]),
+            target=target,
+            target_name=target_name,
             judgesync_version=str(document["judgesync_version"]),
             created_at=str(document["created_at"]),
             spec_files=_spec_files_from(document),
@@ -264,36 +288,30 @@ def stale_preconditions(plan: Plan, live: Sequence[Judge]) -> list[str]:
     return problems
 
 
-def check_target(saved: SavedPlan, target: str, target_name: str | None, api_key: str) -> None:
-    """Refuse a plan made for another URL, named target or key."""
-    if saved.target != target:
+def check_target(made: tuple[str, str | None], target: str, target_name: str | None) -> None:
+    """Refuse a plan `made` for another URL or named target (from `target_of`);
+    another key fails its signature instead."""
+    made_for, made_name = made
+    if made_for != target:
         raise PlanError(
-            f"The plan was made against {saved.target}, not {target}; apply it with the"
+            f"The plan was made against {made_for}, not {target}; apply it with the"
             " same --api-url, or run plan again for this target."
         )
-    if saved.target_name != target_name:
-        if saved.target_name is None:
+    if made_name != target_name:
+        if made_name is None:
             raise PlanError(
                 f"The plan was made without --target, not for target {target_name!r}; apply it"
                 " without --target, or plan again for this target."
             )
         raise PlanError(
-            f"The plan was made for target {saved.target_name!r}; pass --target"
-            f" {saved.target_name}, or plan again for this target."
-        )
-    if saved.key_fingerprint != key_fingerprint(api_key):
-        made_for = f"target {saved.target_name!r}" if saved.target_name else "no named target"
-        raise PlanError(
-            f"The plan was made for {made_for} with another API key; apply it with the"
-            " same key, or run plan again for this target."
+            f"The plan was made for target {made_name!r}; pass --target"
+            f" {made_name}, or plan again for this target."
         )
 
 
 def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
-    files = document.get("spec_files")
-    if files is not None and not (
-        isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
-    ):
+    files = document["spec_files"]
+    if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
         raise ValueError("spec_files must map paths to hashes")
     return SpecFiles(str(document["specs_hash"]), files)
 
@@ -306,9 +324,6 @@ def _optional_text(document: dict[str, Any], key: str) -> str | None:
 
 
 def _scope_from(document: dict[str, Any]) -> dict[str, Any]:
-    # Both absent from plan files of earlier versions: prune None says "not recorded".
-    if "prune" not in document:
-        return {"ownership": None, "prune": None}
     ownership, prune = document.get("ownership"), document["prune"]
     if not isinstance(prune, bool) or not (
         ownership is None
@@ -367,7 +382,7 @@ def _action_from(item: dict[str, Any]) -> Action:
         raise ValueError(f"a saved {kind.value} action has the wrong fields")
     if remote is not None and _precondition(remote) != item["precondition"]:
         raise ValueError("precondition does not match the recorded remote judge")
-    ack = item.get("acknowledge_breaking")  # absent from plan files of earlier versions
+    ack = item.get("acknowledge_breaking")  # only updates carry it
     if ack is not None and not isinstance(ack, str):
         raise ValueError("acknowledge_breaking must be text")
     if remote is None or desired is None:

@@ -3,9 +3,8 @@
 Schema, format_version 1 (fields are only ever added within a version):
 
     {"format_version": 1, "target": str,
-     "ownership": [str]|null, "prune": bool|null,  (ownership null: the whole workspace
-                                                    is owned; prune null: `show` of a plan
-                                                    file that did not record either)
+     "ownership": [str]|null, "prune": bool,  (ownership null: the whole workspace
+                                               is owned)
      "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int,
                  "breaking": int},
      "actions": [{"action": "create"|"update"|"delete"|"no-op", "name": str,
@@ -50,8 +49,8 @@ def plan_document(plan: Plan, header: PlanHeader) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "target": header.target,
-        "ownership": ownership if header.recorded else None,
-        "prune": header.prune if header.recorded else None,
+        "ownership": ownership,
+        "prune": header.prune,
         "summary": {
             "create": plan.count(ActionKind.CREATE),
             "update": plan.count(ActionKind.UPDATE),

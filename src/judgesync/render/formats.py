@@ -97,6 +97,10 @@ class Format:
         """Workflow commands for the run's log (github only); printed on stderr."""
         return ""
 
+    def message(self, text: str) -> str:
+        """A line judgesync prints beside the document (an error, a warning, a problem)."""
+        return text
+
 
 class Markdown(Format):
     """For a PR comment or job summary: every document fits in one comment."""
@@ -133,9 +137,34 @@ class Markdown(Format):
 
 
 class GitHub(Markdown):
-    """Markdown for a GitHub Actions step, with errors and warnings as annotations."""
+    """Markdown for a GitHub Actions step, with errors and warnings as annotations.
+
+    A step's log runs workflow commands, so every document and message is printed
+    with no line of it readable as one (as_github.neutralise); only `annotations`
+    are commands.
+    """
 
     name = "github"
+
+    def plan(self, plan: Plan, header: PlanHeader, style: Style) -> str:
+        return self.message(super().plan(plan, header, style))
+
+    def plan_with_replay(self, plan: Plan, header: PlanHeader, replay: Replay, style: Style) -> str:
+        return self.message(super().plan_with_replay(plan, header, replay, style))
+
+    def apply_report(self, plan: Plan, header: PlanHeader, report: Report, style: Style) -> str:
+        return self.message(super().apply_report(plan, header, report, style))
+
+    def test_run(self, run: TestRun, style: Style) -> str:
+        return self.message(super().test_run(run, style))
+
+    def verdict(self, target: str, output: Mapping[str, Any], style: Style) -> str:
+        return self.message(super().verdict(target, output, style))
+
+    def message(self, text: str) -> str:
+        from judgesync.render import as_github
+
+        return as_github.neutralise(text)
 
     def annotations(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,15 @@ class DesiredJudge:
 class LoadedSpecs:
     """The judges of the valid spec files, sorted by name, and every problem found.
 
-    `instruction_files` are the prompt files read (`instructions_file`), as
-    resolved paths, sorted: a saved plan hashes them.
+    `spec_files` are the files read as specs, valid or not, sorted;
+    `instruction_files` the prompt files read (`instructions_file`), as
+    resolved paths, sorted: what a plan reads (specs/inputs.py).
     """
 
     specs: tuple[DesiredJudge, ...]
     problems: tuple[Problem, ...]
     instruction_files: tuple[Path, ...] = ()
+    spec_files: tuple[Path, ...] = ()
 
 
 _ALLOWED_VARIABLES = ", ".join(
@@ -80,9 +82,10 @@ def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
         return LoadedSpecs((), (Problem(shown_path(directory), message),))
     run = _Run((repo_root or repository_root(directory)).resolve())
-    for path in _spec_files(directory):
+    files = spec_files(directory)
+    for path in files:
         run.load_file(path)
-    return run.result()
+    return replace(run.result(), spec_files=tuple(files))
 
 
 def repository_root(directory: Path) -> Path:
@@ -96,7 +99,8 @@ def repository_root(directory: Path) -> Path:
     return start
 
 
-def _spec_files(directory: Path) -> list[Path]:
+def spec_files(directory: Path) -> list[Path]:
+    """The spec files under `directory`, sorted: `*.yaml` and `*.yml`, not cases files."""
     found: list[Path] = []
     for folder, subfolders, files in os.walk(directory):
         subfolders.sort()
