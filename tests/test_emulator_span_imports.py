@@ -232,8 +232,7 @@ def test_a_stalled_task_stays_running_while_the_server_answers(
         polled = api_client.get(f"{DATASETS}/{dataset}/tasks/{task['id']}").json()
         assert (polled["status"], polled["result"]) == ("RUNNING", None)
     assert records_of(api_client, dataset) == []
-    emulator.reset()  # cancels the sleeping import
-    assert emulator.emulator.import_tasks.of_dataset(polled["workspace_id"], dataset) == []
+    emulator.reset()  # cancels the sleeping import, even when no test follows
 
 
 def test_a_dataset_deleted_while_the_import_waits_fails_the_task(

@@ -38,13 +38,16 @@ def start_span_import(
     task = emulator.import_tasks.start(
         workspace_id=workspace.workspace_id, creator_id=workspace.owner_id, dataset_id=dataset.id
     )
-    run = asyncio.get_running_loop().create_task(_run(emulator, task, request))
+    settings = emulator.settings
+    work = _run(emulator, task, request, settings.import_delay_seconds, settings.import_fail)
+    run = asyncio.get_running_loop().create_task(work)
     emulator.import_tasks.attach(task.id, run)
     return task
 
 
-async def _run(emulator: Emulator, task: ImportTask, request: SpanImport) -> None:
-    delay, fail = emulator.settings.import_delay_seconds, emulator.settings.import_fail
+async def _run(
+    emulator: Emulator, task: ImportTask, request: SpanImport, delay: float, fail: bool
+) -> None:
     tasks = emulator.import_tasks
     try:
         await asyncio.sleep(delay)
