@@ -44,11 +44,13 @@ class EmulatorHandle:
     - `settings`: the live `EmulatorSettings`; assignments take effect on the
       next request (validated). Fields: revisions, name_uniqueness, deleted,
       pagination, max_page_size, datasets, latency_ms, jitter_ms, fail_rate,
-      seed, rate_limit, retry_after_seconds, campaign_judge_ids.
+      seed, rate_limit, retry_after_seconds, import_delay_seconds, import_fail,
+      campaign_judge_ids.
     - `configure(**fields)`: change several settings at once, all or nothing.
     - `lock_for_campaign(judge_id)`: later PUTs on that id answer 409
       JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED.
-    - `reset()`: forget every judge and dataset and restore the default settings.
+    - `reset()`: forget every judge, dataset, span and import task (cancelling running
+      imports) and restore the default settings.
     - `emulator`: the underlying `judgesync.emulator.Emulator`.
     """
 

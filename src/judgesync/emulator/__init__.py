@@ -22,6 +22,9 @@
     otlp.py      OTLP/HTTP trace exports → plain spans; span_fields.py those → GetSpan fields
     spans_store.py  spans in sqlite; traceql.py the search expressions
     spans_wire.py, spans_routes.py  POST /v1/traces and spans/search
+    span_import_wire.py, import_routes.py  imports/from-spans and the dataset tasks
+    span_imports.py  an import in the background; span_records.py a span → a record
+    genai_messages.py  GenAI messages → chat messages; import_tasks.py the tasks in memory
     app.py       the FastAPI app and its error handlers; server.py uvicorn in a thread
 
 It shares only `judgesync.specs.templates` with the rest of judgesync; see docs/emulator.md.

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from judgesync.emulator import admin, dataset_routes, routes, spans_routes
+from judgesync.emulator import admin, dataset_routes, import_routes, routes, spans_routes
 from judgesync.emulator.judging_pool import JudgingPool
 from judgesync.emulator.model_judging import JudgingModel
 from judgesync.emulator.refusals import ApiRefusal, error_body, refusal_for
@@ -107,6 +107,7 @@ def create_app(emulator: Emulator, judging_model: JudgingModel | None = None) ->
     routes.add_routes(app)
     dataset_routes.add_routes(app)
     spans_routes.add_routes(app)
+    import_routes.add_routes(app)
     app.include_router(admin.router)
     app.add_exception_handler(ApiRefusal, _refusal)
     app.add_exception_handler(StorageError, _refusal)

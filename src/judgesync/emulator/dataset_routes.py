@@ -42,7 +42,7 @@ from judgesync.emulator.wire import last_value, parse_page, parse_uuid
 DATASETS = "/v1/observability/datasets"
 RECORDS = "/v1/observability/dataset-records"
 
-_Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 def dataset_body(dataset: StoredDataset) -> dict[str, Any]:
@@ -215,7 +215,7 @@ async def judge_record(request: Request) -> JSONResponse:
     return JsonResponse(verdict)
 
 
-def _served(handler: _Handler) -> _Handler:
+def served_with_datasets(handler: Handler) -> Handler:
     """`handler`, or the 404 of an unknown path while datasets are turned off."""
 
     async def serve(request: Request) -> Response:
@@ -228,7 +228,7 @@ def _served(handler: _Handler) -> _Handler:
 
 def add_routes(app: FastAPI) -> None:
     """Plain Starlette routes, as routes.py's and for the same reason."""
-    endpoints: list[tuple[str, _Handler, str]] = [
+    endpoints: list[tuple[str, Handler, str]] = [
         (DATASETS, list_datasets, "GET"),
         (DATASETS, create_dataset, "POST"),
         (f"{DATASETS}/{{dataset_id}}", get_dataset, "GET"),
@@ -244,4 +244,4 @@ def add_routes(app: FastAPI) -> None:
         (f"{RECORDS}/{{dataset_record_id}}/live-judging", judge_record, "POST"),
     ]
     for path, handler, method in endpoints:
-        app.add_route(path, _served(handler), methods=[method])
+        app.add_route(path, served_with_datasets(handler), methods=[method])

@@ -36,6 +36,11 @@ class EmulatorSettings(BaseModel):
     # False: the dataset and record endpoints answer 404, as an API without them would.
     datasets: bool = True
 
+    # Imports from spans: how long a task stays RUNNING before it works (a stall, if
+    # long), and whether it then ends FAILED instead.
+    import_delay_seconds: float = Field(default=0.0, ge=0)
+    import_fail: bool = False
+
     latency_ms: float = Field(default=0.0, ge=0)
     jitter_ms: float = Field(default=0.0, ge=0)
     fail_rate: float = Field(default=0.0, ge=0, le=1)

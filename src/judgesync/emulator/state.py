@@ -19,6 +19,7 @@ from typing import Any
 from judgesync.emulator.database import Database
 from judgesync.emulator.dataset_storage import DatasetStore
 from judgesync.emulator.faults import FaultInjector
+from judgesync.emulator.import_tasks import ImportTaskStore
 from judgesync.emulator.refusals import ApiRefusal, judge_not_found, refusal_for
 from judgesync.emulator.settings import EmulatorSettings
 from judgesync.emulator.spans_store import SpanStore
@@ -81,6 +82,7 @@ class Emulator:
             self.store = JudgeStore(self.database)
             self.datasets = DatasetStore(self.database)
             self.spans = SpanStore(self.database)
+            self.import_tasks = ImportTaskStore()
         except (OSError, sqlite3.Error) as error:
             raise EmulatorStartError(f"Cannot open the emulator database {db}: {error}") from None
         try:
@@ -109,8 +111,9 @@ class Emulator:
             setattr(self.settings, field, getattr(merged, field))
 
     def reset(self) -> None:
-        """Forget every judge, dataset and span, and go back to the settings the emulator
-        started with."""
+        """Forget every judge, dataset, span and import task (cancelling running imports),
+        and go back to the settings the emulator started with."""
+        self.import_tasks.clear()
         self.store.clear()
         self.datasets.clear()
         self.spans.clear()
