@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,18 +69,23 @@ _ALLOWED_VARIABLES = ", ".join(
 _TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.DOTALL)
 
 
-def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
+def load_specs(
+    directory: Path, repo_root: Path | None = None, pending: Mapping[Path, str] | None = None
+) -> LoadedSpecs:
     """Load and check every spec file under `directory`.
 
     `repo_root` bounds where an `instructions_file` may point; by default
-    `repository_root(directory)`.
+    `repository_root(directory)`. `pending` maps files (spec or prompt) to texts
+    read in place of what is on disk, new files included: the folder as it would
+    be after a write, checked before anything is written.
     """
-    if not directory.is_dir():
+    # A folder an import is about to create holds only pending files.
+    if not directory.is_dir() and not (pending and not directory.exists()):
         what = "is not a directory" if directory.exists() else "does not exist"
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
         return LoadedSpecs((), (Problem(shown_path(directory), message),))
-    run = _Run((repo_root or repository_root(directory)).resolve())
-    for path in _spec_files(directory):
+    run = _Run((repo_root or repository_root(directory)).resolve(), pending or {})
+    for path in _spec_files(directory, run.pending):
         run.load_file(path)
     return run.result()
 
@@ -96,7 +101,7 @@ def repository_root(directory: Path) -> Path:
     return start
 
 
-def _spec_files(directory: Path) -> list[Path]:
+def _spec_files(directory: Path, pending: Mapping[Path, str]) -> list[Path]:
     found: list[Path] = []
     for folder, subfolders, files in os.walk(directory):
         subfolders.sort()
@@ -105,6 +110,16 @@ def _spec_files(directory: Path) -> list[Path]:
             for name in files
             if name.lower().endswith(SPEC_SUFFIXES) and not name.lower().endswith(CASES_SUFFIXES)
         )
+    on_disk = {path.resolve() for path in found}
+    inside = directory.resolve()
+    found.extend(
+        directory / path.relative_to(inside)
+        for path in pending
+        if path not in on_disk
+        and path.is_relative_to(inside)
+        and path.name.lower().endswith(SPEC_SUFFIXES)
+        and not path.name.lower().endswith(CASES_SUFFIXES)
+    )
     return sorted(found)
 
 
@@ -119,8 +134,9 @@ class _NameClaim:
 class _Run:
     """One load: the problems so far, and what the files share."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, pending: Mapping[Path, str]) -> None:
         self.root = root
+        self.pending = {path.resolve(): text for path, text in pending.items()}
         self.cwd = Path.cwd()  # asked once: thousands of files are shown relative to it
         self.problems: list[Problem] = []
         self.loaded: list[DesiredJudge] = []
@@ -145,7 +161,7 @@ class _Run:
     def load_file(self, path: Path) -> None:
         shown = shown_path(path, self.cwd)
         try:
-            document = yamlio.load_document(read_text(path, shown), shown)
+            document = yamlio.load_document(self.read(path, shown), shown)
         except SpecError as error:
             self.problems.extend(error.problems)
             return
@@ -159,6 +175,10 @@ class _Run:
         spec = _FileCheck(path, shown, document, self).check()
         if spec is not None and len(self.problems) == before:
             self.loaded.append(spec)
+
+    def read(self, path: Path, shown: str) -> str:
+        pending = self.pending.get(path.resolve())
+        return read_text(path, shown) if pending is None else pending
 
     def _name_clashes(self) -> set[str]:
         """Add a problem for each name claimed by two files; return the later files."""
@@ -272,7 +292,7 @@ class _FileCheck:
         cache = self.run.instruction_texts
         if (resolved, shown) not in cache:
             try:
-                cache[resolved, shown] = read_text(resolved, shown)
+                cache[resolved, shown] = self.run.read(resolved, shown)
             except SpecError as error:
                 cache[resolved, shown] = error
         text = cache[resolved, shown]
