@@ -2,12 +2,12 @@
 
 `select_judges` picks the judges to import, `spec_files_for` turns them into
 file texts (pure: names slugged, collisions resolved deterministically) and
-`write` puts them on disk, leaving alone files that already hold their text
-and never overwriting one that differs unless forced (a re-run is safe);
-`import_judges` chains the two and checks the result with the spec loader;
-`import_workspace`, the `import` command's core, reads the owned remote
-judges first. The files read back exactly: loading them gives the remote
-definitions again.
+`write` puts texts on disk. `import_judges` meets them with the specs already
+in the folder (reimport.py: a matched judge goes into its own file, in place,
+and a differing one only when forced), checks the folder as it would be, and
+writes only if it stays valid; `import_workspace`, the `import` command's
+core, reads the owned remote judges first. The files read back exactly:
+loading them gives the remote definitions again.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from judgesync import reimport
 from judgesync.errors import ConfigError, Problem
 from judgesync.names import is_shadow
 from judgesync.policy import Choices
@@ -27,7 +28,7 @@ from judgesync.reconcile import list_judges, resolve
 from judgesync.remote.connect import open_client
 from judgesync.spec import ClassificationOutput, Judge
 from judgesync.specs import yamlio
-from judgesync.specs.loader import load_specs
+from judgesync.specs.loader import LoadedSpecs, load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES
 
 PROMPTS_FOLDER = "prompts"
@@ -46,25 +47,27 @@ SHOWN_CONFLICTS = 10
 
 @dataclass(frozen=True)
 class Written:
-    """What `write` did with each file: created it, overwrote it (--force), or left
-    it alone because it already held exactly the text (a re-run)."""
+    """What an import did with each file: created it, updated it in place (--force),
+    or left alone the spec of a judge that equals its remote judge."""
 
     new: tuple[Path, ...]
-    overwritten: tuple[Path, ...]
+    updated: tuple[Path, ...]
     unchanged: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
 class Imported:
-    """What an import did with the files, and the spec problems of the folder afterwards.
+    """What an import did with the files, or why it wrote none.
 
-    The API accepts judges the spec rules refuse (an unknown template
-    variable, a name with trailing spaces, a missing bound): their files are
-    written as they are, and `problems` says what to fix before `plan`.
+    `problems` are those of the spec folder as the import would leave it: then
+    nothing was written. The API accepts judges the spec rules refuse (an
+    unknown template variable, a name with trailing spaces, a missing bound);
+    `problems_were_there` says the folder had them before the import.
     """
 
     files: Written
     problems: tuple[Problem, ...]
+    problems_were_there: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,15 +125,18 @@ def slug(name: str) -> str:
     return f"{stem}-judge" if stem in _RESERVED_NAMES else stem
 
 
-def spec_files_for(judges: Sequence[Judge], split_instructions: bool) -> list[SpecFileToWrite]:
+def spec_files_for(
+    judges: Sequence[Judge], split_instructions: bool, taken: Iterable[str] = ()
+) -> list[SpecFileToWrite]:
     """The spec files (and prompt files) that describe `judges` exactly.
 
-    Judges are taken in name order and a stem already used gets `-2`, `-3`...,
-    so the same judges always give the same files. With `split_instructions`,
+    Judges are taken in name order and a stem already used (or in `taken`,
+    casefolded: the files already there) gets `-2`, `-3`..., so the same
+    judges always give the same files. With `split_instructions`,
     multi-line instructions go to `prompts/<stem>.md` when that file reads
     back unchanged; otherwise they stay inline.
     """
-    used: set[str] = set()
+    used = set(taken)
     files: list[SpecFileToWrite] = []
     for judge in sorted(judges, key=lambda judge: judge.name):
         stem = _unused_stem(slug(judge.name), used)
@@ -170,6 +176,11 @@ def survives_prompt_file(text: str) -> bool:
 
 def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
     """The YAML of one spec, keys in reading order; `prompt` is the instructions file."""
+    return yamlio.dump(spec_data(judge, prompt))
+
+
+def spec_data(judge: Judge, prompt: PurePosixPath | None = None) -> dict[str, Any]:
+    """The data of one spec, keys in reading order; `prompt` is the instructions file."""
     data: dict[str, Any] = {
         "name": judge.name,
         "description": judge.description,
@@ -182,7 +193,7 @@ def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
     data["output"] = _output(judge)
     if judge.tools:
         data["tools"] = list(judge.tools)
-    return yamlio.dump(data)
+    return data
 
 
 def _output(judge: Judge) -> dict[str, Any]:
@@ -206,30 +217,13 @@ def _bound(value: float | None) -> float | int | None:
     return value
 
 
-def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> Written:
-    """Write `files` under `out_dir`, leaving alone those that already hold their text.
-
-    Without `force`, refuses with ConfigError naming the existing files that differ
-    (the first SHOWN_CONFLICTS of them), having written nothing.
-    """
-    targets = [
-        (out_dir / Path(*file.relative_path.parts), file.text.encode("utf-8")) for file in files
-    ]
-    unchanged = [path for path, data in targets if _holds(path, data)]
-    kept = set(unchanged)
-    conflicts = [path for path, _ in targets if path not in kept and path.exists()]
-    if conflicts and not force:
-        listed = "\n".join(f"  {path}" for path in conflicts[:SHOWN_CONFLICTS])
-        if len(conflicts) > SHOWN_CONFLICTS:
-            listed += f"\n  and {len(conflicts) - SHOWN_CONFLICTS} more"
-        raise ConfigError(
-            f"Refusing to overwrite {len(conflicts)} file(s) that differ from the remote"
-            f" judges; nothing was written:\n{listed}\nCompare them with `judgesync plan`,"
-            " import into another folder with --out, or pass --force to overwrite them."
-        )
+def write(files: Mapping[Path, str]) -> tuple[Path, ...]:
+    """Write each text to its file, leaving alone those that already hold it; the
+    paths written, in order."""
     written: list[Path] = []
-    for path, data in targets:
-        if path in kept:
+    for path, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        if _holds(path, data):
             continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,9 +235,7 @@ def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> Writt
                 " were written before it. Check the --out folder."
             ) from None
         written.append(path)
-    overwritten = set(conflicts)
-    new = tuple(path for path in written if path not in overwritten)
-    return Written(new, tuple(conflicts), tuple(unchanged))
+    return tuple(written)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -255,11 +247,68 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 def import_judges(
-    judges: Sequence[Judge], out_dir: Path, *, split_instructions: bool, force: bool
+    judges: Sequence[Judge],
+    out_dir: Path,
+    *,
+    split_instructions: bool,
+    force: bool,
+    model_overrides: tuple[tuple[str, str], ...] = (),
 ) -> Imported:
-    """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
-    files = write(spec_files_for(judges, split_instructions), out_dir, force)
-    return Imported(files, load_specs(out_dir).problems)
+    """Write `judges` into the specs under `out_dir` (reimport.py: matched judges in
+    their own files, in place; the others in new files), having checked the folder as
+    it would be: with any problem there, before or after, nothing is written.
+
+    Raises ConfigError, having written nothing, when a matched judge differs from its
+    spec and not `force`, or when the files would not give the judges back exactly.
+    """
+    before = load_specs(out_dir) if out_dir.is_dir() else LoadedSpecs((), ())
+    if before.problems:
+        return Imported(Written((), (), ()), before.problems, problems_were_there=True)
+    matched = reimport.match_existing(before.specs, judges, model_overrides)
+    differing = [match for match in matched.matches if match.differs]
+    if differing and not force:
+        _refuse_to_update(sorted(Path(match.spec.path) for match in differing))
+    pending: dict[Path, str] = {}
+    for match in differing:
+        prompt_ok = survives_prompt_file(match.judge.instructions)
+        pending.update(reimport.in_place(match, spec_data(match.judge), prompt_ok))
+    taken = reimport.taken_stems(out_dir, PROMPTS_FOLDER)
+    for file in spec_files_for(matched.unmatched, split_instructions, taken):
+        pending[out_dir / Path(*file.relative_path.parts)] = file.text
+    after = load_specs(out_dir, pending=pending)
+    if after.problems:
+        return Imported(Written((), (), ()), after.problems)
+    wrong = reimport.mismatches(after, judges, model_overrides)
+    if wrong:
+        listed = "\n".join(f"  {line}" for line in wrong)
+        raise ConfigError(
+            f"The files import would write do not give the remote judges back exactly;"
+            f" nothing was written:\n{listed}\nImport into an empty folder with --out and"
+            " compare."
+        )
+    existed = {path for path in pending if path.exists()}
+    written = write(pending)
+    unchanged = tuple(Path(match.spec.path) for match in matched.matches if not match.differs)
+    return Imported(
+        Written(
+            tuple(path for path in written if path not in existed),
+            tuple(path for path in written if path in existed),
+            unchanged,
+        ),
+        (),
+    )
+
+
+def _refuse_to_update(paths: Sequence[Path]) -> None:
+    listed = "\n".join(f"  {path}" for path in paths[:SHOWN_CONFLICTS])
+    if len(paths) > SHOWN_CONFLICTS:
+        listed += f"\n  and {len(paths) - SHOWN_CONFLICTS} more"
+    raise ConfigError(
+        f"Refusing to update {len(paths)} spec file(s) whose judge differs from the remote"
+        f" judge; nothing was written:\n{listed}\nCompare them with `judgesync plan`,"
+        " import into another folder with --out, or pass --force to update them in place"
+        " (comments and layout are kept)."
+    )
 
 
 @dataclass(frozen=True)
@@ -294,7 +343,13 @@ def import_workspace(
         listed = [j for j in every if policy.selects(j.name)]
         judges = select_judges(listed, query, names, policy.owns)
     imported = (
-        import_judges(judges, policy.specs, split_instructions=split_instructions, force=force)
+        import_judges(
+            judges,
+            policy.specs,
+            split_instructions=split_instructions,
+            force=force,
+            model_overrides=policy.model_overrides,
+        )
         if judges
         else None
     )
