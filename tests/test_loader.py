@@ -590,3 +590,23 @@ def test_a_folder_about_to_be_made_holds_only_its_pending_files(tmp_path):
     [problem] = loaded.problems
     assert problem.message.startswith("invalid YAML")
     assert not folder.exists()
+
+
+def test_a_yaml_problem_in_a_spec_hides_neither_its_schema_problems_nor_the_spec(in_tmp):
+    write(
+        in_tmp / "judges" / "a.yaml",
+        "name: x\nname: y\ndescripton: d\nmodel_name: !!binary aGk=\n",
+    )
+    loaded = load_specs(in_tmp / "judges")
+    assert loaded.specs == ()
+    assert [(p.line, p.message.split(";")[0]) for p in loaded.problems] == [
+        (1, "output: field required"),
+        (
+            1,
+            "instructions missing: add 'instructions' (the template text) or 'instructions_file'"
+            " (its path, relative to this file)",
+        ),
+        (2, "duplicate key 'name' (lines 1 and 2)"),
+        (3, "unknown key 'descripton'"),
+        (4, "the tag '!!binary' is not allowed"),
+    ]

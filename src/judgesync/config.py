@@ -188,21 +188,29 @@ def load_config(path: Path | None) -> Config:
     below_cwd = path.is_absolute() and path.is_relative_to(Path.cwd())
     shown = str(path.relative_to(Path.cwd()) if below_cwd else path)
     try:
-        document = yamlio.load_document(read_text(path, shown), shown)
+        document, unreadable = yamlio.read_document(read_text(path, shown), shown)
     except SpecError as error:
         raise ConfigFileError(error.problems) from None
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
         message = f"{CONFIG_FILE} must be a mapping of settings (it holds {describe(data)})"
         raise ConfigFileError([Problem(shown, message, document.lines[()])])
-    findings = list(_null_findings(data, ()))
-    if not findings:
-        config, findings = _validate(data)
-        findings += _value_findings(data)
-        if config is not None and not findings:
-            config._path = path
-            return config
-    problems = [Problem(shown, message, line_of(document, at)) for at, message in findings]
+    nulls = list(_null_findings(data, ()))
+    config, schema = _validate(data)
+    # A key without a value is said once, not again as a value of the wrong type.
+    empty = [at for at, _ in nulls]
+    schema = [(at, m) for at, m in schema if not any(at[: len(e)] == e for e in empty)]
+    findings = [*nulls, *schema, *_value_findings(data)]
+    if config is not None and not findings and not unreadable:
+        config._path = path
+        return config
+    # At a line whose YAML was refused, the value read is a stand-in: no more about it.
+    refused_lines = {problem.line for problem in unreadable}
+    problems = [
+        *unreadable,
+        *(Problem(shown, message, line_of(document, at)) for at, message in findings),
+    ]
+    problems = [p for p in problems if p in unreadable or p.line not in refused_lines]
     raise ConfigFileError(sorted(problems, key=lambda problem: problem.line or 0))
 
 

@@ -161,10 +161,11 @@ class _Run:
     def load_file(self, path: Path) -> None:
         shown = shown_path(path, self.cwd)
         try:
-            document = yamlio.load_document(self.read(path, shown), shown)
+            document, unreadable = yamlio.read_document(self.read(path, shown), shown)
         except SpecError as error:
             self.problems.extend(error.problems)
             return
+        self.problems.extend(unreadable)
         if not isinstance(document.data, dict):
             data = document.data
             got = "the file is empty" if data is None else f"it holds {specfile.describe(data)}"
@@ -172,8 +173,10 @@ class _Run:
             self.problems.append(Problem(shown, message, document.lines[()]))
             return
         before = len(self.problems)
-        spec = _FileCheck(path, shown, document, self).check()
-        if spec is not None and len(self.problems) == before:
+        # At a line whose YAML was refused, the value read is a stand-in: no more about it.
+        refused_lines = {problem.line for problem in unreadable}
+        spec = _FileCheck(path, shown, document, self, refused_lines).check()
+        if spec is not None and len(self.problems) == before and not unreadable:
             self.loaded.append(spec)
 
     def read(self, path: Path, shown: str) -> str:
@@ -204,18 +207,27 @@ class _Run:
 class _FileCheck:
     """The checks of one parsed spec file; problems go to the run."""
 
-    def __init__(self, path: Path, shown: str, document: yamlio.Document, run: _Run) -> None:
+    def __init__(
+        self,
+        path: Path,
+        shown: str,
+        document: yamlio.Document,
+        run: _Run,
+        refused_lines: set[int | None],
+    ) -> None:
         self.path = path
         self.shown = shown
         self.document = document
         self.data: dict[Hashable, Any] = document.data
         self.run = run
+        self.refused_lines = refused_lines
 
     def check(self) -> DesiredJudge | None:
         model, findings = specfile.validate(self.data)
         findings += specfile.check_values(self.data)
         for at, message in findings:
-            self._problem(message, at)
+            if self._line_of(at) not in self.refused_lines:
+                self._problem(message, at)
         self._claim_names(findings)
         found = self._instructions()
         if model is None or found is None:

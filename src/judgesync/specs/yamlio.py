@@ -71,6 +71,16 @@ def load_document(text: str, path: str) -> Document:
 
     An empty document (or one with only comments) has `data` None.
     """
+    document, problems = read_document(text, path)
+    if problems:
+        raise SpecError(problems)
+    return document
+
+
+def read_document(text: str, path: str) -> tuple[Document, list[Problem]]:
+    """Parse one YAML document, with the problems that still leave it readable (a
+    duplicate key, a refused tag or value: the data holds what could be read), so
+    that its other checks can run too. Raises SpecError when it cannot be read."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -85,15 +95,14 @@ def load_document(text: str, path: str) -> Document:
     finally:
         loader.dispose()
     if root is None:
-        return Document(None, {(): 1}, {})
+        return Document(None, {(): 1}, {}), []
     builder = _Builder()
     try:
         data = builder.build(root, (), 0)
     except _Refused as refused:
         raise SpecError([Problem(path, refused.message, refused.line)]) from None
-    if builder.problems:
-        raise SpecError([Problem(path, message, line) for message, line in builder.problems])
-    return Document(data, builder.lines, builder.text_lines)
+    problems = [Problem(path, message, line) for message, line in builder.problems]
+    return Document(data, builder.lines, builder.text_lines), problems
 
 
 def load(text: str) -> Any:
