@@ -9,7 +9,7 @@ fresh or saved, and the guards between a plan and the remote.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from judgesync.config import find_config, load_config
@@ -20,6 +20,7 @@ from judgesync.plan.planner import ActionKind, Plan
 from judgesync.policy import Choices, Policy
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import Target, open_client, resolve_target
+from judgesync.remote.local_state import local_db
 from judgesync.render.header import PlanHeader
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.spec import Judge, JudgeDefinition
@@ -41,6 +42,8 @@ def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Sett
     config_file = find_config(workdir)
     config = load_config(config_file)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
+    if target.is_local:
+        target = replace(target, local_db=local_db(workdir))
     return Settings(target, Policy.resolve(config, choices, target.model_overrides), config_file)
 
 

@@ -12,6 +12,7 @@ from judgesync.config import LOCAL, LOCAL_KEY_ENV, Config
 from judgesync.errors import ConfigError
 from judgesync.remote.address import api_url_problem
 from judgesync.remote.client import JudgesClient
+from judgesync.remote.local_state import LOCAL_DB
 
 DEFAULT_API_URL = "https://api.mistral.ai"
 # The embedded emulator gives each key its own workspace; without a key set,
@@ -28,19 +29,22 @@ class Target:
     model_overrides: tuple[tuple[str, str], ...] = ()
     # The environment variable the key came from, for error messages.
     key_env: str = "MISTRAL_API_KEY"
+    # `local` only: the state's file relative to the working directory (remote/local_state.py).
+    local_db: Path | None = None
 
     @property
     def label(self) -> str:
-        return target_label(self.api_url, self.name)
+        return target_label(self.api_url, self.name, self.local_db)
 
     @property
     def is_local(self) -> bool:
         return self.api_url == LOCAL
 
 
-def target_label(api_url: str, name: str | None) -> str:
+def target_label(api_url: str, name: str | None, local_db: Path | None = None) -> str:
     """How output names a target: also for a saved plan, which keeps its URL and name."""
-    where = "local (embedded emulator, .judgesync/local.db)" if api_url == LOCAL else api_url
+    database = (local_db or LOCAL_DB).as_posix()
+    where = f"local (embedded emulator, {database})" if api_url == LOCAL else api_url
     return f"{name}: {where}" if name else where
 
 
@@ -101,7 +105,9 @@ def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator
 
         with ExitStack() as stack:
             try:
-                url = stack.enter_context(embedded_emulator(workdir))
+                url = stack.enter_context(
+                    embedded_emulator(workdir / (target.local_db or LOCAL_DB))
+                )
             except EmulatorStartError as error:
                 raise ConfigError(f"{error} Check the .judgesync folder.") from None
             yield stack.enter_context(

@@ -1,8 +1,9 @@
-"""`--api-url local`: an emulator embedded in the judgesync process, stored in the work dir.
+"""`--api-url local`: an emulator embedded in the judgesync process, stored in the repository.
 
 Each judgesync command starts its own emulator on a free loopback port over
 the same sqlite file, so `apply --api-url local` and a later
-`plan --api-url local` see the same judges. Any API key is accepted.
+`plan --api-url local` see the same judges (remote/local_state.py says where
+the file is). Any API key is accepted.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from pathlib import Path
 
 from judgesync.emulator import Emulator, EmulatorServer
 
-LOCAL_DB = Path(".judgesync") / "local.db"
-
 
 @contextmanager
-def embedded_emulator(workdir: Path) -> Iterator[str]:
-    """Serve an emulator over `workdir/.judgesync/local.db`; yields its base URL."""
-    with EmulatorServer(Emulator(db=workdir / LOCAL_DB)) as server:
+def embedded_emulator(database: Path) -> Iterator[str]:
+    """Serve an emulator over the sqlite file `database`; yields its base URL."""
+    with EmulatorServer(Emulator(db=database)) as server:
         yield server.url
