@@ -454,3 +454,16 @@ def test_import_reads_a_named_target_with_its_own_key_and_notes_model_overrides(
         " the specs name the models as the target runs them. Edit model_name where the"
         " specs should name the original.\n"
     )
+
+
+def test_import_names_the_ownership_scope_when_it_leaves_every_judge_out(
+    repo, run, tricky_workspace
+):
+    (repo / "judgesync.yaml").write_text('ownership:\n  names: ["team-b/*"]\n')
+    result = run("import")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "None of the 8 remote judge(s) lies inside the ownership scope of judgesync.yaml"
+        " (team-b/*); nothing was written. Widen ownership.names to import them.\n"
+    )
+    assert not (repo / "judges").exists()

@@ -320,6 +320,16 @@ class WorkspaceImport:
     target: str
     model_overrides: tuple[tuple[str, str], ...]
     imported: Imported | None
+    # Why no judge matched, when the ownership scope left every remote judge out.
+    unowned: UnownedJudges | None = None
+
+
+@dataclass(frozen=True)
+class UnownedJudges:
+    """Remote judges there were, none inside `scope` (ownership.names)."""
+
+    count: int
+    scope: tuple[str, ...]
 
 
 def import_workspace(
@@ -342,6 +352,9 @@ def import_workspace(
         policy.refuse_unmatched_only([j.name for j in every], "remote judge")
         listed = [j for j in every if policy.selects(j.name)]
         judges = select_judges(listed, query, names, policy.owns)
+    unowned = None
+    if listed and policy.ownership is not None and not any(policy.owns(j.name) for j in listed):
+        unowned = UnownedJudges(len(listed), policy.ownership)
     imported = (
         import_judges(
             judges,
@@ -354,5 +367,5 @@ def import_workspace(
         else None
     )
     return WorkspaceImport(
-        len(judges), policy.specs, target.label, target.model_overrides, imported
+        len(judges), policy.specs, target.label, target.model_overrides, imported, unowned
     )

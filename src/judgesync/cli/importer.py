@@ -97,6 +97,14 @@ def import_command(
         progress=terminal.current().progress(),
     )
     if done.imported is None:
+        if done.unowned is not None:
+            scope = ", ".join(done.unowned.scope)
+            click.echo(
+                f"None of the {done.unowned.count} remote judge(s) lies inside the ownership"
+                f" scope of judgesync.yaml ({scope}); nothing was written. Widen"
+                " ownership.names to import them."
+            )
+            return EXIT_OK
         click.echo("No remote judge matches; nothing was written.")
         return EXIT_OK
     if done.imported.problems:
