@@ -80,7 +80,8 @@ def load_document(text: str, path: str) -> Document:
 def read_document(text: str, path: str) -> tuple[Document, list[Problem]]:
     """Parse one YAML document, with the problems that still leave it readable (a
     duplicate key, a refused tag or value: the data holds what could be read), so
-    that its other checks can run too. Raises SpecError when it cannot be read."""
+    that its other checks can run too. Raises SpecError when it cannot be read, or
+    when entries had to be left out (a merge key), which would make keys look missing."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -102,6 +103,8 @@ def read_document(text: str, path: str) -> tuple[Document, list[Problem]]:
     except _Refused as refused:
         raise SpecError([Problem(path, refused.message, refused.line)]) from None
     problems = [Problem(path, message, line) for message, line in builder.problems]
+    if builder.incomplete:
+        raise SpecError(problems)
     return Document(data, builder.lines, builder.text_lines), problems
 
 
@@ -136,6 +139,9 @@ class _Builder:
         self._nodes_left = MAX_NODES
         # Nodes being built right now: meeting one again means an alias loops.
         self._open: set[int] = set()
+        # Entries were left out (a merge key, a key that is a list): checking what is
+        # left would report the keys they held as missing.
+        self.incomplete = False
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
         self._nodes_left -= 1
@@ -204,11 +210,13 @@ class _Builder:
             line = _line(key_node)
             if key_node.tag == _MERGE:
                 self._problem("merge keys ('<<') are not supported; write the keys out", key_node)
+                self.incomplete = True
                 continue
             if not isinstance(key_node, ScalarNode):
                 self._problem(
                     "a mapping key must be a plain value, not a list or mapping", key_node
                 )
+                self.incomplete = True
                 continue
             key = self._scalar_value(key_node)
             if key in first_lines:
