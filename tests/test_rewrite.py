@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from judgesync.specs import yamlio
@@ -89,7 +89,10 @@ def test_an_equal_value_leaves_the_text_as_it_is(text, updates):
 _TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
+# Text ending in blank lines: a `|+` block would take in what follows it.
+@example(description="\n", first="", instructions="0", tools=[], model="m")
+@example(description="", first="\n", instructions="0\n\n", tools=[], model="m")
 @given(
     description=_TEXT,
     first=_TEXT,

@@ -55,7 +55,7 @@ def rewrite(text: str, updates: Mapping[str, Any], renamed: Mapping[str, str] = 
                 key_node, value_node = present[old_key]
                 _entry(loader, text, key_node, value_node, key, new, edits, old_key != key)
             else:
-                appended += yamlio.dump({key: new})
+                appended += yamlio.dump_fragment({key: new})
     finally:
         loader.dispose()
     for edit in sorted(edits, key=lambda edit: edit.start, reverse=True):
@@ -125,7 +125,7 @@ def _replacement(text: str, key_node: Node, value_node: Node, key: str, new: Any
     """The whole entry written anew at the key's column; a comment after the old
     value stays on the entry's first line."""
     column = key_node.start_mark.column
-    lines = yamlio.dump({key: new}).splitlines(keepends=True)
+    lines = yamlio.dump_fragment({key: new}).splitlines(keepends=True)
     indented = (" " * column + line if line.strip() else line for line in lines[1:])
     fragment = lines[0] + "".join(indented)
     end, ends_line = _value_end(text, value_node)

@@ -278,3 +278,34 @@ def dump(data: Any) -> str:
         width=2**31 - 1,
         indent=2,
     )
+
+
+class _FragmentDumper(_Dumper):
+    """For entries spliced into a document that goes on after them."""
+
+
+def _represent_fragment_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # A `|+` block (text ending in blank lines) would take in the blank lines that
+    # follow it in the document: such text is written double-quoted, which is exact.
+    if text.endswith("\n\n") or text == "\n":
+        return dumper.represent_scalar(_STR, text, style='"')
+    return _represent_text(dumper, text)
+
+
+_FragmentDumper.add_representer(str, _represent_fragment_text)
+
+
+def dump_fragment(data: Mapping[str, Any]) -> str:
+    """Entries of a block mapping, to splice into a document (specs/rewrite.py): as
+    `dump` writes them, but with no document end marker, and no text block that
+    would change by what follows it."""
+    text = yaml.dump(
+        dict(data),
+        Dumper=_FragmentDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+        indent=2,
+    )
+    return text.removesuffix("...\n")
