@@ -211,7 +211,8 @@ def test_a_refused_key_names_the_targets_key_variable(repo, monkeypatch):
     import httpx
 
     from judgesync.remote.connect import resolve_target
-    from judgesync.settings.config import find_config, load_config
+    from judgesync.repository import find_config
+    from judgesync.settings.config import load_config
 
     write_config(
         repo, "targets:\n  prod:\n    api_url: http://api.test\n    api_key_env: KEY_PROD\n"

@@ -4,13 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from judgesync.errors import ConfigError, ConfigFileError, Problem
-from judgesync.settings.config import (
-    CONFIG_FILE,
-    Config,
-    TargetConfig,
-    find_config,
-    load_config,
-)
+from judgesync.repository import CONFIG_FILE, find_config
+from judgesync.settings.config import Config, TargetConfig, load_config
 
 DATA = Path(__file__).parent / "data" / "config"
 
@@ -252,4 +247,21 @@ def test_problems_name_a_found_file_relative_to_the_working_directory(tmp_path, 
     assert found == tmp_path / CONFIG_FILE
     assert [str(problem) for problem in problems_of(found)] == [
         "judgesync.yaml:1: prune: must be true or false, got a number (1)"
+    ]
+
+
+def test_a_key_without_value_hides_neither_an_unknown_key_nor_a_wrong_type(tmp_path):
+    path = write_config(tmp_path, "protect:\nprun: true\nmax_deletes: five\n")
+    assert [(p.line, p.message) for p in problems_of(path)] == [
+        (1, "protect: has no value; write one or remove the key"),
+        (2, "unknown key 'prun'; did you mean 'prune'?"),
+        (3, "max_deletes: must be a whole number, got text ('five')"),
+    ]
+
+
+def test_a_duplicate_key_hides_no_other_problem_of_the_file(tmp_path):
+    path = write_config(tmp_path, "prune: true\nprune: false\nprotec: [a]\n")
+    assert [(p.line, p.message) for p in problems_of(path)] == [
+        (2, "duplicate key 'prune' (lines 1 and 2); keep one"),
+        (3, "unknown key 'protec'; did you mean 'protect'?"),
     ]

@@ -22,8 +22,27 @@ def test_ci_runs_the_readme_test_command():
     assert (REPO / ".ci" / "run").read_text().rstrip().endswith(test_command)
 
 
-def test_readme_links_point_at_files_that_exist():
-    links = re.findall(r"\]\(((?:docs|benchmarks)/[^)]+)\)", README)
-    assert links
-    for link in links:
-        assert (REPO / link).is_file(), link
+# Markdown links, inline: [text](target); the target ends at a space (a title) or ")".
+_LINK = re.compile(r"\]\(([^)\s]+)")
+_PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces as -."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_relative_link_in_the_readme_and_docs_resolves():
+    broken = []
+    for page in _PAGES:
+        for target in _LINK.findall(page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []

@@ -13,6 +13,7 @@ from judgesync.cli import cli
 from judgesync.cli.emulator import emulator_command
 from judgesync.emulator import Emulator, EmulatorServer, EmulatorSettings, EmulatorStartError
 from judgesync.remote.local import embedded_emulator
+from judgesync.settings.local_state import LOCAL_DB
 from tests.processes import start_cli
 
 JUDGES = "/v1/observability/judges"
@@ -50,10 +51,10 @@ def test_a_restart_with_casefold_names_over_clashing_names_fails_clearly(
 
 
 def test_the_embedded_emulator_shares_state_between_runs_in_one_workdir(tmp_path, judge_definition):
-    with embedded_emulator(tmp_path) as url:
+    with embedded_emulator(tmp_path / LOCAL_DB) as url:
         assert url.startswith("http://127.0.0.1:")
         httpx.post(f"{url}{JUDGES}", json=judge_definition(), headers=HEADERS)
-    with embedded_emulator(tmp_path) as url:
+    with embedded_emulator(tmp_path / LOCAL_DB) as url:
         listed = httpx.get(f"{url}{JUDGES}", headers=HEADERS).json()["judges"]
     assert listed["count"] == 1
     assert (tmp_path / ".judgesync" / "local.db").exists()

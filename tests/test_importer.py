@@ -138,47 +138,18 @@ def test_survives_prompt_file_mirrors_the_loader(text, survives):
     assert survives_prompt_file(text) is survives
 
 
-def test_write_refuses_every_existing_file_and_writes_nothing(tmp_path):
-    (tmp_path / "tone.yaml").write_text("mine\n")
-    (tmp_path / "prompts").mkdir()
-    (tmp_path / "prompts" / "b.md").write_text("mine too\n")
-    files = [
-        SpecFileToWrite(PurePosixPath("a.yaml"), "a\n"),
-        SpecFileToWrite(PurePosixPath("prompts/b.md"), "b\n"),
-        SpecFileToWrite(PurePosixPath("tone.yaml"), "tone\n"),
-    ]
-    with pytest.raises(ConfigError) as raised:
-        write(files, tmp_path, force=False)
-    message = str(raised.value)
-    assert "Refusing to overwrite 2 file(s) that differ from the remote judges" in message
-    assert "nothing was written" in message
-    assert str(tmp_path / "prompts" / "b.md") in message
-    assert str(tmp_path / "tone.yaml") in message
-    assert not (tmp_path / "a.yaml").exists()
-    assert (tmp_path / "tone.yaml").read_text() == "mine\n"
-
-
-def test_write_leaves_a_file_holding_its_exact_text_alone_and_it_is_no_conflict(tmp_path):
+def test_write_leaves_a_file_holding_its_exact_text_alone(tmp_path):
     (tmp_path / "tone.yaml").write_bytes(b"tone\r\n")
     (tmp_path / "crlf.yaml").write_bytes(b"crlf\n")  # differs by its line end only
-    files = [
-        SpecFileToWrite(PurePosixPath("tone.yaml"), "tone\r\n"),
-        SpecFileToWrite(PurePosixPath("crlf.yaml"), "crlf\r\n"),
-    ]
-    with pytest.raises(ConfigError, match=r"overwrite 1 file\(s\)(.|\n)*crlf.yaml\nCompare"):
-        write(files, tmp_path, force=False)
-    assert write(files[:1], tmp_path, force=False) == Written((), (), (tmp_path / "tone.yaml",))
+    files = {tmp_path / "tone.yaml": "tone\r\n", tmp_path / "crlf.yaml": "crlf\r\n"}
+    assert write(files) == (tmp_path / "crlf.yaml",)
+    assert (tmp_path / "crlf.yaml").read_bytes() == b"crlf\r\n"
 
 
-def test_write_with_force_overwrites_and_keeps_bytes_exact(tmp_path):
+def test_write_makes_folders_and_keeps_bytes_exact(tmp_path):
     (tmp_path / "tone.yaml").write_text("mine\n")
-    files = [
-        SpecFileToWrite(PurePosixPath("tone.yaml"), "new\r\n"),
-        SpecFileToWrite(PurePosixPath("prompts/tone.md"), "é\n"),
-    ]
-    assert write(files, tmp_path, force=True) == Written(
-        new=(tmp_path / "prompts" / "tone.md",), overwritten=(tmp_path / "tone.yaml",), unchanged=()
-    )
+    files = {tmp_path / "tone.yaml": "new\r\n", tmp_path / "prompts" / "tone.md": "é\n"}
+    assert write(files) == (tmp_path / "prompts" / "tone.md", tmp_path / "tone.yaml")
     assert (tmp_path / "tone.yaml").read_bytes() == b"new\r\n"
     assert (tmp_path / "prompts" / "tone.md").read_bytes() == "é\n".encode()
 
@@ -220,13 +191,15 @@ def test_select_refuses_a_name_outside_the_ownership_scope():
         select_judges(JUDGES, names=("Tone check",), owns=lambda name: name != "Tone check")
 
 
-def test_import_reports_judges_the_spec_rules_refuse(repo):
+def test_import_writes_nothing_when_a_judge_breaks_the_spec_rules(repo):
     judges = [
         remote(definition("ok")),
         remote(definition("typo", instructions="{{ asistant_message }}")),
     ]
     imported = import_judges(judges, repo / "judges", split_instructions=False, force=False)
-    assert len(imported.files.new) == 2
+    assert imported.files == Written((), (), ())
+    assert not (repo / "judges").exists()
+    assert not imported.problems_were_there
     [problem] = imported.problems
     assert problem.path == "judges/typo.yaml"
     assert "unknown template variable 'asistant_message'" in problem.message
@@ -289,7 +262,8 @@ def judge_definitions(draw: st.DrawFn, name: str) -> JudgeDefinition:
 def test_imported_files_load_back_to_the_same_judges(tmp_path_factory, names, data, split):
     folder = tmp_path_factory.mktemp("import")
     definitions = [data.draw(judge_definitions(name)) for name in names]
-    write(spec_files_for([remote(d) for d in definitions], split), folder, force=False)
+    files = spec_files_for([remote(d) for d in definitions], split)
+    write({folder / file.relative_path: file.text for file in files})
     loaded = load_specs(folder, repo_root=folder)
     assert loaded.problems == ()
     assert [canonical(spec.definition) for spec in loaded.specs] == [
@@ -363,7 +337,7 @@ def test_importing_again_an_unchanged_workspace_says_so_in_one_line_and_writes_n
     assert {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")} == before
 
 
-def test_a_judge_changed_remotely_is_refused_by_name_and_overwritten_alone_with_force(
+def test_a_judge_changed_remotely_is_refused_by_name_and_updated_alone_with_force(
     repo, run, emulator, api_key, tricky_workspace
 ):
     assert run("import").exit_code == 0
@@ -376,11 +350,11 @@ def test_a_judge_changed_remotely_is_refused_by_name_and_overwritten_alone_with_
 
     assert refused.exit_code == 1
     assert refused.output == (
-        "Error: Refusing to overwrite 1 file(s) that differ from the remote judges; nothing"
-        " was written:\n"
+        "Error: Refusing to update 1 spec file(s) whose judge differs from the remote judge;"
+        " nothing was written:\n"
         "  judges/signed.yaml\n"
         "Compare them with `judgesync plan`, import into another folder with --out, or pass"
-        " --force to overwrite them.\n"
+        " --force to update them in place (comments and layout are kept).\n"
     )
     assert {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")} == before
 
@@ -388,9 +362,9 @@ def test_a_judge_changed_remotely_is_refused_by_name_and_overwritten_alone_with_
 
     assert forced.exit_code == 0, forced.output
     assert forced.output == (
-        "Overwrote judges/signed.yaml\n"
+        "Updated judges/signed.yaml\n"
         f"Imported 8 judge(s) from {emulator.url} into judges"
-        " (files: 1 overwritten with --force, 7 unchanged).\n"
+        " (files: 1 updated with --force, 7 unchanged).\n"
     )
     after = {p.name: p.stat().st_mtime_ns for p in (repo / "judges").rglob("*.yaml")}
     assert [name for name in after if after[name] != before[name]] == ["signed.yaml"]
@@ -405,7 +379,7 @@ def test_a_refusal_lists_the_first_ten_differing_files_and_counts_the_rest(
             client.create_judge(definition(f"judge-{n:02d}"))
     assert run("import").exit_code == 0
     for path in (repo / "judges").glob("*.yaml"):
-        path.write_text(path.read_text() + "# edited by hand\n")
+        path.write_text(path.read_text().replace("description: ", "description: Edited. ", 1))
 
     refused = run("import")
 
@@ -413,7 +387,7 @@ def test_a_refusal_lists_the_first_ten_differing_files_and_counts_the_rest(
     listed = [line for line in refused.output.splitlines() if line.startswith("  judges/")]
     assert listed == [f"  judges/judge-{n:02d}.yaml" for n in range(10)]
     assert "\n  and 40 more\n" in refused.output
-    assert "Refusing to overwrite 50 file(s)" in refused.output
+    assert "Refusing to update 50 spec file(s)" in refused.output
 
 
 def test_import_filters_by_query_and_name_into_the_chosen_folder(repo, run, tricky_workspace):
@@ -437,16 +411,20 @@ def test_import_takes_only_owned_judges_into_the_configured_specs(repo, run, tri
     assert "into evaluation (files: 2 new).\n" in result.output
 
 
-def test_import_exits_1_and_says_what_to_fix_when_a_judge_breaks_the_spec_rules(
+def test_import_writes_nothing_and_says_what_to_fix_when_a_judge_breaks_the_spec_rules(
     repo, run, emulator, api_key
 ):
     with JudgesClient(emulator.url, api_key) as client:
         client.create_judge(definition("typo", instructions="{{ asistant_message }}"))
     result = run("import")
     assert result.exit_code == 1
-    assert "Wrote judges/typo.yaml\n" in result.output
+    assert "Wrote" not in result.output
+    assert not (repo / "judges").exists()
     assert "judges/typo.yaml:4: instructions: unknown template variable" in result.output
-    assert "1 problem(s) in judges: the API accepted these judges" in result.output
+    assert (
+        "1 problem(s) in judges as the import would leave it, so nothing was written: the"
+        " remote judges hold what the spec rules refuse" in result.output
+    )
 
 
 def test_import_help_has_an_example():
@@ -476,3 +454,16 @@ def test_import_reads_a_named_target_with_its_own_key_and_notes_model_overrides(
         " the specs name the models as the target runs them. Edit model_name where the"
         " specs should name the original.\n"
     )
+
+
+def test_import_names_the_ownership_scope_when_it_leaves_every_judge_out(
+    repo, run, tricky_workspace
+):
+    (repo / "judgesync.yaml").write_text('ownership:\n  names: ["team-b/*"]\n')
+    result = run("import")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "None of the 8 remote judge(s) lies inside the ownership scope of judgesync.yaml"
+        " (team-b/*); nothing was written. Widen ownership.names to import them.\n"
+    )
+    assert not (repo / "judges").exists()

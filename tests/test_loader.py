@@ -557,3 +557,58 @@ def test_validate_prints_every_problem_the_loader_finds(tmp_path, monkeypatch):
     printed = [line for line in result.stderr.splitlines() if ": warning: " not in line]
     assert printed[:-1] == expected
     assert "Traceback" not in result.stderr
+
+
+def test_pending_texts_are_read_in_place_of_the_files_and_new_ones_are_found(tmp_path):
+    folder = tmp_path / "judges"
+    (folder / "prompts").mkdir(parents=True)
+    (folder / "prompts" / "tone.md").write_text("On disk {{ user_message }}\n")
+    spec = yamlio.dump(
+        {
+            "name": "tone",
+            "description": "d",
+            "model_name": "m",
+            "instructions_file": "../prompts/tone.md",
+            "output": {"type": "CLASSIFICATION", "options": [{"value": "a", "description": "b"}]},
+        }
+    )
+    pending = {
+        folder / "sub" / "tone.yaml": spec,
+        folder / "prompts" / "tone.md": "Pending {{ user_message }}\n",
+    }
+
+    loaded = load_specs(folder, repo_root=tmp_path, pending=pending)
+
+    assert loaded.problems == ()
+    [judge] = loaded.specs
+    assert judge.path.endswith("sub/tone.yaml")
+    assert judge.definition.instructions == "Pending {{ user_message }}\n"
+    assert not (folder / "sub").exists()
+
+
+def test_a_folder_about_to_be_made_holds_only_its_pending_files(tmp_path):
+    folder = tmp_path / "new"
+    loaded = load_specs(folder, repo_root=tmp_path, pending={folder / "x.yaml": "name: [\n"})
+    [problem] = loaded.problems
+    assert problem.message.startswith("invalid YAML")
+    assert not folder.exists()
+
+
+def test_a_yaml_problem_in_a_spec_hides_neither_its_schema_problems_nor_the_spec(in_tmp):
+    write(
+        in_tmp / "judges" / "a.yaml",
+        "name: x\nname: y\ndescripton: d\nmodel_name: !!binary aGk=\n",
+    )
+    loaded = load_specs(in_tmp / "judges")
+    assert loaded.specs == ()
+    assert [(p.line, p.message.split(";")[0]) for p in loaded.problems] == [
+        (1, "output: field required"),
+        (
+            1,
+            "instructions missing: add 'instructions' (the template text) or 'instructions_file'"
+            " (its path, relative to this file)",
+        ),
+        (2, "duplicate key 'name' (lines 1 and 2)"),
+        (3, "unknown key 'descripton'"),
+        (4, "the tag '!!binary' is not allowed"),
+    ]

@@ -323,3 +323,42 @@ def test_a_run_lists_the_workspace_once(applied, run, remote, monkeypatch, comma
     result = run(*command)
     assert result.exit_code == 0, result.output
     assert len(listings) == 1
+
+
+def test_judge_refuses_a_role_the_api_does_not_know(applied, run, tmp_path):
+    messages = tmp_path / "chat.yaml"
+    messages.write_text("- {role: usr, content: hi}\n- {role: assistant, content: hello}\n")
+    result = run("judge", "tone", "--messages", str(messages))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"{messages}: messages[0].role: 'usr' is not a role; did you mean 'user'? use one of"
+        " system, user, assistant, tool\n"
+        "1 problem(s) in the conversation files; nothing was sent to the API.\n"
+    )
+
+
+def test_judge_refuses_a_conversation_without_the_properties_the_instructions_read(
+    applied, run, tmp_path
+):
+    messages = tmp_path / "chat.yaml"
+    messages.write_text("- {role: user, content: hi}\n- {role: assistant, content: hello}\n")
+    result = run("judge", "tone", "--messages", str(messages))
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The instructions of 'tone' read properties.locale, which the conversation"
+        " does not set (it would render as empty text); pass them with --properties FILE.\n"
+    )
+
+
+def test_the_readme_judge_example_runs_with_the_shipped_files(applied, run):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    result = run(
+        "judge",
+        "tone",
+        "--messages",
+        str(examples / "chat.yaml"),
+        "--properties",
+        str(examples / "properties.yaml"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "\nAnswer: " in result.output

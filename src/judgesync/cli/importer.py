@@ -14,7 +14,7 @@ from judgesync.cli.options import api_url_option, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
-    from judgesync.specs.writer import Written
+    from judgesync.specs.writer import Imported, Written
 
 
 @click.command("import")
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite existing files that differ from the remote judges.",
+    help="Update in place the specs whose judge differs from the remote judge.",
 )
 @click.option(
     "--split-instructions",
@@ -67,11 +67,13 @@ def import_command(
 ) -> int:
     """Write one spec file per remote judge, so `plan` starts with no changes.
 
-    File names come from judge names (`team-a/tone x` -> team-a-tone-x.yaml).
-    A file that already holds what import would write is left unchanged, so
-    importing again is safe; one that differs is never overwritten without
-    --force. With a judgesync.yaml that sets ownership, only owned judges
-    are imported.
+    A judge that a spec in the folder already manages (matched as plan
+    matches: by name, ignoring case, or by previous_names) goes into that
+    spec's file: left alone when the judge equals the spec, updated in place
+    only with --force (comments and layout kept). Other judges get new files,
+    named after them (`team-a/tone x` -> team-a-tone-x.yaml). Nothing is
+    written if the folder would not validate afterwards. With a
+    judgesync.yaml that sets ownership, only owned judges are imported.
 
     \b
     Example:
@@ -96,13 +98,23 @@ def import_command(
         progress=terminal.current().progress(),
     )
     if done.imported is None:
+        if done.unowned is not None:
+            scope = ", ".join(done.unowned.scope)
+            click.echo(
+                f"None of the {done.unowned.count} remote judge(s) lies inside the ownership"
+                f" scope of judgesync.yaml ({scope}); nothing was written. Widen"
+                " ownership.names to import them."
+            )
+            return EXIT_OK
         click.echo("No remote judge matches; nothing was written.")
         return EXIT_OK
+    if done.imported.problems:
+        return _refused(done.imported, shown_path(done.folder))
     files = done.imported.files
     for path in files.new:
         click.echo(f"Wrote {shown_path(path)}")
-    for path in files.overwritten:
-        click.echo(f"Overwrote {shown_path(path)}")
+    for path in files.updated:
+        click.echo(f"Updated {shown_path(path)}")
     folder = shown_path(done.folder)
     click.echo(
         f"Imported {done.judges} judge(s) from {done.target} into {folder} ({_tally(files)})."
@@ -114,23 +126,35 @@ def import_command(
             f"Note: this target overrides models ({swaps}); the specs name the models as"
             " the target runs them. Edit model_name where the specs should name the original."
         )
-    if done.imported.problems:
-        for problem in done.imported.problems:
-            click.echo(str(problem), err=True)
-        click.echo(
-            f"{len(done.imported.problems)} problem(s) in {folder}: the API accepted these"
-            " judges but the spec rules refuse them. Fix them, then run judgesync validate.",
-            err=True,
-        )
-        return EXIT_ERROR
     return EXIT_OK
 
 
+def _refused(imported: Imported, folder: str) -> int:
+    for problem in imported.problems:
+        click.echo(str(problem), err=True)
+    count = len(imported.problems)
+    if imported.problems_were_there:
+        click.echo(
+            f"{count} problem(s) in {folder} before importing; nothing was written. Fix"
+            " them (judgesync validate lists them), then import again.",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"{count} problem(s) in {folder} as the import would leave it, so nothing was"
+            " written: the remote judges hold what the spec rules refuse (the API accepts"
+            " it). Fix those judges, or leave them out with --name, --q or --only, then"
+            " import again.",
+            err=True,
+        )
+    return EXIT_ERROR
+
+
 def _tally(files: Written) -> str:
-    """E.g. "files: 2 new, 1 overwritten with --force, 40 unchanged" (counts of 0 left out)."""
+    """E.g. "files: 2 new, 1 updated with --force, 40 unchanged" (counts of 0 left out)."""
     counts = (
         (len(files.new), "new"),
-        (len(files.overwritten), "overwritten with --force"),
+        (len(files.updated), "updated with --force"),
         (len(files.unchanged), "unchanged"),
     )
     return "files: " + ", ".join(f"{count} {what}" for count, what in counts if count)

@@ -13,6 +13,7 @@ from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.settings.policy import Choices
 from judgesync.specs import yamlio
+from judgesync.specs.cases_loader import ROLES, required_properties
 from judgesync.specs.problems import did_you_mean
 from judgesync.specs.textfile import read_text
 
@@ -38,7 +39,21 @@ def try_judge(
                 f"No remote judge is named {name!r}; {hint}names are matched exactly."
                 " Apply its spec first, or list the judges with `judgesync plan`."
             )
+        _refuse_missing_properties(judge.name, required_properties(judge), request)
         return settings.target.label, client.live_judge(judge.id, request)
+
+
+def _refuse_missing_properties(
+    name: str, required: frozenset[str], request: Mapping[str, Any]
+) -> None:
+    """As `test` and `validate` refuse a case without them: they would render as empty text."""
+    missing = sorted(required - (request.get("properties") or {}).keys())
+    if missing:
+        listed = ", ".join(f"properties.{key}" for key in missing)
+        raise ConfigError(
+            f"The instructions of {name!r} read {listed}, which the conversation does not set"
+            " (it would render as empty text); pass them with --properties FILE."
+        )
 
 
 def read_conversation(messages_file: Path, properties_file: Path | None) -> dict[str, Any]:
@@ -55,6 +70,17 @@ def read_conversation(messages_file: Path, properties_file: Path | None) -> dict
             "must hold a non-empty list of messages, each a mapping with 'role' and"
             " 'content', e.g. [{role: user, content: Hi}]",
         )
+    wrong_roles = [
+        Problem(
+            str(messages_file),
+            f"messages[{index}].role: {message['role']!r} is not a role;"
+            f" {did_you_mean(message['role'], frozenset(ROLES))}use one of {', '.join(ROLES)}",
+        )
+        for index, message in enumerate(messages)
+        if message["role"] not in ROLES
+    ]
+    if wrong_roles:
+        raise _conversation_error(wrong_roles)
     properties = _read_data(properties_file) if properties_file is not None else None
     if properties_file is not None and not isinstance(properties, dict):
         raise _file_error(properties_file, "must hold a mapping of properties, e.g. {locale: en}")

@@ -10,7 +10,7 @@ the remote's judges (`list_judges`), and the fresh plan between them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +21,9 @@ from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Plan
 from judgesync.progress import Progress
 from judgesync.remote.connect import Target, resolve_target
-from judgesync.settings.config import Config, find_config, load_config
+from judgesync.repository import find_config, repository_root
+from judgesync.settings.config import Config, load_config
+from judgesync.settings.local_state import local_db
 from judgesync.settings.policy import Choices, Policy
 from judgesync.specs.inputs import PlanInputs, plan_inputs
 from judgesync.specs.loader import LoadedSpecs, load_specs
@@ -40,13 +42,15 @@ class Settings:
     def root(self) -> Path:
         """The repository root, which a saved plan's spec directory is relative to: the
         folder of judgesync.yaml, else the git root, else the working directory."""
-        return repository_root(self.config_file, self.workdir)
+        return repository_root(self.workdir)
 
 
 def resolve(choices: Choices, environ: Mapping[str, str], workdir: Path) -> Settings:
     """judgesync.yaml (found from `workdir`), the flags and the environment, met once."""
     config_file, config = read_config(workdir)
     target = resolve_target(choices.api_url, environ, choices.target_name, config)
+    if target.is_local:
+        target = replace(target, local_db=local_db(workdir))
     policy = Policy.resolve(config, choices, target.model_overrides)
     return Settings(target, policy, config_file, workdir)
 
@@ -56,14 +60,6 @@ def resolve_offline(choices: Choices, workdir: Path) -> Policy:
     no target, so no model overrides."""
     _config_file, config = read_config(workdir)
     return Policy.resolve(config, choices)
-
-
-def repository_root(config_file: Path | None, workdir: Path) -> Path:
-    """The folder of judgesync.yaml, else the nearest git root above `workdir`, else `workdir`."""
-    if config_file is not None:
-        return config_file.parent.resolve()
-    start = workdir.resolve()
-    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), start)
 
 
 def read_config(workdir: Path) -> tuple[Path | None, Config]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from judgesync.errors import ConfigError
 from judgesync.settings.address import DEFAULT_API_URL, LOCAL, api_url_problem, target_label
 from judgesync.settings.config import LOCAL_KEY_ENV, Config
+from judgesync.settings.local_state import LOCAL_DB
 
 # httpx is imported only when a client opens: validate resolves settings offline.
 if TYPE_CHECKING:
@@ -31,10 +32,12 @@ class Target:
     model_overrides: tuple[tuple[str, str], ...] = ()
     # The environment variable the key came from, for error messages.
     key_env: str = "MISTRAL_API_KEY"
+    # `local` only: the state's file relative to the working directory (remote/local_state.py).
+    local_db: Path | None = None
 
     @property
     def label(self) -> str:
-        return target_label(self.api_url, self.name)
+        return target_label(self.api_url, self.name, self.local_db)
 
     @property
     def is_local(self) -> bool:
@@ -98,7 +101,7 @@ def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator
         from judgesync.remote.local import embedded_emulator
 
         with ExitStack() as stack:
-            url = stack.enter_context(embedded_emulator(workdir))
+            url = stack.enter_context(embedded_emulator(workdir / (target.local_db or LOCAL_DB)))
             yield stack.enter_context(
                 JudgesClient(
                     url, target.api_key, list_concurrency=parallelism, key_env=target.key_env

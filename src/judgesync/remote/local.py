@@ -1,11 +1,11 @@
-"""`--api-url local`: an emulator embedded in the judgesync process, stored in the work dir.
+"""`--api-url local`: an emulator embedded in the judgesync process, stored in the repository.
 
 Each judgesync command starts its own emulator on a free loopback port over
 the same sqlite file, so `apply --api-url local` and a later
-`plan --api-url local` see the same judges. Any API key is accepted. With
-JUDGESYNC_JUDGING_URL set, it judges with that model (JUDGESYNC_JUDGING_MODEL,
-JUDGESYNC_JUDGING_TIMEOUT in seconds, key from JUDGESYNC_JUDGING_API_KEY), as
-`judgesync emulator --judging-url` does.
+`plan --api-url local` see the same judges (settings/local_state.py says where
+the file is). Any API key is accepted. With JUDGESYNC_JUDGING_URL set, it judges
+with that model (JUDGESYNC_JUDGING_MODEL, JUDGESYNC_JUDGING_TIMEOUT in seconds, key
+from JUDGESYNC_JUDGING_API_KEY), as `judgesync emulator --judging-url` does.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from judgesync.emulator.limits import DEFAULT_JUDGING_TIMEOUT_SECONDS, JUDGING_K
 from judgesync.emulator.model_judging import JudgingModel
 from judgesync.errors import ConfigError
 
-LOCAL_DB = Path(".judgesync") / "local.db"
 JUDGING_URL_ENV = "JUDGESYNC_JUDGING_URL"
 JUDGING_MODEL_ENV = "JUDGESYNC_JUDGING_MODEL"
 JUDGING_TIMEOUT_ENV = "JUDGESYNC_JUDGING_TIMEOUT"
@@ -48,15 +47,13 @@ def judging_model_from(environ: Mapping[str, str]) -> JudgingModel | None:
 
 
 @contextmanager
-def embedded_emulator(workdir: Path) -> Iterator[str]:
-    """Serve an emulator over `workdir/.judgesync/local.db`; yields its base URL.
+def embedded_emulator(database: Path) -> Iterator[str]:
+    """Serve an emulator over the sqlite file `database`; yields its base URL.
     Raises ConfigError when it cannot start."""
     model = judging_model_from(os.environ)
     with ExitStack() as stack:
         try:
-            server = stack.enter_context(
-                EmulatorServer(Emulator(db=workdir / LOCAL_DB), judging_model=model)
-            )
+            server = stack.enter_context(EmulatorServer(Emulator(db=database), judging_model=model))
         except EmulatorStartError as error:
             raise ConfigError(f"{error} Check the .judgesync folder.") from None
         yield server.url

@@ -5,7 +5,10 @@ checking options stays quick; at the bottom, so that every layer may read it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from judgesync.settings.local_state import LOCAL_DB
 
 DEFAULT_API_URL = "https://api.mistral.ai"
 # `--api-url local`: the embedded emulator.
@@ -17,9 +20,11 @@ _BRACKETED = re.compile(r"\[[0-9A-Fa-f:.]+\](:[0-9]*)?")
 _DOT_SEGMENT = re.compile(r"(\.|%2e){1,2}", re.IGNORECASE)
 
 
-def target_label(api_url: str, name: str | None) -> str:
-    """How output names a target: also for a saved plan, which keeps its URL and name."""
-    where = "local (embedded emulator, .judgesync/local.db)" if api_url == LOCAL else api_url
+def target_label(api_url: str, name: str | None, local_db: Path | None = None) -> str:
+    """How output names a target: also for a saved plan, which keeps its URL and name;
+    `local_db` is where a local target keeps its state (settings/local_state.py)."""
+    database = (local_db or LOCAL_DB).as_posix()
+    where = f"local (embedded emulator, {database})" if api_url == LOCAL else api_url
     return f"{name}: {where}" if name else where
 
 

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
+from judgesync.repository import CONFIG_FILE
 from judgesync.settings.address import LOCAL, api_url_problem
 from judgesync.settings.thresholds import Gates, Thresholds
 from judgesync.specs import yamlio
@@ -36,7 +37,6 @@ from judgesync.specs.problems import (
 )
 from judgesync.specs.textfile import read_text, shown_path
 
-CONFIG_FILE = "judgesync.yaml"
 DEFAULT_SPECS = Path("judges")
 DEFAULT_MAX_DELETES = 5
 # Local targets need no real key: the embedded emulator falls back to a shared one.
@@ -161,23 +161,6 @@ class Config(_Strict):
         )
 
 
-def find_config(start: Path) -> Path | None:
-    """`judgesync.yaml` in `start` or its nearest ancestor up to the repository root.
-
-    The repository root is the nearest directory holding `.git`; outside a
-    repository only `start` itself is looked at.
-    """
-    start = start.resolve()
-    ancestors = (start, *start.parents)
-    roots = [index for index, folder in enumerate(ancestors) if (folder / ".git").exists()]
-    searched = ancestors[: roots[0] + 1] if roots else ancestors[:1]
-    for folder in searched:
-        candidate = folder / CONFIG_FILE
-        if candidate.exists() or candidate.is_symlink():
-            return candidate
-    return None
-
-
 def load_config(path: Path | None) -> Config:
     """The settings in `path`, or the defaults for None.
 
@@ -187,21 +170,29 @@ def load_config(path: Path | None) -> Config:
         return Config()
     shown = shown_path(path)
     try:
-        document = yamlio.load_document(read_text(path, shown), shown)
+        document, unreadable = yamlio.read_document(read_text(path, shown), shown)
     except SpecError as error:
         raise ConfigFileError(error.problems) from None
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
         message = f"{CONFIG_FILE} must be a mapping of settings (it holds {describe(data)})"
         raise ConfigFileError([Problem(shown, message, document.lines[()])])
-    findings = list(_null_findings(data, ()))
-    if not findings:
-        config, findings = _validate(data)
-        findings += _value_findings(data)
-        if config is not None and not findings:
-            config._path = path
-            return config
-    problems = [Problem(shown, message, line_of(document, at)) for at, message in findings]
+    nulls = list(_null_findings(data, ()))
+    config, schema = _validate(data)
+    # A key without a value is said once, not again as a value of the wrong type.
+    empty = [at for at, _ in nulls]
+    schema = [(at, m) for at, m in schema if not any(at[: len(e)] == e for e in empty)]
+    findings = [*nulls, *schema, *_value_findings(data)]
+    if config is not None and not findings and not unreadable:
+        config._path = path
+        return config
+    # At a line whose YAML was refused, the value read is a stand-in: no more about it.
+    refused_lines = {problem.line for problem in unreadable}
+    problems = [
+        *unreadable,
+        *(Problem(shown, message, line_of(document, at)) for at, message in findings),
+    ]
+    problems = [p for p in problems if p in unreadable or p.line not in refused_lines]
     raise ConfigFileError(sorted(problems, key=lambda problem: problem.line or 0))
 
 

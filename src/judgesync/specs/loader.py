@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -71,18 +71,23 @@ _ALLOWED_VARIABLES = ", ".join(
 _TEMPLATE_TAG = re.compile(r"\{[{%].*?[}%]\}", re.DOTALL)
 
 
-def load_specs(directory: Path, repo_root: Path | None = None) -> LoadedSpecs:
+def load_specs(
+    directory: Path, repo_root: Path | None = None, pending: Mapping[Path, str] | None = None
+) -> LoadedSpecs:
     """Load and check every spec file under `directory`.
 
     `repo_root` bounds where an `instructions_file` may point; by default
-    `repository_root(directory)`.
+    `repository_root(directory)`. `pending` maps files (spec or prompt) to texts
+    read in place of what is on disk, new files included: the folder as it would
+    be after a write, checked before anything is written.
     """
-    if not directory.is_dir():
+    # A folder an import is about to create holds only pending files.
+    if not directory.is_dir() and not (pending and not directory.exists()):
         what = "is not a directory" if directory.exists() else "does not exist"
         message = f"the spec directory {what}; pass the folder that holds the judge YAML files"
         return LoadedSpecs((), (Problem(shown_path(directory), message),))
-    run = _Run((repo_root or repository_root(directory)).resolve())
-    files = spec_files(directory)
+    run = _Run((repo_root or repository_root(directory)).resolve(), pending or {})
+    files = spec_files(directory, run.pending)
     for path in files:
         run.load_file(path)
     return replace(run.result(), spec_files=tuple(files))
@@ -99,8 +104,10 @@ def repository_root(directory: Path) -> Path:
     return start
 
 
-def spec_files(directory: Path) -> list[Path]:
-    """The spec files under `directory`, sorted: `*.yaml` and `*.yml`, not cases files."""
+def spec_files(directory: Path, pending: Mapping[Path, str] | None = None) -> list[Path]:
+    """The spec files under `directory`, sorted: `*.yaml` and `*.yml`, not cases files;
+    with `pending`, also those about to be written there."""
+    pending = pending or {}
     found: list[Path] = []
     for folder, subfolders, files in os.walk(directory):
         subfolders.sort()
@@ -109,6 +116,16 @@ def spec_files(directory: Path) -> list[Path]:
             for name in files
             if name.lower().endswith(SPEC_SUFFIXES) and not name.lower().endswith(CASES_SUFFIXES)
         )
+    on_disk = {path.resolve() for path in found}
+    inside = directory.resolve()
+    found.extend(
+        directory / path.relative_to(inside)
+        for path in pending
+        if path not in on_disk
+        and path.is_relative_to(inside)
+        and path.name.lower().endswith(SPEC_SUFFIXES)
+        and not path.name.lower().endswith(CASES_SUFFIXES)
+    )
     return sorted(found)
 
 
@@ -123,8 +140,9 @@ class _NameClaim:
 class _Run:
     """One load: the problems so far, and what the files share."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, pending: Mapping[Path, str]) -> None:
         self.root = root
+        self.pending = {path.resolve(): text for path, text in pending.items()}
         self.cwd = Path.cwd()  # asked once: thousands of files are shown relative to it
         self.problems: list[Problem] = []
         self.loaded: list[DesiredJudge] = []
@@ -150,10 +168,11 @@ class _Run:
     def load_file(self, path: Path) -> None:
         shown = shown_path(path, self.cwd)
         try:
-            document = yamlio.load_document(read_text(path, shown), shown)
+            document, unreadable = yamlio.read_document(self.read(path, shown), shown)
         except SpecError as error:
             self.problems.extend(error.problems)
             return
+        self.problems.extend(unreadable)
         if not isinstance(document.data, dict):
             data = document.data
             got = "the file is empty" if data is None else f"it holds {specfile.describe(data)}"
@@ -161,9 +180,15 @@ class _Run:
             self.problems.append(Problem(shown, message, document.lines[()]))
             return
         before = len(self.problems)
-        spec = _FileCheck(path, shown, document, self).check()
-        if spec is not None and len(self.problems) == before:
+        # At a line whose YAML was refused, the value read is a stand-in: no more about it.
+        refused_lines = {problem.line for problem in unreadable}
+        spec = _FileCheck(path, shown, document, self, refused_lines).check()
+        if spec is not None and len(self.problems) == before and not unreadable:
             self.loaded.append(spec)
+
+    def read(self, path: Path, shown: str) -> str:
+        pending = self.pending.get(path.resolve())
+        return read_text(path, shown) if pending is None else pending
 
     def _name_clashes(self) -> set[str]:
         """Add a problem for each name claimed by two files; return the later files."""
@@ -189,18 +214,27 @@ class _Run:
 class _FileCheck:
     """The checks of one parsed spec file; problems go to the run."""
 
-    def __init__(self, path: Path, shown: str, document: yamlio.Document, run: _Run) -> None:
+    def __init__(
+        self,
+        path: Path,
+        shown: str,
+        document: yamlio.Document,
+        run: _Run,
+        refused_lines: set[int | None],
+    ) -> None:
         self.path = path
         self.shown = shown
         self.document = document
         self.data: dict[Hashable, Any] = document.data
         self.run = run
+        self.refused_lines = refused_lines
 
     def check(self) -> DesiredJudge | None:
         model, findings = specfile.validate(self.data)
         findings += specfile.check_values(self.data)
         for at, message in findings:
-            self._problem(message, at)
+            if self._line_of(at) not in self.refused_lines:
+                self._problem(message, at)
         self._claim_names(findings)
         found = self._instructions()
         if model is None or found is None:
@@ -277,7 +311,7 @@ class _FileCheck:
         cache = self.run.instruction_texts
         if (resolved, shown) not in cache:
             try:
-                cache[resolved, shown] = read_text(resolved, shown)
+                cache[resolved, shown] = self.run.read(resolved, shown)
             except SpecError as error:
                 cache[resolved, shown] = error
         text = cache[resolved, shown]

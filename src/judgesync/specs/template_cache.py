@@ -34,10 +34,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from judgesync.repository import state_folder
 from judgesync.specs import templates
 from judgesync.specs.templates import TemplateCheck, TemplateSyntaxProblem
 
-FOLDER = ".judgesync"
 FILE_NAME = "template-checks.json"
 _FORMAT = 1
 _FINGERPRINTED = (templates,)
@@ -46,15 +46,8 @@ _MOST_ENTRIES = 20_000
 
 
 def cache_file(start: Path) -> Path:
-    """The cache file of runs started in `start`: in `.judgesync/` beside the
-    nearest judgesync.yaml up to the git root, else at the git root, else in
-    `start` (judgesync.yaml is found the same way, see config.find_config)."""
-    start = start.resolve()
-    ancestors = (start, *start.parents)
-    roots = [index for index, folder in enumerate(ancestors) if (folder / ".git").exists()]
-    searched = ancestors[: roots[0] + 1] if roots else ancestors[:1]
-    home = next((folder for folder in searched if (folder / "judgesync.yaml").exists()), None)
-    return (home or searched[-1]) / FOLDER / FILE_NAME
+    """The cache file of runs started in `start`, in `.judgesync/` at the repository root."""
+    return state_folder(start) / FILE_NAME
 
 
 class TemplateChecks:

@@ -2,18 +2,18 @@
 
 `select_judges` picks the judges to import, `spec_files_for` turns them into
 file texts (pure: names slugged, collisions resolved deterministically) and
-`write` puts them on disk, leaving alone files that already hold their text
-and never overwriting one that differs unless forced (a re-run is safe);
-`import_judges` chains the two and checks the result with the spec loader
-(commands/import_.py reads the owned remote judges first). The files read
-back exactly: loading them gives the remote definitions again.
+`write` puts texts on disk. commands/import_.py meets them with the specs
+already in the folder (commands/reimport.py: a matched judge goes into its own
+file, in place, and a differing one only when forced), checks the folder as it
+would be, and writes only if it stays valid. The files read back exactly:
+loading them gives the remote definitions again.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +21,6 @@ from typing import Any
 from judgesync.errors import ConfigError, Problem
 from judgesync.models import ClassificationOutput, Judge
 from judgesync.specs import yamlio
-from judgesync.specs.loader import load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES
 
 PROMPTS_FOLDER = "prompts"
@@ -40,25 +39,27 @@ SHOWN_CONFLICTS = 10
 
 @dataclass(frozen=True)
 class Written:
-    """What `write` did with each file: created it, overwrote it (--force), or left
-    it alone because it already held exactly the text (a re-run)."""
+    """What an import did with each file: created it, updated it in place (--force),
+    or left alone the spec of a judge that equals its remote judge."""
 
     new: tuple[Path, ...]
-    overwritten: tuple[Path, ...]
+    updated: tuple[Path, ...]
     unchanged: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
 class Imported:
-    """What an import did with the files, and the spec problems of the folder afterwards.
+    """What an import did with the files, or why it wrote none.
 
-    The API accepts judges the spec rules refuse (an unknown template
-    variable, a name with trailing spaces, a missing bound): their files are
-    written as they are, and `problems` says what to fix before `plan`.
+    `problems` are those of the spec folder as the import would leave it: then
+    nothing was written. The API accepts judges the spec rules refuse (an
+    unknown template variable, a name with trailing spaces, a missing bound);
+    `problems_were_there` says the folder had them before the import.
     """
 
     files: Written
     problems: tuple[Problem, ...]
+    problems_were_there: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,15 +117,18 @@ def slug(name: str) -> str:
     return f"{stem}-judge" if stem in _RESERVED_NAMES else stem
 
 
-def spec_files_for(judges: Sequence[Judge], split_instructions: bool) -> list[SpecFileToWrite]:
+def spec_files_for(
+    judges: Sequence[Judge], split_instructions: bool, taken: Iterable[str] = ()
+) -> list[SpecFileToWrite]:
     """The spec files (and prompt files) that describe `judges` exactly.
 
-    Judges are taken in name order and a stem already used gets `-2`, `-3`...,
-    so the same judges always give the same files. With `split_instructions`,
+    Judges are taken in name order and a stem already used (or in `taken`,
+    casefolded: the files already there) gets `-2`, `-3`..., so the same
+    judges always give the same files. With `split_instructions`,
     multi-line instructions go to `prompts/<stem>.md` when that file reads
     back unchanged; otherwise they stay inline.
     """
-    used: set[str] = set()
+    used = set(taken)
     files: list[SpecFileToWrite] = []
     for judge in sorted(judges, key=lambda judge: judge.name):
         stem = _unused_stem(slug(judge.name), used)
@@ -164,6 +168,11 @@ def survives_prompt_file(text: str) -> bool:
 
 def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
     """The YAML of one spec, keys in reading order; `prompt` is the instructions file."""
+    return yamlio.dump(spec_data(judge, prompt))
+
+
+def spec_data(judge: Judge, prompt: PurePosixPath | None = None) -> dict[str, Any]:
+    """The data of one spec, keys in reading order; `prompt` is the instructions file."""
     data: dict[str, Any] = {
         "name": judge.name,
         "description": judge.description,
@@ -176,7 +185,7 @@ def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
     data["output"] = _output(judge)
     if judge.tools:
         data["tools"] = list(judge.tools)
-    return yamlio.dump(data)
+    return data
 
 
 def _output(judge: Judge) -> dict[str, Any]:
@@ -200,30 +209,13 @@ def _bound(value: float | None) -> float | int | None:
     return value
 
 
-def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> Written:
-    """Write `files` under `out_dir`, leaving alone those that already hold their text.
-
-    Without `force`, refuses with ConfigError naming the existing files that differ
-    (the first SHOWN_CONFLICTS of them), having written nothing.
-    """
-    targets = [
-        (out_dir / Path(*file.relative_path.parts), file.text.encode("utf-8")) for file in files
-    ]
-    unchanged = [path for path, data in targets if _holds(path, data)]
-    kept = set(unchanged)
-    conflicts = [path for path, _ in targets if path not in kept and path.exists()]
-    if conflicts and not force:
-        listed = "\n".join(f"  {path}" for path in conflicts[:SHOWN_CONFLICTS])
-        if len(conflicts) > SHOWN_CONFLICTS:
-            listed += f"\n  and {len(conflicts) - SHOWN_CONFLICTS} more"
-        raise ConfigError(
-            f"Refusing to overwrite {len(conflicts)} file(s) that differ from the remote"
-            f" judges; nothing was written:\n{listed}\nCompare them with `judgesync plan`,"
-            " import into another folder with --out, or pass --force to overwrite them."
-        )
+def write(files: Mapping[Path, str]) -> tuple[Path, ...]:
+    """Write each text to its file, leaving alone those that already hold it; the
+    paths written, in order."""
     written: list[Path] = []
-    for path, data in targets:
-        if path in kept:
+    for path, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        if _holds(path, data):
             continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,9 +227,7 @@ def write(files: Sequence[SpecFileToWrite], out_dir: Path, force: bool) -> Writt
                 " were written before it. Check the --out folder."
             ) from None
         written.append(path)
-    overwritten = set(conflicts)
-    new = tuple(path for path in written if path not in overwritten)
-    return Written(new, tuple(conflicts), tuple(unchanged))
+    return tuple(written)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -246,11 +236,3 @@ def _holds(path: Path, data: bytes) -> bool:
         return path.is_file() and path.read_bytes() == data
     except OSError:
         return False
-
-
-def import_judges(
-    judges: Sequence[Judge], out_dir: Path, *, split_instructions: bool, force: bool
-) -> Imported:
-    """Write spec files for `judges` under `out_dir`, then load the folder to check it."""
-    files = write(spec_files_for(judges, split_instructions), out_dir, force)
-    return Imported(files, load_specs(out_dir).problems)

@@ -71,6 +71,17 @@ def load_document(text: str, path: str) -> Document:
 
     An empty document (or one with only comments) has `data` None.
     """
+    document, problems = read_document(text, path)
+    if problems:
+        raise SpecError(problems)
+    return document
+
+
+def read_document(text: str, path: str) -> tuple[Document, list[Problem]]:
+    """Parse one YAML document, with the problems that still leave it readable (a
+    duplicate key, a refused tag or value: the data holds what could be read), so
+    that its other checks can run too. Raises SpecError when it cannot be read, or
+    when entries had to be left out (a merge key), which would make keys look missing."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -85,15 +96,16 @@ def load_document(text: str, path: str) -> Document:
     finally:
         loader.dispose()
     if root is None:
-        return Document(None, {(): 1}, {})
+        return Document(None, {(): 1}, {}), []
     builder = _Builder()
     try:
         data = builder.build(root, (), 0)
     except _Refused as refused:
         raise SpecError([Problem(path, refused.message, refused.line)]) from None
-    if builder.problems:
-        raise SpecError([Problem(path, message, line) for message, line in builder.problems])
-    return Document(data, builder.lines, builder.text_lines)
+    problems = [Problem(path, message, line) for message, line in builder.problems]
+    if builder.incomplete:
+        raise SpecError(problems)
+    return Document(data, builder.lines, builder.text_lines), problems
 
 
 def load(text: str) -> Any:
@@ -127,6 +139,9 @@ class _Builder:
         self._nodes_left = MAX_NODES
         # Nodes being built right now: meeting one again means an alias loops.
         self._open: set[int] = set()
+        # Entries were left out (a merge key, a key that is a list): checking what is
+        # left would report the keys they held as missing.
+        self.incomplete = False
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
         self._nodes_left -= 1
@@ -195,11 +210,13 @@ class _Builder:
             line = _line(key_node)
             if key_node.tag == _MERGE:
                 self._problem("merge keys ('<<') are not supported; write the keys out", key_node)
+                self.incomplete = True
                 continue
             if not isinstance(key_node, ScalarNode):
                 self._problem(
                     "a mapping key must be a plain value, not a list or mapping", key_node
                 )
+                self.incomplete = True
                 continue
             key = self._scalar_value(key_node)
             if key in first_lines:
@@ -261,3 +278,34 @@ def dump(data: Any) -> str:
         width=2**31 - 1,
         indent=2,
     )
+
+
+class _FragmentDumper(_Dumper):
+    """For entries spliced into a document that goes on after them."""
+
+
+def _represent_fragment_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # A `|+` block (text ending in blank lines) would take in the blank lines that
+    # follow it in the document: such text is written double-quoted, which is exact.
+    if text.endswith("\n\n") or text == "\n":
+        return dumper.represent_scalar(_STR, text, style='"')
+    return _represent_text(dumper, text)
+
+
+_FragmentDumper.add_representer(str, _represent_fragment_text)
+
+
+def dump_fragment(data: Mapping[str, Any]) -> str:
+    """Entries of a block mapping, to splice into a document (specs/rewrite.py): as
+    `dump` writes them, but with no document end marker, and no text block that
+    would change by what follows it."""
+    text = yaml.dump(
+        dict(data),
+        Dumper=_FragmentDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+        indent=2,
+    )
+    return text.removesuffix("...\n")
