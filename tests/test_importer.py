@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
+from judgesync.commands.import_ import import_judges
 from judgesync.errors import ConfigError
 from judgesync.models import JudgeDefinition
 from judgesync.names import name_key
@@ -16,7 +17,6 @@ from judgesync.specs.loader import load_specs
 from judgesync.specs.writer import (
     SpecFileToWrite,
     Written,
-    import_judges,
     select_judges,
     slug,
     spec_files_for,

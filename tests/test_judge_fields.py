@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from judgesync.commands.import_ import import_judges
 from judgesync.models import JudgeDefinition
 from judgesync.plan.change_class import classify
 from judgesync.specs.loader import load_specs
-from judgesync.specs.writer import import_judges
 from tests.builders import definition, regression, remote
 
 BASES = {"classification": definition("tone"), "regression": regression("helpfulness")}
