@@ -332,7 +332,7 @@ def test_the_embedded_emulator_judges_with_the_model_named_by_the_environment(
     monkeypatch.setenv("JUDGESYNC_JUDGING_MODEL", "local-model")
     monkeypatch.setenv("JUDGESYNC_JUDGING_API_KEY", MODEL_KEY)
     with (
-        embedded_emulator(tmp_path) as url,
+        embedded_emulator(tmp_path / "local.db") as url,
         httpx.Client(base_url=url, headers={"Authorization": "Bearer k"}, timeout=30) as client,
     ):
         response = judge_once(client, judge_definition())
