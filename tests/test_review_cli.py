@@ -17,6 +17,8 @@ import yaml
 from judgesync.models import Judge
 from judgesync.names import is_shadow
 from judgesync.remote.client import JudgesClient
+from judgesync.review.review_dataset import sync_records
+from judgesync.specs.case import Case
 
 TONE_OPTIONS = ("on_brand", "too_casual", "too_formal", "rude")
 
@@ -35,6 +37,28 @@ def tone_verdicts(remote, count: int) -> list[str]:
     """What the remote tone judge answers to conversations 0..count-1."""
     tone = next(judge for judge in remote.list_judges() if judge.name == "tone")
     return [remote.live_judge(tone.id, conversation(n))["answer"] for n in range(count)]
+
+
+def replay_verdicts(remote, count: int) -> list[str]:
+    """What the remote tone definition answers inline to the review dataset's records
+    of conversations 0..count-1: the verdicts replay's current version gets."""
+    tone = next(judge for judge in remote.list_judges() if judge.name == "tone")
+    cases = [
+        Case(
+            "tone",
+            f"case-{n}",
+            tuple(conversation(n)["messages"]),
+            {"locale": "en"},
+            "on_brand",
+            False,
+            "tone.cases.yaml",
+            None,
+        )
+        for n in range(count)
+    ]
+    records = sync_records(remote, cases)
+    assert records is not None
+    return [remote.judge_record(records.record_for(c), tone.definition)["answer"] for c in cases]
 
 
 def other(option: str) -> str:
@@ -209,7 +233,7 @@ def replayed(run, *args: str) -> dict[str, Any]:
 
 
 def test_replay_shows_flips_for_an_edited_judge(applied, run, remote):
-    write_cases(applied, tone_verdicts(remote, 8))
+    write_cases(applied, replay_verdicts(remote, 8))
     spec = applied / "judges" / "tone.yaml"
     spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
     document = replayed(run, "--repeat", "2")
@@ -224,7 +248,7 @@ def test_replay_shows_flips_for_an_edited_judge(applied, run, remote):
 
 
 def test_replay_shows_no_flips_when_verdicts_do_not_depend_on_the_change(applied, run, remote):
-    write_cases(applied, tone_verdicts(remote, 8))
+    write_cases(applied, replay_verdicts(remote, 8))
     spec = applied / "judges" / "tone.yaml"
     # The emulator's verdict does not read the description.
     spec.write_text(spec.read_text().replace("against the brand voice", "against our voice"))
@@ -236,7 +260,7 @@ def test_replay_shows_no_flips_when_verdicts_do_not_depend_on_the_change(applied
 
 
 def test_replay_gates_make_plan_exit_1_after_printing_it(applied, run, remote):
-    write_cases(applied, tone_verdicts(remote, 8))
+    write_cases(applied, replay_verdicts(remote, 8))
     (applied / "judgesync.yaml").write_text("gates: {max_accuracy_drop: 0}\n")
     spec = applied / "judges" / "tone.yaml"
     spec.write_text(spec.read_text().replace("no sarcasm, ", ""))

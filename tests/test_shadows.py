@@ -113,8 +113,8 @@ def test_shadow_started_reads_the_run_start_from_the_name():
 
 
 def slow_replay(workdir: Path, emulator, remote, api_key: str) -> subprocess.Popen[str]:
-    """`plan --replay` in a subprocess, judging 30 cases one at a time on a slow emulator;
-    returns once its shadow judge exists remotely."""
+    """`plan --replay` in a subprocess, judging 30 cases one at a time on a slow emulator
+    without datasets (so through shadows); returns once its shadow judge exists remotely."""
     spec = workdir / "judges" / "tone.yaml"
     spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
     cases = [
@@ -129,7 +129,7 @@ def slow_replay(workdir: Path, emulator, remote, api_key: str) -> subprocess.Pop
     (workdir / "judges" / "tone.cases.yaml").write_text(
         yaml.safe_dump({"judge": "tone", "cases": cases})
     )
-    emulator.configure(latency_ms=200)
+    emulator.configure(latency_ms=200, datasets=False)
     command = ["plan", "--replay", "--parallelism", "1", "--api-url", emulator.url]
     process = start_cli(*command, cwd=workdir, env=hermetic_env(MISTRAL_API_KEY=api_key))
     # Waiting for a state, not timing anything: a 60 s bound only stops a hung test.

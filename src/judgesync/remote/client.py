@@ -42,6 +42,8 @@ from judgesync.remote.retry import Retrier, RetryPolicy
 from judgesync.settings.address import api_url_problem
 
 JUDGES_PATH = "/v1/observability/judges"
+DATASETS_PATH = "/v1/observability/datasets"
+RECORDS_PATH = "/v1/observability/dataset-records"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
 
 _WHOLE_BODY = object()
@@ -180,6 +182,66 @@ class JudgesClient:
             raise self._unreadable("POST", path, response, "the answer is not a JSON object")
         return body
 
+    # -- datasets and records (SDK 3.7.0 `beta.observability.datasets`) ---
+
+    def list_datasets(self, q: str | None = None) -> list[dict[str, Any]]:
+        """Every dataset of the workspace (`q` filters by name as the server does)."""
+        return self._list_all(DATASETS_PATH, "datasets", {"q": q} if q else {})
+
+    def create_dataset(self, name: str, description: str) -> dict[str, Any]:
+        body = {"name": name, "description": description}
+        return self._object("POST", DATASETS_PATH, json=body)
+
+    def list_records(self, dataset_id: str) -> list[dict[str, Any]]:
+        return self._list_all(f"{DATASETS_PATH}/{quote(dataset_id, safe='')}/records", "records")
+
+    def create_record(
+        self, dataset_id: str, payload: Mapping[str, Any], properties: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"{DATASETS_PATH}/{quote(dataset_id, safe='')}/records"
+        body = {"payload": dict(payload), "properties": dict(properties), "source": "DIRECT_INPUT"}
+        return self._object("POST", path, json=body)
+
+    def delete_record(self, record_id: str) -> None:
+        self._request("DELETE", f"{RECORDS_PATH}/{quote(record_id, safe='')}")
+
+    def judge_record(self, record_id: str, definition: JudgeDefinition) -> dict[str, Any]:
+        """Judge a record with an unsaved definition; returns the JudgeOutput."""
+        path = f"{RECORDS_PATH}/{quote(record_id, safe='')}/live-judging"
+        return self._object(
+            "POST", path, json={"judge_definition": definition.model_dump(mode="json")}
+        )
+
+    def _object(self, method: str, path: str, *, json: Any = None) -> dict[str, Any]:
+        response = self._request(method, path, json=json)
+        body = json_or_none(response)
+        if not isinstance(body, dict):
+            raise self._unreadable(method, path, response, "the answer is not a JSON object")
+        return body
+
+    def _list_all(
+        self, path: str, key: str, extra: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a `{key: {count, results}}` listing, page by page until
+        the count is reached or a page brings nothing."""
+        items: list[dict[str, Any]] = []
+        number = 1
+        while True:
+            params: dict[str, int | str] = {"page": number, "page_size": self._page_size}
+            params.update(extra or {})
+            response = self._request("GET", path, params=params)
+            body = json_or_none(response)
+            container = body.get(key) if isinstance(body, dict) else None
+            if not isinstance(container, dict) or not isinstance(container.get("count"), int):
+                raise self._unreadable("GET", path, response, f"it has no {key} count")
+            results = container.get("results") or []
+            if not isinstance(results, list):
+                raise self._unreadable("GET", path, response, "its results are not a list")
+            items.extend(item for item in results if isinstance(item, dict))
+            if not results or len(items) >= container["count"]:
+                return items
+            number += 1
+
     # -- listing ----------------------------------------------------------
 
     def _read_page(self, number: int) -> _Page:
@@ -224,7 +286,7 @@ class JudgesClient:
         method: str,
         path: str,
         *,
-        params: dict[str, int] | None = None,
+        params: Mapping[str, int | str] | None = None,
         json: Any = None,
     ) -> httpx.Response:
         """Send until a 2xx answer, retrying what is worth retrying."""

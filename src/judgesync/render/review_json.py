@@ -112,6 +112,7 @@ def replay_document(replay: Replay) -> dict[str, Any]:
         "repeat": replay.repeat,
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
+        "path": replay.path,
         "judges": [_replay_judge_document(result) for result in replay.judges],
     }
 

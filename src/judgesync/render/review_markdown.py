@@ -14,6 +14,7 @@ from judgesync.render.review_text import (
     metric_lines,
     noise_line,
     number,
+    path_line,
     standout,
     swept_line,
     verdict,
@@ -96,7 +97,7 @@ def _test_details(result: JudgeResult) -> list[str]:
 
 def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     """The replay section of the PR comment, never longer than `limit` characters."""
-    head = ["### Replay: what the changes do to verdicts", ""]
+    head = ["### Replay: what the changes do to verdicts", "", path_line(replay.path), ""]
     if replay.emulated:
         head += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if replay.swept:

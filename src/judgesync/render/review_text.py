@@ -10,7 +10,7 @@ from judgesync.review.metrics import (
     RegressionMetrics,
     Verdict,
 )
-from judgesync.review.replay import JudgeReplay, Replay
+from judgesync.review.replay import DATASET_PATH, JudgeReplay, Replay
 from judgesync.review.testing import JudgeResult, TestRun
 
 
@@ -99,9 +99,16 @@ def noise_line(noise: NoiseFloor) -> str:
     return f"noise floor: self-disagreement {number(noise.rate)}; unstable cases: {unstable}"
 
 
+def path_line(path: str) -> str:
+    if path == DATASET_PATH:
+        return "Judged inline on the review dataset (no judge was created)."
+    return "Judged with shadow judges (the API has no datasets)."
+
+
 def render_replay(replay: Replay) -> str:
     """The replay section that follows the text plan."""
     lines = ["Replay: the changed judges on their cases, current -> proposed version."]
+    lines.append(path_line(replay.path))
     if replay.emulated:
         lines.append(EMULATED_NOTE)
     if replay.swept:

@@ -16,7 +16,7 @@ says so, so that nobody reads emulated verdicts as a judge's quality.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -66,12 +66,28 @@ def judge_cases(
 ) -> Verdicts:
     """Judge every case `repeat` times with the saved judge `judge_id`; each request
     that ends advances `progress` (a task the caller started)."""
+    return judge_each(
+        lambda case: client.live_judge(judge_id, case.request()),
+        cases,
+        repeat=repeat,
+        parallelism=parallelism,
+        progress=progress,
+    )
+
+
+def judge_each(
+    send: Callable[[Case], dict[str, Any]],
+    cases: Sequence[Case],
+    *,
+    repeat: int = 1,
+    parallelism: int = 8,
+    progress: Progress = SILENT,
+) -> Verdicts:
+    """Judge every case `repeat` times through `send` (one request, its JudgeOutput)."""
     requests = [(case, round_) for round_ in range(repeat) for case in cases]
     pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="judgesync-judge")
     try:
-        futures: list[Future[dict[str, Any]]] = [
-            pool.submit(client.live_judge, judge_id, case.request()) for case, _ in requests
-        ]
+        futures: list[Future[dict[str, Any]]] = [pool.submit(send, case) for case, _ in requests]
         answers: dict[str, list[Verdict]] = {case.id: [] for case in cases}
         errors: dict[str, str] = {}
         emulated = False

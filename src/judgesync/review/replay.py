@@ -1,10 +1,13 @@
 """`plan --replay`: what a plan's changes do to the judges' verdicts.
 
 For every judge the plan creates or updates that has cases, the proposed
-definition runs as a shadow judge (review/shadows.py) on the cases; for an
-update the current remote judge runs on the same cases too, `repeat` times,
-so its own flip rate (the noise floor) stands beside the flips the change
-makes. Gates: `max_accuracy_drop` and any failed `must_pass` case of the
+definition and (for an update) the current remote definition, `repeat` times,
+are judged inline on the same records of the review dataset
+(review/review_dataset.py): no judge is created, and the path cannot explain
+a difference. The current version's own flip rate (the noise floor) stands
+beside the flips the change makes. An API without datasets falls back to
+shadow judges (review/shadows.py): the proposed version saved for the run,
+the current one judged by id. Gates: `max_accuracy_drop` and any failed `must_pass` case of the
 proposed version fail the replay.
 """
 
@@ -15,11 +18,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from judgesync.models import Judge
+from judgesync.models import Judge, JudgeDefinition
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.review.gates import drop_failures
-from judgesync.review.live_judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
+from judgesync.review.live_judging import (
+    JUDGING,
+    LiveJudgingApi,
+    Verdicts,
+    judge_cases,
+    judge_each,
+)
 from judgesync.review.metrics import (
     NoiseFloor,
     VersionComparison,
@@ -27,13 +36,19 @@ from judgesync.review.metrics import (
     failed_must_pass,
     noise_floor,
 )
+from judgesync.review.review_dataset import ReviewDatasetApi, ReviewRecords, sync_records
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
 from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
 
-class ReplayApi(LiveJudgingApi, ShadowApi, Protocol):
+class ReplayApi(LiveJudgingApi, ShadowApi, ReviewDatasetApi, Protocol):
     pass
+
+
+# How the versions were judged: inline on the review dataset, or as shadow judges.
+DATASET_PATH = "dataset"
+SHADOW_PATH = "shadow"
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,7 @@ class Replay:
     # Changed judges that have no cases: nothing could be replayed for them.
     without_cases: tuple[str, ...]
     swept: tuple[str, ...] = ()
+    path: str = SHADOW_PATH
 
     @property
     def emulated(self) -> bool:
@@ -103,9 +119,9 @@ def replay(
     parallelism: int = 8,
     progress: Progress = SILENT,
 ) -> Replay:
-    """Replay every created or updated judge with cases; no shadow outlives the call.
-    `listed` is the workspace the plan was made from. The live-judging requests are
-    one progress task."""
+    """Replay every created or updated judge with cases; no judge is created on an
+    API with datasets, and no shadow outlives the call otherwise. `listed` is the
+    workspace the plan was made from. The live-judging requests are one progress task."""
     run = ShadowRun.start()
     repeat = request.repeat
     swept = sweep(client, run, request.grace, listed)
@@ -119,33 +135,61 @@ def replay(
         len(cases_by_judge.get(action.name, ())) * (1 + (repeat if action.remote else 0))
         for action in changed
     )
+    replayed = [action for action in changed if cases_by_judge.get(action.name)]
+    records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
     results = []
     progress.start(JUDGING, total)
     try:
-        for action in changed:
-            cases = tuple(cases_by_judge.get(action.name, ()))
-            if not cases:
-                continue
+        for action in replayed:
+            cases = tuple(cases_by_judge[action.name])
             assert action.desired is not None
-            with shadow_judge(client, run, action.desired) as shadow:
-                proposed = judge_cases(
-                    client, shadow.id, cases, parallelism=parallelism, progress=progress
-                )
-            current = None
-            if action.remote is not None:
-                current = judge_cases(
-                    client,
-                    action.remote.id,
-                    cases,
-                    repeat=repeat,
-                    parallelism=parallelism,
-                    progress=progress,
-                )
+            current_definition = action.remote.definition if action.remote else None
+            if records is not None:
+                proposed = _inline(client, records, action.desired, cases, 1, parallelism, progress)
+                current = None
+                if current_definition is not None:
+                    current = _inline(
+                        client, records, current_definition, cases, repeat, parallelism, progress
+                    )
+            else:
+                with shadow_judge(client, run, action.desired) as shadow:
+                    proposed = judge_cases(
+                        client, shadow.id, cases, parallelism=parallelism, progress=progress
+                    )
+                current = None
+                if action.remote is not None:
+                    current = judge_cases(
+                        client,
+                        action.remote.id,
+                        cases,
+                        repeat=repeat,
+                        parallelism=parallelism,
+                        progress=progress,
+                    )
             results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
     finally:
         progress.finish()
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
-    return Replay(tuple(results), repeat, without, swept)
+    path = SHADOW_PATH if records is None else DATASET_PATH
+    return Replay(tuple(results), repeat, without, swept, path)
+
+
+def _inline(
+    client: ReviewDatasetApi,
+    records: ReviewRecords,
+    definition: JudgeDefinition,
+    cases: Sequence[Case],
+    repeat: int,
+    parallelism: int,
+    progress: Progress,
+) -> Verdicts:
+    return judge_each(
+        lambda case: client.judge_record(records.record_for(case), definition),
+        cases,
+        repeat=repeat,
+        parallelism=parallelism,
+        progress=progress,
+    )
 
 
 def _judge_replay(
