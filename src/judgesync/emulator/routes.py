@@ -31,8 +31,10 @@ PREFIX = "/v1/observability/judges"
 
 
 def judge_body(judge: StoredJudge) -> dict[str, Any]:
-    """A stored judge as the API's `Judge` JSON; `deleted_at` and revision keys always present."""
-    definition = judge.definition
+    """A stored judge as the API's `Judge` JSON; `deleted_at` and revision keys always present.
+
+    The definition is the stored body as sent, so a field the wire schema gains is answered
+    without a change here."""
     return {
         "id": judge.id,
         "created_at": judge.created_at,
@@ -40,12 +42,7 @@ def judge_body(judge: StoredJudge) -> dict[str, Any]:
         "deleted_at": judge.deleted_at,
         "owner_id": judge.owner_id,
         "workspace_id": judge.workspace_id,
-        "name": definition["name"],
-        "description": definition["description"],
-        "model_name": definition["model_name"],
-        "output": definition["output"],
-        "instructions": definition["instructions"],
-        "tools": definition["tools"],
+        **judge.definition,
         "up_revision": judge.up_revision,
         "down_revision": judge.down_revision,
         "base_revision": judge.base_revision,

@@ -15,13 +15,7 @@ from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
 
-from judgesync.models import (
-    FINGERPRINT_LENGTH,
-    ClassificationOption,
-    ClassificationOutput,
-    JudgeDefinition,
-    RegressionOutput,
-)
+from judgesync.models import FINGERPRINT_LENGTH, JudgeDefinition
 from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
 from judgesync.specs.problems import Finding as Finding
 from judgesync.specs.problems import KeyPath as KeyPath
@@ -75,31 +69,10 @@ class SpecFile(_Strict):
     acknowledge_breaking: str | None = None
 
     def definition(self, instructions: str) -> JudgeDefinition:
-        """The API's create/update body, with the instructions text resolved."""
-        spec = self.output
-        output: ClassificationOutput | RegressionOutput
-        if isinstance(spec, ClassificationSpec):
-            output = ClassificationOutput(
-                options=[
-                    ClassificationOption(value=option.value, description=option.description)
-                    for option in spec.options
-                ]
-            )
-        else:
-            output = RegressionOutput(
-                min=spec.min,
-                min_description=spec.min_description,
-                max=spec.max,
-                max_description=spec.max_description,
-            )
-        return JudgeDefinition(
-            name=self.name,
-            description=self.description,
-            model_name=self.model_name,
-            instructions=instructions,
-            output=output,
-            tools=list(self.tools),
-        )
+        """The API's create/update body, with the instructions text resolved: the
+        definition's fields read from the model, so none is copied by hand."""
+        data = self.model_dump(include=set(JudgeDefinition.model_fields))
+        return JudgeDefinition.model_validate({**data, "instructions": instructions})
 
 
 def validate(data: dict[Hashable, Any]) -> tuple[SpecFile | None, list[Finding]]:

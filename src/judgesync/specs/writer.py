@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judgesync.errors import ConfigError, Problem
-from judgesync.models import ClassificationOutput, Judge
+from judgesync.models import Judge
 from judgesync.specs import yamlio
 from judgesync.specs.textfile import MAX_FILE_BYTES
 
@@ -172,34 +172,18 @@ def spec_text(judge: Judge, prompt: PurePosixPath | None = None) -> str:
 
 
 def spec_data(judge: Judge, prompt: PurePosixPath | None = None) -> dict[str, Any]:
-    """The data of one spec, keys in reading order; `prompt` is the instructions file."""
-    data: dict[str, Any] = {
-        "name": judge.name,
-        "description": judge.description,
-        "model_name": judge.model_name,
-    }
-    if prompt is None:
-        data["instructions"] = judge.instructions
-    else:
-        data["instructions_file"] = str(prompt)
-    data["output"] = _output(judge)
-    if judge.tools:
-        data["tools"] = list(judge.tools)
+    """The data of one spec: the definition's fields in the model's order, `instructions`
+    as `instructions_file` when `prompt` holds them, bounds as `_bound` writes them, and
+    `tools` left out when empty."""
+    data: dict[str, Any] = {}
+    for field, value in judge.definition.model_dump().items():
+        if field == "instructions" and prompt is not None:
+            data["instructions_file"] = str(prompt)
+        elif field == "output" and value["type"] == "REGRESSION":
+            data[field] = {**value, "min": _bound(value["min"]), "max": _bound(value["max"])}
+        elif field != "tools" or value:
+            data[field] = value
     return data
-
-
-def _output(judge: Judge) -> dict[str, Any]:
-    output = judge.output
-    if isinstance(output, ClassificationOutput):
-        options = [{"value": o.value, "description": o.description} for o in output.options]
-        return {"type": output.type, "options": options}
-    return {
-        "type": output.type,
-        "min": _bound(output.min),
-        "min_description": output.min_description,
-        "max": _bound(output.max),
-        "max_description": output.max_description,
-    }
 
 
 def _bound(value: float | None) -> float | int | None:
