@@ -87,10 +87,37 @@ def test_test_reports_passed_and_failed_cases_and_says_verdicts_are_emulated(app
     result = run("test")
     assert result.exit_code == 0, result.output
     assert "The verdicts are emulated (the target is the judgesync emulator)" in result.output
-    assert "tone: ok 3 of 4 case(s) passed (judge id " in result.output
+    assert "tone: no gate failed 3 of 4 case(s) passed (judge id " in result.output
     assert f"  failed: case-2: expected {other(verdicts[2])}, got {verdicts[2]}\n" in result.output
     assert "  accuracy 0.75, Cohen's κ " in result.output
     assert result.output.endswith("Test: 1 of 1 judge(s) ok.\n")
+
+
+def test_test_says_ok_only_when_every_case_passed(applied, run, remote):
+    write_cases(applied, tone_verdicts(remote, 2))
+    result = run("test")
+    assert result.exit_code == 0, result.output
+    assert "tone: ok 2 of 2 case(s) passed (judge id " in result.output
+
+
+def test_test_exit_rule_is_said_the_same_way_in_help_readme_and_docs(run):
+    root = Path(__file__).resolve().parent.parent
+    rule = (
+        "exit 1 when a must_pass case fails, a request fails, a judge has no remote judge,"
+        " or a gate fails (a case that misses its expect without must_pass is reported,"
+        " not a failure)"
+    )
+    help_text = " ".join(run("test", "--help").output.split())
+    assert rule in help_text
+    for doc in ("README.md", "docs/review.md"):
+        text = " ".join((root / doc).read_text().replace("`", "").split())
+        assert (
+            "exits 1 when a must_pass case fails, a request fails,"
+            " a judge with cases has no remote judge" in text
+        ), doc
+        assert (
+            "a case that misses its expect without must_pass is reported, not a failure" in text
+        ), doc
 
 
 def test_test_fails_on_a_failed_must_pass_case(applied, run, remote):
@@ -131,7 +158,7 @@ def test_gates_in_judgesync_yaml_decide_the_exit_code(
     result = run("test")
     assert result.exit_code == exit_code, result.output
     if failure is None:
-        assert "gate failed" not in result.output
+        assert "  gate failed: " not in result.output
     else:
         assert "  gate failed: " in result.output and failure in result.output
 

@@ -52,7 +52,9 @@ def test_command(
     parallelism: int,
 ) -> int:
     """Run every judge's cases (*.cases.yaml) through live judging, against the
-    remote judges as they are; exit 1 when a case, must_pass or gate fails.
+    remote judges as they are; exit 1 when a must_pass case fails, a request
+    fails, a judge has no remote judge, or a gate fails (a case that misses its
+    expect without must_pass is reported, not a failure).
 
     \b
     Example:

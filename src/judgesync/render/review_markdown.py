@@ -76,7 +76,7 @@ def _more_judges(count: int) -> str:
 def _test_row(result: JudgeResult) -> str:
     if result.missing:
         return f"| **ERROR** | {code(result.name)} | no remote judge of this name | |"
-    mark = "ok" if result.ok else "**FAILED**"
+    mark = result.outcome if result.ok else "**FAILED**"
     summary = metric_lines(result.metrics)[0] if result.metrics is not None else ""
     passed = f"{result.passed} of {len(result.cases)}"
     return f"| {mark} | {code(result.name)} | {passed} | {escape(summary)} |"

@@ -49,7 +49,7 @@ def _judge_lines(result: JudgeResult) -> list[str]:
             f"{result.name}: ERROR no remote judge is named {result.name!r}; apply its spec"
             " first, or leave it out with --only."
         ]
-    mark = "ok" if result.ok else "FAILED"
+    mark = result.outcome
     answered = len(result.cases) - len(result.verdicts_errors)
     lines = [
         f"{result.name}: {mark} {result.passed} of {len(result.cases)} case(s) passed"

@@ -74,6 +74,14 @@ class JudgeResult:
         )
 
     @property
+    def outcome(self) -> str:
+        """The result word: a case that misses its expect without must_pass is
+        reported but fails nothing, so it reads "no gate failed", not "ok"."""
+        if not self.ok:
+            return "FAILED"
+        return "ok" if not self.failed else "no gate failed"
+
+    @property
     def verdicts_errors(self) -> Mapping[str, str]:
         return self.verdicts.errors if self.verdicts is not None else {}
 
