@@ -54,10 +54,24 @@ def changed_leaves(data: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[str, A
         yield ".".join(map(str, at)), data + 1
 
 
+# A value of each JSON type, for an optional field the bases leave unset (null).
+SAMPLES = {"string": "sample", "number": 0.5, "integer": 1, "boolean": True}
+
+
+def set_values(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(field, data with it set) for each top-level field that is null in `data`."""
+    properties = JudgeDefinition.model_json_schema()["properties"]
+    for field, value in data.items():
+        if value is None:
+            kinds = [option.get("type") for option in properties[field].get("anyOf", ())]
+            sample = next(SAMPLES[kind] for kind in kinds if kind in SAMPLES)
+            yield field, {**data, field: sample}
+
+
 def variants() -> Iterator[tuple[str, JudgeDefinition, JudgeDefinition]]:
     for kind, base in BASES.items():
         data = base.model_dump(mode="json")
-        for path, changed in changed_leaves(data):
+        for path, changed in [*changed_leaves(data), *set_values(data)]:
             yield f"{kind}:{path}", base, JudgeDefinition.model_validate(changed)
         other = BASES["regression" if kind == "classification" else "classification"]
         switched = copy.deepcopy(data)
