@@ -14,9 +14,21 @@ from typing import Any
 import pytest
 
 from judgesync.commands.import_ import import_judges
-from judgesync.models import JudgeDefinition
+from judgesync.models import (
+    ClassificationOption,
+    ClassificationOutput,
+    JudgeDefinition,
+    RegressionOutput,
+)
 from judgesync.plan.change_class import classify
 from judgesync.specs.loader import load_specs
+from judgesync.specs.specfile import (
+    ClassificationSpec,
+    OptionSpec,
+    RegressionSpec,
+    SpecFile,
+    SpecOnly,
+)
 from tests.builders import definition, regression, remote
 
 BASES = {"classification": definition("tone"), "regression": regression("helpfulness")}
@@ -42,10 +54,24 @@ def changed_leaves(data: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[str, A
         yield ".".join(map(str, at)), data + 1
 
 
+# A value of each JSON type, for an optional field the bases leave unset (null).
+SAMPLES = {"string": "sample", "number": 0.5, "integer": 1, "boolean": True}
+
+
+def set_values(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(field, data with it set) for each top-level field that is null in `data`."""
+    properties = JudgeDefinition.model_json_schema()["properties"]
+    for field, value in data.items():
+        if value is None:
+            kinds = [option.get("type") for option in properties[field].get("anyOf", ())]
+            sample = next(SAMPLES[kind] for kind in kinds if kind in SAMPLES)
+            yield field, {**data, field: sample}
+
+
 def variants() -> Iterator[tuple[str, JudgeDefinition, JudgeDefinition]]:
     for kind, base in BASES.items():
         data = base.model_dump(mode="json")
-        for path, changed in changed_leaves(data):
+        for path, changed in [*changed_leaves(data), *set_values(data)]:
             yield f"{kind}:{path}", base, JudgeDefinition.model_validate(changed)
         other = BASES["regression" if kind == "classification" else "classification"]
         switched = copy.deepcopy(data)
@@ -74,3 +100,26 @@ def test_import_then_export_keeps_every_field(tmp_path, name, old, new):
     assert imported.problems == ()
     loaded = load_specs(tmp_path)
     assert [spec.definition for spec in loaded.specs] == [new], name
+
+
+@pytest.mark.parametrize(
+    ("model", "spec"),
+    [
+        (ClassificationOption, OptionSpec),
+        (ClassificationOutput, ClassificationSpec),
+        (RegressionOutput, RegressionSpec),
+    ],
+    ids=lambda model: model.__name__,
+)
+def test_each_spec_model_has_its_api_model_s_fields_in_order(model, spec):
+    assert list(spec.model_fields) == list(model.model_fields)
+
+
+def test_a_spec_file_is_the_definition_s_fields_with_the_spec_only_ones():
+    """In the order the file format documents: `instructions_file` beside `instructions`."""
+    definition = list(JudgeDefinition.model_fields)
+    at = definition.index("instructions") + 1
+    others = [field for field in SpecOnly.model_fields if field != "instructions_file"]
+    expected = [*definition[:at], "instructions_file", *definition[at:], *others]
+    assert list(SpecFile.model_fields) == expected
+    assert not set(SpecOnly.model_fields) & set(JudgeDefinition.model_fields)

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from judgesync.cli import cli
+from judgesync.errors import Problem
 from judgesync.models import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates, yamlio
-from judgesync.specs.loader import load_specs
+from judgesync.specs.loader import TextOrigin, instructions_problem, load_specs
 from judgesync.specs.textfile import MAX_FILE_BYTES
 
 DATA = Path(__file__).parent / "data"
@@ -268,6 +269,21 @@ def test_an_unknown_template_variable_lists_the_allowed_ones(in_tmp):
     assert "'verdict'" in problem.message
     assert "conversation_history" in problem.message
     assert "properties.*" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("origin", "line", "expected"),
+    [
+        (TextOrigin("p.md", 1), 3, Problem("p.md", "bad", 3)),
+        (TextOrigin("s.yaml", 5), 3, Problem("s.yaml", "instructions: bad", 7)),
+        (TextOrigin("s.yaml", 5), None, Problem("s.yaml", "instructions: bad", 5)),
+        (None, 2, Problem("s.yaml", "instructions (template line 2): bad", 4)),
+        (None, None, Problem("s.yaml", "instructions: bad", 4)),
+    ],
+    ids=["prompt-file", "inline", "inline-line-unknown", "no-origin", "no-origin-no-line"],
+)
+def test_a_template_problem_is_placed_where_the_instructions_are(origin, line, expected):
+    assert instructions_problem("bad", line, origin, "s.yaml", 4) == expected
 
 
 def test_properties_and_loop_variables_are_allowed_in_templates(in_tmp):

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from typing import Protocol, TypeVar
 
 
 def name_key(name: str) -> str:
     """Names that some readings of the API treat as equal share a key."""
     return name.strip().casefold()
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_NamedT = TypeVar("_NamedT", bound=_Named)
+
+
+def find_by_name(items: Iterable[_NamedT], name: str) -> _NamedT | None:
+    """The one item called `name` exactly, else the one whose name shares its key;
+    None when there is none, or several."""
+    candidates = list(items)
+    exact = [item for item in candidates if item.name == name]
+    found = exact or [item for item in candidates if name_key(item.name) == name_key(name)]
+    return found[0] if len(found) == 1 else None
 
 
 def matches_any(name: str, patterns: Iterable[str]) -> bool:

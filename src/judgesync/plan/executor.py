@@ -24,14 +24,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from judgesync.errors import ApiError, ApiUnreachable, JudgesyncError
 from judgesync.models import Judge, JudgeDefinition
-from judgesync.names import name_key
+from judgesync.names import find_by_name
 from judgesync.plan.normalize import canonical
 from judgesync.plan.planfile import changed_since
 from judgesync.plan.planner import Action, ActionKind, Plan
@@ -244,7 +244,7 @@ def _create(action: Action, client: JudgesApi) -> str:
         if error.error_code != "JUDGE_NAME_ALREADY_EXISTS":
             raise
         # Someone (or our own retried request) created it meanwhile: reconcile with it.
-        existing = _find_live(client.list_judges(), action.desired.name)
+        existing = find_by_name(client.list_judges(), action.desired.name)
         if existing is None:
             raise
         if canonical(existing.definition) == canonical(action.desired):
@@ -291,7 +291,7 @@ def _update_to(judge: Judge, desired: JudgeDefinition, client: JudgesApi) -> str
 def _settle_newer_revision(judge: Judge, desired: JudgeDefinition, client: JudgesApi) -> str:
     """The judge has a newer revision than the one we read: done if it already
     holds what we want (our own earlier attempt), otherwise refuse to overwrite."""
-    newest = _find_live(client.list_judges(), judge.name)
+    newest = find_by_name(client.list_judges(), judge.name)
     if newest is not None and canonical(newest.definition) == canonical(desired):
         return f"already up to date (id {newest.id})"
     raise _changed_since_read(judge, "changed")
@@ -311,13 +311,6 @@ def _delete(action: Action, client: JudgesApi) -> str:
             return f"already deleted (id {action.remote.id})"
         raise
     return f"deleted (id {action.remote.id})"
-
-
-def _find_live(judges: Sequence[Judge], name: str) -> Judge | None:
-    exact = [j for j in judges if j.name == name]
-    loose = [j for j in judges if name_key(j.name) == name_key(name)]
-    found = exact or loose
-    return found[0] if len(found) == 1 else None
 
 
 def _changed_since_read(judge: Judge, what: str) -> JudgesyncError:

@@ -20,7 +20,7 @@ from typing import Any
 
 from judgesync.errors import PlanError
 from judgesync.models import Judge, JudgeDefinition
-from judgesync.names import is_shadow, name_key
+from judgesync.names import find_by_name, is_shadow, name_key
 from judgesync.plan.change_class import (
     ChangeClass,
     Classification,
@@ -279,7 +279,11 @@ def _match(
     for definition in desired:
         name = definition.name
         found = remote_by_name.get(name) or _only(loose.get(name_key(name), []), name)
-        old = [j for old in previous_names.get(name, ()) if (j := _lookup(old, remote_by_name))]
+        old = [
+            j
+            for old in previous_names.get(name, ())
+            if (j := find_by_name(remote_by_name.values(), old))
+        ]
         old = list({judge.id: judge for judge in old}.values())
         if found is not None and old:
             raise PlanError(
@@ -298,14 +302,6 @@ def _match(
         elif old:
             claim(name, old[0])
     return matches
-
-
-def _lookup(name: str, remote_by_name: Mapping[str, Judge]) -> Judge | None:
-    exact = remote_by_name.get(name)
-    if exact is not None:
-        return exact
-    loose = [j for j in remote_by_name.values() if name_key(j.name) == name_key(name)]
-    return loose[0] if len(loose) == 1 else None
 
 
 def _only(candidates: list[Judge], spec: str) -> Judge | None:

@@ -34,6 +34,7 @@ from judgesync.models import ClassificationOutput, JudgeDefinition, RegressionOu
 from judgesync.specs import templates, yamlio
 from judgesync.specs.case import Case, Expectation, ScoreRange, is_number
 from judgesync.specs.loader import CASES_SUFFIXES
+from judgesync.specs.problems import line_of
 from judgesync.specs.specfile import describe, did_you_mean, dotted
 from judgesync.specs.textfile import read_text, shown_path
 
@@ -117,7 +118,7 @@ class _FileCheck:
         self.shown = shown
         self.judges = judges
         self.problems: list[Problem] = []
-        self.lines: Mapping[yamlio.KeyPath, int] = {(): 1}
+        self.document = yamlio.Document(None, {(): 1}, {})
 
     def run(self, path: Path) -> list[Case]:
         try:
@@ -125,7 +126,7 @@ class _FileCheck:
         except SpecError as error:
             self.problems += error.problems
             return []
-        self.lines = document.lines
+        self.document = document
         data = document.data
         if not isinstance(data, dict):
             got = "the file is empty" if data is None else f"it holds {describe(data)}"
@@ -144,9 +145,7 @@ class _FileCheck:
         return []
 
     def _problem(self, message: str, at: yamlio.KeyPath = ()) -> None:
-        while at not in self.lines:  # the nearest ancestor present in the file
-            at = at[:-1]
-        self.problems.append(Problem(self.shown, message, self.lines[at]))
+        self.problems.append(Problem(self.shown, message, line_of(self.document, at)))
 
     def _unknown_keys(
         self, data: dict[Hashable, Any], at: yamlio.KeyPath, allowed: frozenset[str]
@@ -206,7 +205,7 @@ class _FileCheck:
                     expect=expect,
                     must_pass=must_pass,
                     path=self.shown,
-                    line=self.lines.get((*at, "id")),
+                    line=self.document.lines.get((*at, "id")),
                 )
 
     def _id(
@@ -220,7 +219,7 @@ class _FileCheck:
             got = "empty text" if isinstance(case_id, str) else describe(case_id)
             self._problem(f"{dotted(where)}: must be a non-empty text, got {got}", where)
         elif case_id in ids:
-            first = f"{dotted(ids[case_id])} (line {self.lines[ids[case_id]]})"
+            first = f"{dotted(ids[case_id])} (line {self.document.lines[ids[case_id]]})"
             self._problem(
                 f"{dotted(where)}: {case_id!r} repeats {first}; ids must be unique", where
             )

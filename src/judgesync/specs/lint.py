@@ -26,8 +26,9 @@ from judgesync.errors import Problem
 from judgesync.models import ClassificationOutput, RegressionOutput
 from judgesync.specs import templates
 from judgesync.specs.case import Case
-from judgesync.specs.loader import DesiredJudge
+from judgesync.specs.loader import DesiredJudge, instructions_problem
 from judgesync.specs.loader import TextOrigin as TextOrigin
+from judgesync.specs.textfile import line_at
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
 # "7/10", "7 out of 10": read as a rating only when the numerator is at most the
@@ -68,7 +69,7 @@ def lint(
     if templates.syntax_problem(source) is not None:
         return []  # the loader reports it; nothing below can read the template
     return [
-        _place(spec, instructions_at, message, line)
+        instructions_problem(message, line, instructions_at, spec.path, spec.line)
         for message, line in [
             *_answers_told(spec, source),
             *_anchors_outside_range(spec, source),
@@ -131,7 +132,7 @@ def _anchors_outside_range(spec: DesiredJudge, source: str) -> Iterator[Finding]
         yield (
             f"{match.group()!r} lies outside the judge's range {_range(output)}: the model"
             " may score on another scale; use numbers inside the range",
-            source.count("\n", 0, start) + 1,
+            line_at(source, start),
         )
 
 
@@ -176,21 +177,10 @@ def _mentions(text: str, word: str) -> bool:
 
 def _line_of(source: str, pattern: str) -> int | None:
     found = re.search(pattern, source)
-    return source.count("\n", 0, found.start()) + 1 if found else None
+    return line_at(source, found.start()) if found else None
 
 
 def _range(output: RegressionOutput) -> str:
     low = "-inf" if output.min is None else f"{output.min:g}"
     high = "inf" if output.max is None else f"{output.max:g}"
     return f"{low}..{high}"
-
-
-def _place(
-    spec: DesiredJudge, origin: TextOrigin | None, message: str, line: int | None
-) -> Problem:
-    if origin is not None:
-        where = origin.line + line - 1 if line is not None else origin.line
-        prefix = "instructions: " if origin.path == spec.path else ""
-        return Problem(origin.path, prefix + message, where)
-    of_template = f" (template line {line})" if line is not None else ""
-    return Problem(spec.path, f"instructions{of_template}: {message}", spec.line)

@@ -21,7 +21,8 @@ from judgesync.errors import Problem, SpecError
 from judgesync.models import JudgeDefinition
 from judgesync.names import name_key
 from judgesync.specs import specfile, template_cache, templates, yamlio
-from judgesync.specs.textfile import NotARegularFile, read_text, shown_path
+from judgesync.specs.problems import line_of
+from judgesync.specs.textfile import NotARegularFile, line_at, read_text, shown_path
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 # Test cases of judges (specs/cases_loader.py) sit beside the specs but are not specs.
@@ -233,31 +234,25 @@ class _FileCheck:
         model, findings = specfile.validate(self.data)
         findings += specfile.check_values(self.data)
         for at, message in findings:
-            if self._line_of(at) not in self.refused_lines:
+            if line_of(self.document, at) not in self.refused_lines:
                 self._problem(message, at)
         self._claim_names(findings)
         found = self._instructions()
         if model is None or found is None:
             return None
         instructions, origin = found
+        spec_only = model.spec_only()
         return DesiredJudge(
             model.definition(instructions),
             self.shown,
             self.document.lines.get(("name",)),
-            tuple(model.previous_names),
-            model.acknowledge_breaking,
+            tuple(spec_only.previous_names),
+            spec_only.acknowledge_breaking,
             origin,
         )
 
     def _problem(self, message: str, at: yamlio.KeyPath = ()) -> None:
-        self.run.problems.append(Problem(self.shown, message, self._line_of(at)))
-
-    def _line_of(self, at: yamlio.KeyPath) -> int:
-        """The line of `at`, or of its nearest ancestor present in the file."""
-        lines = self.document.lines
-        while at not in lines:
-            at = at[:-1]
-        return lines[at]
+        self.run.problems.append(Problem(self.shown, message, line_of(self.document, at)))
 
     def _claim_names(self, findings: list[specfile.Finding]) -> None:
         """Record the name and previous names that are fine, for the cross-file check."""
@@ -271,7 +266,7 @@ class _FileCheck:
                 self._claim(item, ("previous_names", index), previous=True)
 
     def _claim(self, name: str, at: yamlio.KeyPath, previous: bool) -> None:
-        self.run.claims.append(_NameClaim(name, self.shown, self._line_of(at), previous))
+        self.run.claims.append(_NameClaim(name, self.shown, line_of(self.document, at), previous))
 
     def _instructions(self) -> tuple[str, TextOrigin | None] | None:
         """The checked template text, inline or from `instructions_file`, and where
@@ -343,18 +338,26 @@ class _FileCheck:
             self._template_problem(message, _template_line_of(source, variable), file_shown)
 
     def _template_problem(self, message: str, line: int | None, file_shown: str | None) -> None:
-        """Place a problem at its line in the instructions file or in the spec."""
-        if file_shown is not None:
-            self.run.problems.append(Problem(file_shown, message, line))
-            return
         start = self.document.text_lines.get(("instructions",))
-        if start is not None and line is not None:
-            self.run.problems.append(
-                Problem(self.shown, f"instructions: {message}", start + line - 1)
-            )
-            return
-        of_template = f" (template line {line})" if line is not None else ""
-        self._problem(f"instructions{of_template}: {message}", ("instructions",))
+        inline = None if start is None else TextOrigin(self.shown, start)
+        origin = inline if file_shown is None else TextOrigin(file_shown, 1)
+        at_key = line_of(self.document, ("instructions",))
+        self.run.problems.append(instructions_problem(message, line, origin, self.shown, at_key))
+
+
+def instructions_problem(
+    message: str, line: int | None, origin: TextOrigin | None, spec: str, spec_line: int | None
+) -> Problem:
+    """A problem at `line` of the instructions, placed in the file that holds
+    them: `origin` is where their first line is (the first line itself when
+    `line` is not known). Without one, at `spec_line` of the spec, naming the
+    template line."""
+    if origin is not None:
+        where = origin.line if line is None else origin.line + line - 1
+        prefix = "instructions: " if origin.path == spec else ""
+        return Problem(origin.path, prefix + message, where)
+    of_template = f" (template line {line})" if line is not None else ""
+    return Problem(spec, f"instructions{of_template}: {message}", spec_line)
 
 
 def _template_line_of(source: str, variable: str) -> int | None:
@@ -363,5 +366,5 @@ def _template_line_of(source: str, variable: str) -> int | None:
     for tag in _TEMPLATE_TAG.finditer(source):
         found = reads.search(tag.group())
         if found:
-            return source.count("\n", 0, tag.start() + found.start()) + 1
+            return line_at(source, tag.start() + found.start())
     return None

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable, Iterator
-from typing import Annotated, Any, Literal, TypeGuard
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from typing import Annotated, Any, TypeGuard, TypeVar
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from judgesync.models import FINGERPRINT_LENGTH, JudgeDefinition
+from judgesync.models import (
+    FINGERPRINT_LENGTH,
+    ClassificationOption,
+    ClassificationOutput,
+    JudgeDefinition,
+    RegressionOutput,
+)
 from judgesync.names import SHADOW_PREFIX, is_shadow, name_key
 from judgesync.specs.problems import Finding as Finding
 from judgesync.specs.problems import KeyPath as KeyPath
@@ -31,51 +37,114 @@ class _Strict(BaseModel):
 
 
 Bound = Annotated[float, AllowInfNan(False)]
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
-class OptionSpec(_Strict):
-    value: str
-    description: str
+def _strict_copy(
+    source: type[BaseModel],
+    name: str,
+    *,
+    base: type[_Model],
+    doc: str | None = None,
+    replaced: Mapping[str, Mapping[str, Any]] | None = None,
+    added: type[BaseModel] | None = None,
+) -> type[_Model]:
+    """`source`'s fields in its order as a strict model, so that a field added to
+    the judge's models reaches the spec file by itself. `replaced` maps a field to
+    the fields (type, default) that stand in its place; `added` fields go last."""
+    fields: dict[str, Any] = {}
+    for field in source.model_fields:
+        fields.update((replaced or {}).get(field) or _declared(source, field))
+    if added is not None:
+        for field in added.model_fields:
+            fields.update(_declared(added, field))  # in place when `replaced` put it earlier
+    return create_model(name, __base__=base, __doc__=doc, **fields)
 
 
-class ClassificationSpec(_Strict):
-    type: Literal["CLASSIFICATION"]
-    options: list[OptionSpec]
+def _declared(model: type[BaseModel], field: str) -> Mapping[str, Any]:
+    info = model.model_fields[field]
+    return {field: (info.annotation, info)}
 
 
-class RegressionSpec(_Strict):
-    """Unlike the API, a spec must give both bounds."""
-
-    type: Literal["REGRESSION"]
-    min: Bound
-    min_description: str
-    max: Bound
-    max_description: str
+def _required(model: type[BaseModel], field: str) -> Mapping[str, Any]:
+    """`field` without its default: a spec must write it, unlike an API body."""
+    return {field: (model.model_fields[field].annotation, ...)}
 
 
-class SpecFile(_Strict):
-    """One spec file. Exactly one of `instructions` and `instructions_file` is
-    required; `check_values` says so, since the schema cannot point at a key."""
+def _optional(model: type[BaseModel], field: str) -> Mapping[str, Any]:
+    kind: Any = model.model_fields[field].annotation
+    return {field: (kind | None, None)}
 
-    name: str
-    description: str
-    model_name: str
-    instructions: str | None = None
+
+OptionSpec = _strict_copy(ClassificationOption, "OptionSpec", base=_Strict)
+ClassificationSpec = _strict_copy(
+    ClassificationOutput,
+    "ClassificationSpec",
+    base=_Strict,
+    replaced={
+        "type": _required(ClassificationOutput, "type"),
+        "options": {"options": (list[OptionSpec], ...)},  # type: ignore[valid-type]
+    },
+)
+RegressionSpec = _strict_copy(
+    RegressionOutput,
+    "RegressionSpec",
+    base=_Strict,
+    doc="Unlike the API, a spec must give both bounds.",
+    replaced={
+        "type": _required(RegressionOutput, "type"),
+        "min": {"min": (Bound, ...)},
+        "max": {"max": (Bound, ...)},
+    },
+)
+
+
+class SpecOnly(_Strict):
+    """The keys of a spec file that are not the judge's definition: never sent."""
+
     instructions_file: str | None = None
-    output: Annotated[ClassificationSpec | RegressionSpec, Field(discriminator="type")]
-    tools: list[str] = Field(default_factory=list)
     previous_names: list[str] = Field(default_factory=list)
     # Carried beside the definition, never sent: see plan/change_class.py.
     acknowledge_breaking: str | None = None
 
+
+class SpecFileBase(_Strict):
+    """What a parsed spec file offers; `SpecFile` is this with the fields."""
+
     def definition(self, instructions: str) -> JudgeDefinition:
-        """The API's create/update body, with the instructions text resolved: the
-        definition's fields read from the model, so none is copied by hand."""
+        """The API's create/update body, with the instructions text resolved."""
         data = self.model_dump(include=set(JudgeDefinition.model_fields))
         return JudgeDefinition.model_validate({**data, "instructions": instructions})
 
+    def spec_only(self) -> SpecOnly:
+        return SpecOnly.model_validate(self.model_dump(include=set(SpecOnly.model_fields)))
 
-def validate(data: dict[Hashable, Any]) -> tuple[SpecFile | None, list[Finding]]:
+
+# One spec file: JudgeDefinition's fields, then the spec-only ones. Exactly one
+# of `instructions` and `instructions_file` is required; `check_values` says so,
+# since the schema cannot point at a key. Both are optional here, to tell
+# "absent" from "empty".
+SpecFile = _strict_copy(
+    JudgeDefinition,
+    "SpecFile",
+    base=SpecFileBase,
+    replaced={
+        "instructions": {
+            **_optional(JudgeDefinition, "instructions"),
+            **_declared(SpecOnly, "instructions_file"),
+        },
+        "output": {
+            "output": (
+                Annotated[ClassificationSpec | RegressionSpec, Field(discriminator="type")],
+                ...,
+            )
+        },
+    },
+    added=SpecOnly,
+)
+
+
+def validate(data: dict[Hashable, Any]) -> tuple[SpecFileBase | None, list[Finding]]:
     """The schema check: the parsed file, or a finding for each error."""
     try:
         return SpecFile.model_validate(data), []

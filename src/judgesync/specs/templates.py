@@ -51,8 +51,12 @@ def syntax_problem(source: str) -> TemplateSyntaxProblem | None:
     try:
         _parse(source)
     except TemplateSyntaxError as error:
-        return TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
+        return _syntax_of(error)
     return None
+
+
+def _syntax_of(error: jinja2.TemplateSyntaxError) -> TemplateSyntaxProblem:
+    return TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
 
 
 @functools.lru_cache(maxsize=64)
@@ -90,8 +94,7 @@ def check(source: str) -> TemplateCheck:
     try:
         tree = _parse(source)
     except TemplateSyntaxError as error:
-        problem = TemplateSyntaxProblem(line=error.lineno, message=error.message or str(error))
-        return TemplateCheck(syntax=problem, unknown_variables=())
+        return TemplateCheck(syntax=_syntax_of(error), unknown_variables=())
     # Every undeclared variable is read by some Name node, so when all names read are
     # platform variables the costly scope analysis of find_undeclared_variables can be
     # skipped; its answer would be empty.

@@ -92,6 +92,11 @@ def read_text(path: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     return text.replace("\r\n", "\n")
 
 
+def line_at(text: str, offset: int) -> int:
+    """The line (from 1) that holds `text[offset]`."""
+    return text.count("\n", 0, offset) + 1
+
+
 def _refuse_unless_regular(file: Path | int, shown: str) -> None:
     try:
         mode = os.stat(file).st_mode

@@ -18,6 +18,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from judgesync.errors import Problem, SpecError
+from judgesync.specs.textfile import line_at
 
 KeyPath = tuple[Hashable, ...]
 
@@ -88,7 +89,7 @@ def read_document(text: str, path: str) -> tuple[Document, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         raise SpecError([_syntax_problem(error, path)]) from None
     except yaml.reader.ReaderError as error:
-        line = text.count("\n", 0, error.position) + 1
+        line = line_at(text, error.position)
         message = f"invalid YAML: {error.reason}; remove or escape that character"
         raise SpecError([Problem(path, message, line)]) from None
     except RecursionError:
@@ -269,9 +270,14 @@ _Dumper.add_representer(str, _represent_text)
 
 def dump(data: Any) -> str:
     """Deterministic YAML: mappings keep their key order; `load(dump(x)) == x`."""
+    return _dump_with(_Dumper, data)
+
+
+def _dump_with(dumper: type[yaml.SafeDumper], data: Any) -> str:
+    """How judgesync writes YAML: keys in their order, block style, lines never folded."""
     return yaml.dump(
         data,
-        Dumper=_Dumper,
+        Dumper=dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
@@ -299,13 +305,4 @@ def dump_fragment(data: Mapping[str, Any]) -> str:
     """Entries of a block mapping, to splice into a document (specs/rewrite.py): as
     `dump` writes them, but with no document end marker, and no text block that
     would change by what follows it."""
-    text = yaml.dump(
-        dict(data),
-        Dumper=_FragmentDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=2**31 - 1,
-        indent=2,
-    )
-    return text.removesuffix("...\n")
+    return _dump_with(_FragmentDumper, dict(data)).removesuffix("...\n")
