@@ -58,7 +58,8 @@ def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_loopback_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()),
+        sys.executable, str(Path(__file__).with_name("llama_server.py")),
+        "--model", str(smollm2_gguf()),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024",
         "--n_threads", "1", "--n_threads_batch", "1", "--seed", "7", "--verbose", "False",
     ]  # fmt: skip
