@@ -214,7 +214,7 @@ def test_a_replay_on_emulated_verdicts_reports_its_gates_but_exits_0(applied, ru
     result = run("plan", "--replay", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     assert "tone (update): not evaluated (emulated verdicts)\n" in result.output
-    assert "  must_pass missed (not evaluated) (proposed): case-" in result.output
+    assert "  must_pass missed (proposed; not evaluated): case-" in result.output
     assert "  gate missed (not evaluated): accuracy drops from 1.00 to 0.25" in result.output
     assert "must_pass and gates not evaluated (emulated verdicts)." in result.output
 

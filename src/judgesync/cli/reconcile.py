@@ -122,7 +122,8 @@ def validate_command(
     "--replay",
     is_flag=True,
     help="Also run the cases of each judge created or updated, proposed vs current version,"
-    " and show the verdicts that flip; exit 1 when a replay gate fails.",
+    " and show the verdicts that flip and whether that is significant; exit 1 when a replay"
+    " gate fails (on emulated verdicts only with --gate-emulated).",
 )
 @repeat_option("With --replay: judge each case N times with the current version (its noise floor).")
 @gate_emulated_option(

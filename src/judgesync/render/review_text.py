@@ -204,8 +204,8 @@ def _replay_lines(result: JudgeReplay) -> list[str]:
 def replay_verdict_lines(result: JudgeReplay) -> list[str]:
     """must_pass, errors and the gate: failures, warnings, or not evaluated."""
     evaluated = result.evaluated
-    must_pass = "must_pass failed" if evaluated else "must_pass missed (not evaluated)"
-    lines = [f"{must_pass} (proposed): {case.id}" for case in result.failed_must_pass]
+    must_pass = "failed (proposed)" if evaluated else "missed (proposed; not evaluated)"
+    lines = [f"must_pass {must_pass}: {case.id}" for case in result.failed_must_pass]
     lines += [f"error: {case_id}: {message}" for case_id, message in result.errors.items()]
     gate = "gate failed" if evaluated else "gate missed (not evaluated)"
     lines += [f"{gate}: {failure}" for failure in result.gate_failures]
