@@ -131,6 +131,11 @@ BROKEN_CASES = [
         1,
         "breaking_changes: must be 'warn' or 'require_ack', got text ('ack')",
     ),
+    (
+        "on-inconclusive-unknown.yaml",
+        3,
+        "gates.on_inconclusive: must be 'fail' or 'warn', got text ('maybe')",
+    ),
     ("protect-not-list.yaml", 1, "protect: must be a list, got text ('team-a/*')"),
     ("protect-empty-glob.yaml", 3, "protect[1]: is empty; write a name or a glob"),
     ("ownership-empty.yaml", 2, "ownership.names: is empty, so nothing would be owned"),

@@ -6,8 +6,9 @@ from types import MappingProxyType
 
 import pytest
 
-from judgesync.review.gates import drop_failures, metric_failures
+from judgesync.review.gates import drop_gate, metric_failures
 from judgesync.review.metrics import classification_metrics, regression_metrics
+from judgesync.review.significance import agreement_change
 from judgesync.settings.thresholds import Gates, Thresholds
 from judgesync.specs.case import ScoreRange
 
@@ -47,10 +48,42 @@ def test_an_undefined_metric_fails_the_threshold_that_reads_it():
     ]
 
 
+def change(before_only: int, both: int):
+    """An agreement change where `before_only` cases stopped meeting expect."""
+    before = {f"c{n}": True for n in range(before_only + both)}
+    after = {f"c{n}": n >= before_only for n in range(before_only + both)}
+    return agreement_change(before, after)
+
+
 @pytest.mark.parametrize(
-    ("before", "after", "fails"),
-    [(1.0, 0.95, False), (1.0, 0.9, True), (None, 0.0, False), (0.5, 0.75, False)],
+    ("before_only", "both", "on_inconclusive", "outcome"),
+    [
+        (10, 30, None, "fail"),  # a significant drop of 0.25 fails, whatever on_inconclusive
+        (10, 30, "warn", "fail"),
+        (3, 1, None, "warn"),  # 4 cases: inconclusive; warn is the default
+        (3, 1, "fail", "fail"),
+        (0, 40, "fail", "pass"),  # no drop
+    ],
 )
-def test_the_accuracy_drop_gate(before, after, fails):
-    assert bool(drop_failures(Thresholds(max_accuracy_drop=0.05), before, after)) is fails
-    assert drop_failures(Thresholds(), before, after) == []
+def test_the_accuracy_drop_gate_fails_only_on_a_significant_drop_unless_told(
+    before_only, both, on_inconclusive, outcome
+):
+    thresholds = Thresholds(max_accuracy_drop=0.05, on_inconclusive=on_inconclusive)
+    decision = drop_gate(thresholds, change(before_only, both))
+    assert decision.outcome == outcome
+    assert (decision.reason is None) is (outcome == "pass")
+
+
+def test_the_accuracy_drop_gate_passes_when_not_set_or_for_a_new_judge():
+    assert drop_gate(Thresholds(), change(10, 30)).outcome == "pass"
+    assert drop_gate(Thresholds(max_accuracy_drop=0.0), None).outcome == "pass"
+
+
+def test_on_inconclusive_is_set_per_judge_over_the_global_value():
+    gates = Gates(
+        Thresholds(max_accuracy_drop=0.05),
+        MappingProxyType({"tone": Thresholds(on_inconclusive="fail")}),
+    )
+    inconclusive = change(3, 1)
+    assert drop_gate(gates.for_judge("tone"), inconclusive).outcome == "fail"
+    assert drop_gate(gates.for_judge("other"), inconclusive).outcome == "warn"

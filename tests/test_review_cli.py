@@ -84,7 +84,7 @@ def applied(workdir, run):
 def test_test_reports_passed_and_failed_cases_and_says_verdicts_are_emulated(applied, run, remote):
     verdicts = tone_verdicts(remote, 4)
     write_cases(applied, [verdicts[0], verdicts[1], other(verdicts[2]), verdicts[3]])
-    result = run("test")
+    result = run("test", "--gate-emulated")
     assert result.exit_code == 0, result.output
     assert "The verdicts are emulated (the target is the judgesync emulator)" in result.output
     assert "tone: no gate failed 3 of 4 case(s) passed (judge id " in result.output
@@ -95,7 +95,7 @@ def test_test_reports_passed_and_failed_cases_and_says_verdicts_are_emulated(app
 
 def test_test_says_ok_only_when_every_case_passed(applied, run, remote):
     write_cases(applied, tone_verdicts(remote, 2))
-    result = run("test")
+    result = run("test", "--gate-emulated")
     assert result.exit_code == 0, result.output
     assert "tone: ok 2 of 2 case(s) passed (judge id " in result.output
 
@@ -123,7 +123,7 @@ def test_test_exit_rule_is_said_the_same_way_in_help_readme_and_docs(run):
 def test_test_fails_on_a_failed_must_pass_case(applied, run, remote):
     verdicts = tone_verdicts(remote, 2)
     write_cases(applied, [verdicts[0], other(verdicts[1])], must_pass={1})
-    result = run("test")
+    result = run("test", "--gate-emulated")
     assert result.exit_code == 1, result.output
     assert "tone: FAILED 1 of 2 case(s) passed" in result.output
     assert "  must_pass failed: case-1\n" in result.output
@@ -133,7 +133,7 @@ def test_test_fails_on_a_failed_must_pass_case(applied, run, remote):
 def test_a_failing_test_says_so_on_stderr_in_every_format(applied, run, remote, output_format):
     verdicts = tone_verdicts(remote, 2)
     write_cases(applied, [verdicts[0], other(verdicts[1])], must_pass={1})
-    result = run("test", "--format", output_format)
+    result = run("test", "--format", output_format, "--gate-emulated")
     assert result.exit_code == 1, result.output
     error = "the test fails for tone; see the report, and fix the judges or their cases."
     annotation = f"::error::{error}\n" if output_format == "github" else ""
@@ -155,7 +155,7 @@ def test_gates_in_judgesync_yaml_decide_the_exit_code(
     verdicts = tone_verdicts(remote, 4)
     write_cases(applied, [verdicts[0], verdicts[1], other(verdicts[2]), other(verdicts[3])])
     (applied / "judgesync.yaml").write_text(yaml.safe_dump({"gates": gates}))
-    result = run("test")
+    result = run("test", "--gate-emulated")
     assert result.exit_code == exit_code, result.output
     if failure is None:
         assert "  gate failed: " not in result.output
@@ -219,7 +219,7 @@ def test_repeat_reports_the_noise_floor_in_json(applied, run, remote):
 
 def test_markdown_test_results_carry_the_emulated_note(applied, run, remote):
     write_cases(applied, tone_verdicts(remote, 2))
-    result = run("test", "--format", "markdown")
+    result = run("test", "--format", "markdown", "--gate-emulated")
     assert result.exit_code == 0, result.output
     assert "> The verdicts are emulated" in result.output
     assert "| ok | <code>tone</code> | 2 of 2 |" in result.output
@@ -288,10 +288,12 @@ def test_replay_shows_no_flips_when_verdicts_do_not_depend_on_the_change(applied
 
 def test_replay_gates_make_plan_exit_1_after_printing_it(applied, run, remote):
     write_cases(applied, replay_verdicts(remote, 8))
-    (applied / "judgesync.yaml").write_text("gates: {max_accuracy_drop: 0}\n")
+    (applied / "judgesync.yaml").write_text(
+        "gates: {max_accuracy_drop: 0, on_inconclusive: fail}\n"
+    )
     spec = applied / "judges" / "tone.yaml"
     spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
-    result = run("plan", "--replay", "--detailed-exitcode")
+    result = run("plan", "--replay", "--detailed-exitcode", "--gate-emulated")
     assert result.exit_code == 1
     assert "~ update tone (id " in result.output
     assert "gate failed: accuracy drops from 1.00 to " in result.output
@@ -302,7 +304,7 @@ def test_replay_gates_make_plan_exit_1_after_printing_it(applied, run, remote):
 
 def test_replay_of_a_new_judge_checks_it_against_its_cases(workdir, run):
     write_cases(workdir, ["on_brand", "rude"], must_pass={0, 1})
-    document = replayed(run)
+    document = replayed(run, "--gate-emulated")
     (tone,) = document["replay"]["judges"]
     assert tone["action"] == "create" and tone["flips"] == []
     assert tone["agreement_before"] is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from judgesync.models import ClassificationOption, ClassificationOutput
 from judgesync.plan.planner import ActionKind
 from judgesync.render.markdown_text import DEFAULT_LIMIT
 from judgesync.render.review_markdown import REPLAY_LIMIT, render_replay, render_test
@@ -12,9 +15,15 @@ from judgesync.render.review_text import render_replay as render_replay_text
 from judgesync.review.live_judging import Verdicts
 from judgesync.review.metrics import classification_metrics, compare_versions, noise_floor
 from judgesync.review.replay import JudgeReplay, Replay
+from judgesync.review.significance import GateDecision, agreement_change, flips_significance
 from judgesync.review.testing import JudgeResult
 from judgesync.review.testing import TestRun as Run
+from judgesync.review.transitions import transition_table
 from judgesync.specs.case import Case
+
+YES_NO = ClassificationOutput(
+    options=[ClassificationOption(value=v, description=v) for v in ("yes", "no")]
+)
 
 
 def judge_replay(name: str, cases: int, id_width: int = 10) -> JudgeReplay:
@@ -25,18 +34,25 @@ def judge_replay(name: str, cases: int, id_width: int = 10) -> JudgeReplay:
         Case(name, case_id, ({"role": "user", "content": "hi"},), {}, "yes", False, "x", 1)
         for case_id in ids
     )
+    comparison = compare_versions(old, new)
+    current = {k: (v, v) for k, v in old.items()}
     return JudgeReplay(
         name=name,
         kind=ActionKind.UPDATE,
         cases=case_list,
         proposed=Verdicts({k: (v,) for k, v in new.items()}, {}, emulated=True),
-        current=Verdicts({k: (v, v) for k, v in old.items()}, {}, emulated=True),
-        comparison=compare_versions(old, new),
+        current=Verdicts(current, {}, emulated=True),
+        comparison=comparison,
         agreement_before=1.0,
         agreement_after=0.5,
-        noise=noise_floor({k: (v, v) for k, v in old.items()}),
+        noise=noise_floor(current),
         failed_must_pass=(),
-        gate_failures=(),
+        flips_significance=flips_significance(current, new),
+        agreement_change=agreement_change(
+            {k: True for k in ids}, {k: v == "yes" for k, v in new.items()}
+        ),
+        transitions=transition_table(YES_NO, YES_NO, comparison),
+        drop_gate=GateDecision("pass", inconclusive=False, reason=None),
     )
 
 
@@ -49,10 +65,16 @@ def test_a_huge_replay_is_cut_to_the_limit_keeping_the_table_and_saying_so():
     assert "> The verdicts are emulated" in text
 
 
-def test_a_small_replay_is_whole_and_marks_flips_above_the_noise_floor():
+def test_a_small_replay_is_whole_and_leads_with_its_significance_in_words():
     replay = Replay((judge_replay("tone", 4),), 2, ("helpfulness",))
     text = render_replay(replay)
-    assert "| ok | <code>tone</code> | 2 of 4, ABOVE the noise floor 0.00 | 1.00 → 0.50 |" in text
+    assert (
+        "| inconclusive (4 cases, p = 0.25) | <code>tone</code> | 2 of 4, noise 0 of 4 |"
+        " 1.00 → 0.50 (-0.50, 95% CI " in text
+    )
+    assert "| not evaluated (emulated verdicts) |\n" in text
+    assert "ABOVE" not in text and "noise floor 0.00" not in text
+    assert "with 4 cases this is inconclusive (p = 0.25)" in text
     assert "flip: 0000000001: yes -> no" in text
     assert "left out" not in text
     assert "No cases, nothing replayed: <code>helpfulness</code>." in text
@@ -94,6 +116,7 @@ def failing_test_run(judges: int, cases_each: int) -> Run:
                 verdicts=Verdicts({k: (v,) for k, v in answers.items()}, {}, emulated=True),
                 metrics=classification_metrics(["yes"] * cases_each, ["no"] * cases_each),
                 failed_must_pass=cases,
+                gate_emulated=True,
             )
         )
     return Run("local", 1, tuple(results))
@@ -119,3 +142,26 @@ def test_a_small_markdown_test_run_is_whole():
     text = render_test(failing_test_run(2, 3))
     assert "left out" not in text
     assert text.count("<details>") == 2
+
+
+def test_the_markdown_matrix_has_current_rows_proposed_columns_and_bold_changed_cells():
+    text = render_replay(Replay((judge_replay("tone", 6),), 2, ()))
+    assert (
+        "| current ↓ · proposed → | yes | no |\n| --- | --- | --- |\n| yes | 3 | **3** |\n"
+    ) in text
+
+
+def test_a_replay_on_real_verdicts_is_evaluated_and_a_gate_warning_shows():
+    result = judge_replay("tone", 4)
+    assert result.current is not None
+    warned = GateDecision("warn", inconclusive=True, reason="accuracy drops; not significant")
+    result = replace(
+        result,
+        proposed=Verdicts(result.proposed.answers, {}, emulated=False),
+        current=Verdicts(result.current.answers, {}, emulated=False),
+        drop_gate=warned,
+    )
+    text = render_replay(Replay((result,), 2, ()))
+    assert "| warning |\n" in text and "The verdicts are emulated" not in text
+    assert "gate warning: accuracy drops; not significant" in text
+    assert result.ok and result.evaluated

@@ -38,6 +38,12 @@ def repeat_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     )
 
 
+def gate_emulated_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--gate-emulated`, for `test` and `plan --replay`: evaluate must_pass and the
+    gates on emulated verdicts too (real verdicts are always evaluated)."""
+    return click.option("--gate-emulated", is_flag=True, help=help)
+
+
 def look_up_format(ctx: click.Context, _param: click.Parameter, value: str) -> Format:
     """The format, looked up once, here: the command gets it, and the error boundary
     annotates errors with it."""

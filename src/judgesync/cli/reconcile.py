@@ -19,6 +19,7 @@ from judgesync.cli.display import echo, style
 from judgesync.cli.options import (
     diff_option,
     format_option,
+    gate_emulated_option,
     list_unmanaged_option,
     look_up_format,
     planning_options,
@@ -121,9 +122,14 @@ def validate_command(
     "--replay",
     is_flag=True,
     help="Also run the cases of each judge created or updated, proposed vs current version,"
-    " and show the verdicts that flip; exit 1 when a replay gate fails.",
+    " and show the verdicts that flip and whether that is significant; exit 1 when a replay"
+    " gate fails (on emulated verdicts only with --gate-emulated).",
 )
 @repeat_option("With --replay: judge each case N times with the current version (its noise floor).")
+@gate_emulated_option(
+    "With --replay: evaluate must_pass and the gates even when the verdicts are emulated"
+    " (the emulator's hash rule); real verdicts are always evaluated."
+)
 def plan_command(
     directory: Path | None,
     api_url: str | None,
@@ -139,6 +145,7 @@ def plan_command(
     out: Path | None,
     replay: bool,
     repeat: int,
+    gate_emulated: bool,
 ) -> int:
     """Show what apply would change on the remote to match the specs.
 
@@ -158,8 +165,12 @@ def plan_command(
 
     if repeat > 1 and not replay:
         raise ConfigError("--repeat applies to --replay only; add --replay, or drop --repeat.")
+    if gate_emulated and not replay:
+        raise ConfigError(
+            "--gate-emulated applies to --replay only; add --replay, or drop --gate-emulated."
+        )
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
-    request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
+    request = ReplayRequest(repeat, grace_from(os.environ), gate_emulated) if replay else None
     progress = terminal.current().progress()
     planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
     shown = style(diff, list_unmanaged)

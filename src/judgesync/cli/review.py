@@ -14,6 +14,7 @@ from judgesync.cli.display import echo, style
 from judgesync.cli.options import (
     api_url_option,
     format_option,
+    gate_emulated_option,
     parallelism_option,
     repeat_option,
     spec_directory,
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
     "Judge each case N times and report how often the verdicts disagree with"
     " themselves (the noise floor)."
 )
+@gate_emulated_option(
+    "Evaluate must_pass and the gates even when the verdicts are emulated (the emulator's"
+    " hash rule), and exit 1 when they fail; real verdicts are always evaluated."
+)
 @format_option
 @parallelism_option
 def test_command(
@@ -48,13 +53,16 @@ def test_command(
     target_name: str | None,
     only: tuple[str, ...],
     repeat: int,
+    gate_emulated: bool,
     output_format: Format,
     parallelism: int,
 ) -> int:
     """Run every judge's cases (*.cases.yaml) through live judging, against the
     remote judges as they are; exit 1 when a must_pass case fails, a request
     fails, a judge has no remote judge, or a gate fails (a case that misses its
-    expect without must_pass is reported, not a failure).
+    expect without must_pass is reported, not a failure). Emulated verdicts
+    (the emulator's hash rule) are reported but not evaluated, unless
+    --gate-emulated.
 
     \b
     Example:
@@ -67,7 +75,15 @@ def test_command(
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
-    run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
+    run = test(
+        choices,
+        os.environ,
+        Path.cwd(),
+        parallelism,
+        repeat=repeat,
+        gate_emulated=gate_emulated,
+        progress=progress,
+    )
     shown = style()
     echo(output_format.test_run(run, shown), shown)
     if run.ok:

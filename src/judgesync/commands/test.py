@@ -22,10 +22,12 @@ def test(
     parallelism: int,
     *,
     repeat: int = 1,
+    gate_emulated: bool = False,
     progress: Progress = SILENT,
 ) -> TestRun:
     """Run the cases of every judge (or of those `choices.only` selects) against the
-    remote judges."""
+    remote judges; `gate_emulated` evaluates must_pass and the gates on emulated
+    verdicts too."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy, settings.config_file)
@@ -50,5 +52,6 @@ def test(
             repeat=repeat,
             parallelism=parallelism,
             progress=progress,
+            gate_emulated=gate_emulated,
         )
     return TestRun(target.label, repeat, results, swept)

@@ -3,26 +3,38 @@ beside the plan and report documents of render/as_json.py (one format_version).
 
 JSON schemas (format_version 1, fields only ever added):
 
-    test: {"format_version": 1, "target": str, "ok": bool, "emulated": bool, "repeat": int,
-           "swept_shadows": [str], "judges": [judge]}
-    judge: {"name": str, "judge_id": str|null, "ok": bool, "missing": bool,
-            "cases": int, "passed": int, "metrics": {...}|null,
+    test: {"format_version": 1, "target": str, "ok": bool, "emulated": bool,
+           "evaluated": bool, "repeat": int, "swept_shadows": [str], "judges": [judge]}
+    judge: {"name": str, "judge_id": str|null, "ok": bool, "evaluated": bool,
+            "missing": bool, "cases": int, "passed": int,
+            "metrics": {..., "kappa_ci95": [lo, hi]|null (classification)}|null,
             "failed": [{"id": str, "expected": str, "answer": any}],
             "failed_must_pass": [str], "errors": {id: str},
             "noise_floor": {"rate": float|null, "unstable": [str]}|null,
             "gate_failures": [str]}
     replay (the plan document's `replay` key):
-          {"ok": bool, "emulated": bool, "repeat": int, "without_cases": [str],
-           "swept_shadows": [str], "judges": [{"name", "action", "cases": int,
+          {"ok": bool, "emulated": bool, "evaluated": bool, "repeat": int,
+           "without_cases": [str], "swept_shadows": [str], "path": "dataset"|"shadow",
+           "judges": [{"name", "action", "cases": int,
            "flips": [{"id", "old", "new"}], "flip_rate", "kappa_between_versions",
            "transitions": [{"old", "new", "count"}], "agreement_before",
            "agreement_after", "noise_floor", "failed_must_pass", "errors",
-           "gate_failures", "ok"}]}
+           "significance": {"flips": flips, "agreement": agreement}|null (a create),
+           "gate_failures", "gate_warnings": [str], "outcome": str, "evaluated", "ok"}]}
+    flips: {"cases": int, "flips": int, "noise_flips": int|null, "p_value": float|null,
+            "verdict": "significant"|"within_noise"|"inconclusive", "cases_needed": int|null}
+    agreement: {"cases": int, "before": float|null, "after": float|null,
+                "delta": float|null, "ci95": [lo, hi]|null, "p_value": float|null,
+                "verdict": ..., "cases_needed": int|null}
+
+`evaluated` is false when the verdicts are emulated and `--gate-emulated` was
+not given: must_pass and the gates are then reported but fail nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from judgesync.render.as_json import FORMAT_VERSION
@@ -33,6 +45,7 @@ from judgesync.review.metrics import (
     Verdict,
 )
 from judgesync.review.replay import JudgeReplay, Replay
+from judgesync.review.significance import AgreementChange, FlipsSignificance
 from judgesync.review.testing import JudgeResult, TestRun
 
 
@@ -42,6 +55,7 @@ def test_document(run: TestRun) -> dict[str, Any]:
         "target": run.target,
         "ok": run.ok,
         "emulated": run.emulated,
+        "evaluated": run.evaluated,
         "repeat": run.repeat,
         "swept_shadows": list(run.swept),
         "judges": [_judge_document(result) for result in run.judges],
@@ -49,14 +63,18 @@ def test_document(run: TestRun) -> dict[str, Any]:
 
 
 def _judge_document(result: JudgeResult) -> dict[str, Any]:
+    metrics = metrics_document(result.metrics)
+    if metrics is not None and result.kappa is not None:
+        metrics["kappa_ci95"] = _pair(result.kappa.ci95)
     return {
         "name": result.name,
         "judge_id": result.judge_id,
         "ok": result.ok,
+        "evaluated": result.evaluated,
         "missing": result.missing,
         "cases": len(result.cases),
         "passed": result.passed,
-        "metrics": metrics_document(result.metrics),
+        "metrics": metrics,
         "failed": [
             {"id": case.id, "expected": str(case.expect), "answer": answer}
             for case, answer in result.failed
@@ -109,6 +127,7 @@ def replay_document(replay: Replay) -> dict[str, Any]:
     return {
         "ok": replay.ok,
         "emulated": replay.emulated,
+        "evaluated": replay.evaluated,
         "repeat": replay.repeat,
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
@@ -140,6 +159,25 @@ def _replay_judge_document(result: JudgeReplay) -> dict[str, Any]:
         "noise_floor": _noise_document(result.noise),
         "failed_must_pass": [case.id for case in result.failed_must_pass],
         "errors": result.errors,
+        "significance": _significance_document(result.flips_significance, result.agreement_change),
         "gate_failures": list(result.gate_failures),
+        "gate_warnings": list(result.gate_warnings),
+        "outcome": result.outcome,
+        "evaluated": result.evaluated,
         "ok": result.ok,
     }
+
+
+def _significance_document(
+    flips: FlipsSignificance | None, agreement: AgreementChange | None
+) -> dict[str, Any] | None:
+    if flips is None or agreement is None:
+        return None
+    return {
+        "flips": asdict(flips),
+        "agreement": {**asdict(agreement), "ci95": _pair(agreement.ci95)},
+    }
+
+
+def _pair(interval: tuple[float, float] | None) -> list[float] | None:
+    return list(interval) if interval is not None else None

@@ -2,27 +2,34 @@
 
 The replay section is capped (`REPLAY_LIMIT` by default) so that the plan
 beside it keeps its room under GitHub's 65,536 characters: the summary table
-always stays, each judge's details (flips, transitions) follow while they fit,
-and a note says how many were left out. Names and verdicts are escaped as the
+always stays (one row per judge, leading with whether its flips are
+significant), each judge's details (the significance in words, the transition
+matrix with the changed cells in bold, the flips) follow while they fit, and
+a note says how many were left out. Names and verdicts are escaped as the
 plan's are.
 """
 
 from __future__ import annotations
 
-from judgesync.render.markdown_text import DEFAULT_LIMIT, code, escape, fit, visible
+from judgesync.render.markdown_text import DEFAULT_LIMIT, clip, code, escape, fit, visible
 from judgesync.render.review_text import (
+    emulated_notes,
     metric_lines,
-    noise_line,
     number,
     path_line,
-    standout,
+    replay_summary,
+    replay_verdict_lines,
+    significance_lines,
     swept_line,
+    test_summary,
     verdict,
+    verdict_lines,
 )
-from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import Verdict
 from judgesync.review.replay import JudgeReplay, Replay
+from judgesync.review.significance import FlipsSignificance, p_value_text
 from judgesync.review.testing import JudgeResult, TestRun
+from judgesync.review.transitions import TransitionTable
 
 TEST_MARKER = "<!-- judgesync-test -->"
 REPLAY_LIMIT = 20_000
@@ -30,18 +37,18 @@ REPLAY_LIMIT = 20_000
 _TEST_NOTICE_RESERVE = 200
 # Flips listed per judge in the comment; the JSON plan has them all.
 _FLIPS_SHOWN = 50
+# Width of a label in the transition matrix's headers.
+_LABEL_WIDTH = 40
 
 
 def render_test(run: TestRun, limit: int = DEFAULT_LIMIT) -> str:
     """The test run as GitHub markdown, never longer than `limit` characters: the
     table's rows while they fit, then each judge's details while they fit."""
     lines = [TEST_MARKER, "### judgesync test", "", f"Target: {escape(visible(run.target))}", ""]
-    if run.emulated:
-        lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
+    lines += _notes(emulated_notes(run.emulated, run.evaluated))
     if run.swept:
         lines += [swept_line(run.swept), ""]
-    ok = sum(result.ok for result in run.judges)
-    tail = f"**Test: {ok} of {len(run.judges)} judge(s) ok.**\n"
+    tail = f"**{test_summary(run)}**\n"
     rows = [_test_row(result) for result in run.judges]
     room = limit - len("\n".join(lines)) - len(tail) - _TEST_NOTICE_RESERVE
     lines += ["| result | judge | passed | metrics |", "| --- | --- | --- | --- |"]
@@ -69,6 +76,13 @@ def render_test(run: TestRun, limit: int = DEFAULT_LIMIT) -> str:
     return text + tail
 
 
+def _notes(notes: list[str]) -> list[str]:
+    """The notes as one GitHub note block, a paragraph each."""
+    if not notes:
+        return []
+    return ["> [!NOTE]\n" + "\n>\n".join(f"> {note}" for note in notes), ""]
+
+
 def _more_judges(count: int) -> str:
     return f"| | _… and {count} more judge(s): see `judgesync test`_ | | |"
 
@@ -77,7 +91,7 @@ def _test_row(result: JudgeResult) -> str:
     if result.missing:
         return f"| **ERROR** | {code(result.name)} | no remote judge of this name | |"
     mark = result.outcome if result.ok else "**FAILED**"
-    summary = metric_lines(result.metrics)[0] if result.metrics is not None else ""
+    summary = metric_lines(result.metrics, result.kappa)[0] if result.metrics is not None else ""
     passed = f"{result.passed} of {len(result.cases)}"
     return f"| {mark} | {code(result.name)} | {passed} | {escape(summary)} |"
 
@@ -87,23 +101,18 @@ def _test_details(result: JudgeResult) -> list[str]:
         return []
     lines = metric_lines(result.metrics)[1:] if result.metrics is not None else []
     lines += [f"failed: {c.id}: expected {c.expect}, got {verdict(a)}" for c, a in result.failed]
-    lines += [f"must_pass failed: {case.id}" for case in result.failed_must_pass]
-    lines += [f"error: {case_id}: {why}" for case_id, why in result.verdicts_errors.items()]
-    if result.noise is not None:
-        lines.append(noise_line(result.noise))
-    lines += [f"gate failed: {failure}" for failure in result.gate_failures]
+    lines += verdict_lines(result)
     return [visible(line).replace("```", "'''") for line in lines]
 
 
 def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     """The replay section of the PR comment, never longer than `limit` characters."""
     head = ["### Replay: what the changes do to verdicts", "", path_line(replay.path), ""]
-    if replay.emulated:
-        head += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
+    head += _notes(emulated_notes(replay.emulated, replay.evaluated))
     if replay.swept:
         head += [swept_line(replay.swept), ""]
     head += [
-        "| result | judge | flips | agreement with expect | κ between versions | noise floor |",
+        "| flips | judge | flipped | agreement with expect | κ between versions | result |",
         "| --- | --- | --- | --- | --- | --- |",
         *(_replay_row(result) for result in replay.judges),
         "",
@@ -111,6 +120,7 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     if replay.without_cases:
         names = ", ".join(code(name) for name in replay.without_cases)
         head += [f"No cases, nothing replayed: {names}.", ""]
+    head += [f"**{replay_summary(replay)}**", ""]
     text = "\n".join(head) + "\n"
     left_out = 0
     for result in replay.judges:
@@ -130,19 +140,45 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     return text
 
 
+def _finding(flips: FlipsSignificance | None) -> str:
+    """The flips' significance verdict in words, first in the judge's row."""
+    if flips is None:
+        return "new judge"
+    if flips.p_value is None:
+        return "inconclusive (no noise floor: --repeat 2 or more)"
+    p_value = p_value_text(flips.p_value)
+    if flips.verdict == "significant":
+        return f"**significant** ({p_value})"
+    if flips.verdict == "within_noise":
+        return f"within noise ({p_value})"
+    return f"inconclusive ({flips.cases} cases, {p_value})"
+
+
 def _replay_row(result: JudgeReplay) -> str:
-    mark = "ok" if result.ok else "**FAILED**"
+    mark = result.outcome if result.ok else "**FAILED**"
+    flips = result.flips_significance
     comparison = result.comparison
-    flips = (
-        f"{len(comparison.flips)} of {comparison.count}"
-        f"{standout(comparison.flip_rate, result.noise)}"
-        if comparison is not None
-        else "new judge"
-    )
+    flipped = ""
+    if flips is not None:
+        noise = (
+            f", noise {flips.noise_flips} of {flips.cases}" if flips.noise_flips is not None else ""
+        )
+        flipped = f"{flips.flips} of {flips.cases}{noise}"
+    change = result.agreement_change
     agreement = f"{number(result.agreement_before)} → {number(result.agreement_after)}"
+    if change is not None and change.ci95 is not None and change.delta is not None:
+        low, high = change.ci95
+        agreement += (
+            f" ({change.delta:+.2f}, 95% CI {low:.2f} to {high:.2f}; {_words(change.verdict)})"
+        )
     kappa = number(comparison.kappa) if comparison is not None else ""
-    noise = number(result.noise.rate) if result.noise is not None else ""
-    return f"| {mark} | {code(result.name)} | {flips} | {agreement} | {kappa} | {noise} |"
+    return (
+        f"| {_finding(flips)} | {code(result.name)} | {flipped} | {agreement} | {kappa} | {mark} |"
+    )
+
+
+def _words(finding: str) -> str:
+    return finding.replace("_", " ")
 
 
 def _replay_details(result: JudgeReplay) -> str:
@@ -153,19 +189,34 @@ def _replay_details(result: JudgeReplay) -> str:
         lines += [f"flip: {f.case_id}: {_v(f.old)} -> {_v(f.new)}" for f in flips[:_FLIPS_SHOWN]]
         if len(flips) > _FLIPS_SHOWN:
             lines.append(f"... and {len(flips) - _FLIPS_SHOWN} more flips")
-        lines.append("transitions (current -> proposed: cases):")
-        lines += [
-            f"  {_v(old)} -> {_v(new)}: {count}"
-            for (old, new), count in sorted(comparison.transitions.items(), key=str)
-        ]
-    lines += [f"must_pass failed (proposed): {case.id}" for case in result.failed_must_pass]
-    lines += [f"error: {case_id}: {why}" for case_id, why in result.errors.items()]
-    lines += [f"gate failed: {failure}" for failure in result.gate_failures]
-    if not lines:
-        return ""
+    lines += replay_verdict_lines(result)
     body = "\n".join(visible(line).replace("```", "'''") for line in lines)
-    summary = f"Replay of {code(result.name)}"
-    return f"<details><summary>{summary}</summary>\n\n```\n{body}\n```\n\n</details>\n\n"
+    words = "\n\n".join(escape(visible(line)) for line in significance_lines(result))
+    parts = [f"<details><summary>Replay of {code(result.name)}</summary>", "", words, ""]
+    if result.transitions is not None:
+        parts += [*transition_matrix(result.transitions), ""]
+    if body:
+        parts += ["```", body, "```", ""]
+    return "\n".join(parts) + "\n</details>\n\n"
+
+
+def transition_matrix(table: TransitionTable) -> list[str]:
+    """Rows: the current version's verdicts; columns: the proposed one's; the
+    cells whose verdicts changed, when not empty, in bold."""
+    corner = "current ↓ · proposed →" + (" (score bands)" if table.banded else "")
+    header = [corner, *(_label(column) for column in table.columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for row in table.rows:
+        cells = [_label(row)]
+        for column in table.columns:
+            count = table.counts.get((row, column), 0)
+            cells.append(f"**{count}**" if count and table.changed(row, column) else str(count))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _label(text: str) -> str:
+    return escape(clip(visible(text), _LABEL_WIDTH))
 
 
 def _v(value: Verdict) -> str:

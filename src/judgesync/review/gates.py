@@ -6,18 +6,28 @@
       min_kappa: 0.6             # Cohen's κ against `expect` (classification only)
       max_mae: 0.5               # mean absolute error (regression only)
       max_accuracy_drop: 0.05    # plan --replay: accuracy before minus after
+      on_inconclusive: warn      # plan --replay: a drop past it that is not significant
       judges:
-        tone: {min_accuracy: 0.9}  # per judge, over the global values
+        tone: {min_accuracy: 0.9, on_inconclusive: fail}  # per judge, over the global values
 
 A threshold that is not set is not checked; a metric that is undefined (no
 case answered) fails the threshold that reads it. Failing `must_pass` cases
 always fail, gates or not.
+
+`max_accuracy_drop` reads the paired change in agreement with `expect`
+(review/significance.py): it fails only on a drop past the threshold that is
+significant (McNemar mid-p < 0.05). A drop past it that is not significant
+(too few cases, or within chance) is inconclusive: `on_inconclusive: warn`
+(the default) reports it and passes, `fail` fails the replay. Why warn by
+default: a gate that fails on noise trains reviewers to ignore it, and the
+warning still names the drop and how many cases would tell.
 """
 
 from __future__ import annotations
 
 from judgesync.review.metrics import ClassificationMetrics, RegressionMetrics
-from judgesync.settings.thresholds import Thresholds
+from judgesync.review.significance import AgreementChange, GateDecision, accuracy_drop_gate
+from judgesync.settings.thresholds import DEFAULT_ON_INCONCLUSIVE, Thresholds
 
 
 def accuracy(metrics: ClassificationMetrics | RegressionMetrics) -> float | None:
@@ -46,18 +56,13 @@ def metric_failures(
     return failures
 
 
-def drop_failures(thresholds: Thresholds, before: float | None, after: float | None) -> list[str]:
-    """The accuracy-drop gate of a replay, as a sentence when it fails."""
-    limit = thresholds.max_accuracy_drop
-    if limit is None or before is None:
-        return []
-    drop = before - (after or 0.0)
-    if drop > limit + 1e-12:
-        return [
-            f"accuracy drops from {before:.2f} to {_show(after)}, more than"
-            f" max_accuracy_drop {limit:g}"
-        ]
-    return []
+def drop_gate(thresholds: Thresholds, change: AgreementChange | None) -> GateDecision:
+    """The `max_accuracy_drop` gate of a replay on its agreement change (None for
+    a created judge: nothing to drop from)."""
+    if change is None:
+        return GateDecision("pass", inconclusive=False, reason=None)
+    on_inconclusive = thresholds.on_inconclusive or DEFAULT_ON_INCONCLUSIVE
+    return accuracy_drop_gate(change, thresholds.max_accuracy_drop, on_inconclusive)
 
 
 def _at_least(value: float | None, floor: float) -> bool:

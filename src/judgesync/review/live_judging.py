@@ -33,6 +33,13 @@ EMULATED_NOTE = (
     "The verdicts are emulated (the target is the judgesync emulator): no model was called,"
     " so they say nothing about the judges' quality."
 )
+# The result word of a judge whose emulated verdicts were not gated (`--gate-emulated`).
+NOT_EVALUATED = "not evaluated (emulated verdicts)"
+NOT_EVALUATED_NOTE = (
+    "Pass and fail (must_pass, gates) are not evaluated on emulated verdicts: only a failed"
+    " request fails this run. --gate-emulated evaluates them; for real verdicts, give the"
+    " emulator a model (docs/emulator.md) or use the API."
+)
 
 
 class LiveJudgingApi(Protocol):

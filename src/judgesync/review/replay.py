@@ -4,11 +4,19 @@ For every judge the plan creates or updates that has cases, the proposed
 definition and (for an update) the current remote definition, `repeat` times,
 are judged inline on the same records of the review dataset
 (review/review_dataset.py): no judge is created, and the path cannot explain
-a difference. The current version's own flip rate (the noise floor) stands
-beside the flips the change makes. An API without datasets falls back to
-shadow judges (review/shadows.py): the proposed version saved for the run,
-the current one judged by id. Gates: `max_accuracy_drop` and any failed `must_pass` case of the
-proposed version fail the replay.
+a difference. An API without datasets falls back to shadow judges
+(review/shadows.py): the proposed version saved for the run, the current one
+judged by id.
+
+Per judge, review/significance.py says whether the difference is real: the
+flips against two runs of the current version (`repeat` >= 2), and the change
+in agreement with `expect`, each significant, within noise or inconclusive.
+Gates: `max_accuracy_drop` (review/gates.py: only a significant drop fails;
+`on_inconclusive` decides the rest) and any failed `must_pass` case of the
+proposed version fail the replay — unless the verdicts are emulated (the
+hash rule): then every number is reported but pass and fail are not
+evaluated, as nothing about the judge made them, unless `gate_emulated`
+asks for it.
 """
 
 from __future__ import annotations
@@ -18,12 +26,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from judgesync.models import Judge, JudgeDefinition
+from judgesync.models import Judge, JudgeDefinition, Output
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
-from judgesync.review.gates import drop_failures
+from judgesync.review.gates import drop_gate
 from judgesync.review.live_judging import (
     JUDGING,
+    NOT_EVALUATED,
     LiveJudgingApi,
     Verdicts,
     judge_cases,
@@ -38,6 +47,14 @@ from judgesync.review.metrics import (
 )
 from judgesync.review.review_dataset import ReviewDatasetApi, ReviewRecords, sync_records
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
+from judgesync.review.significance import (
+    AgreementChange,
+    FlipsSignificance,
+    GateDecision,
+    agreement_change,
+    flips_significance,
+)
+from judgesync.review.transitions import TransitionTable, transition_table
 from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
@@ -66,7 +83,13 @@ class JudgeReplay:
     agreement_after: float | None
     noise: NoiseFloor | None
     failed_must_pass: tuple[Case, ...]
-    gate_failures: tuple[str, ...]
+    # Whether the difference is real (None for a create: one version only).
+    flips_significance: FlipsSignificance | None
+    agreement_change: AgreementChange | None
+    transitions: TransitionTable | None
+    drop_gate: GateDecision
+    # Evaluate must_pass and the gates even on emulated verdicts (`--gate-emulated`).
+    gate_emulated: bool = False
 
     @property
     def errors(self) -> dict[str, str]:
@@ -75,8 +98,41 @@ class JudgeReplay:
         return {**current, **self.proposed.errors}
 
     @property
+    def gate_failures(self) -> tuple[str, ...]:
+        decision = self.drop_gate
+        return (decision.reason,) if decision.outcome == "fail" and decision.reason else ()
+
+    @property
+    def gate_warnings(self) -> tuple[str, ...]:
+        decision = self.drop_gate
+        return (decision.reason,) if decision.outcome == "warn" and decision.reason else ()
+
+    @property
     def ok(self) -> bool:
-        return not self.failed_must_pass and not self.gate_failures and not self.errors
+        """A failed request always fails; must_pass and the gates only when evaluated."""
+        if self.errors:
+            return False
+        return not self.evaluated or (not self.failed_must_pass and not self.gate_failures)
+
+    @property
+    def outcome(self) -> str:
+        """The result word: FAILED, not evaluated, warning (an inconclusive drop
+        that on_inconclusive lets pass) or ok."""
+        if not self.ok:
+            return "FAILED"
+        if not self.evaluated:
+            return NOT_EVALUATED
+        return "warning" if self.gate_warnings else "ok"
+
+    @property
+    def emulated(self) -> bool:
+        return self.proposed.emulated or (self.current is not None and self.current.emulated)
+
+    @property
+    def evaluated(self) -> bool:
+        """Emulated verdicts say nothing about the judge: unless asked, must_pass and
+        the gates are reported, not evaluated."""
+        return self.gate_emulated or not self.emulated
 
 
 @dataclass(frozen=True)
@@ -90,10 +146,11 @@ class Replay:
 
     @property
     def emulated(self) -> bool:
-        return any(
-            result.proposed.emulated or (result.current is not None and result.current.emulated)
-            for result in self.judges
-        )
+        return any(result.emulated for result in self.judges)
+
+    @property
+    def evaluated(self) -> bool:
+        return all(result.evaluated for result in self.judges)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +164,8 @@ class ReplayRequest:
     repeat: int = 1
     # How old another run's shadows must be before this run sweeps them.
     grace: timedelta = DEFAULT_GRACE
+    # Evaluate must_pass and the gates on emulated verdicts too (`--gate-emulated`).
+    gate_emulated: bool = False
 
 
 def replay(
@@ -166,7 +225,12 @@ def replay(
                         parallelism=parallelism,
                         progress=progress,
                     )
-            results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
+            outputs = (current_definition.output if current_definition else None, action.desired)
+            results.append(
+                _judge_replay(
+                    action.name, action.kind, cases, (proposed, current), outputs, gates, request
+                )
+            )
     finally:
         progress.finish()
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
@@ -196,15 +260,25 @@ def _judge_replay(
     name: str,
     kind: ActionKind,
     cases: tuple[Case, ...],
-    proposed: Verdicts,
-    current: Verdicts | None,
+    verdicts: tuple[Verdicts, Verdicts | None],
+    outputs: tuple[Output | None, JudgeDefinition],
     gates: Gates,
+    request: ReplayRequest,
 ) -> JudgeReplay:
+    """`verdicts`: the proposed version's, the current one's; `outputs`: the current
+    version's output (None for a create), the proposed definition."""
+    proposed, current = verdicts
+    current_output, desired = outputs
     after = _agreement(cases, proposed)
-    before = _agreement(cases, current) if current is not None else None
-    comparison = compare_versions(current.first(), proposed.first()) if current else None
-    repeats = max((len(a) for a in current.answers.values()), default=0) if current else 0
-    noise = noise_floor(current.answers) if current is not None and repeats > 1 else None
+    flips = agreement = transitions = comparison = noise = before = None
+    if current is not None and current_output is not None:
+        before = _agreement(cases, current)
+        comparison = compare_versions(current.first(), proposed.first())
+        repeats = max((len(a) for a in current.answers.values()), default=0)
+        noise = noise_floor(current.answers) if repeats > 1 else None
+        flips = flips_significance(current.answers, proposed.first())
+        agreement = agreement_change(_passes(cases, current), _passes(cases, proposed))
+        transitions = transition_table(current_output, desired.output, comparison)
     return JudgeReplay(
         name=name,
         kind=kind,
@@ -216,13 +290,20 @@ def _judge_replay(
         agreement_after=after,
         noise=noise,
         failed_must_pass=failed_must_pass(cases, proposed.first()),
-        gate_failures=tuple(drop_failures(gates.for_judge(name), before, after)),
+        flips_significance=flips,
+        agreement_change=agreement,
+        transitions=transitions,
+        drop_gate=drop_gate(gates.for_judge(name), agreement),
+        gate_emulated=request.gate_emulated,
     )
 
 
-def _agreement(cases: Sequence[Case], verdicts: Verdicts) -> float | None:
+def _passes(cases: Sequence[Case], verdicts: Verdicts) -> dict[str, bool]:
+    """Whether each answered case's (first) verdict meets its expectation."""
     first = verdicts.first()
-    answered = [case for case in cases if case.id in first]
-    if not answered:
-        return None
-    return sum(case.passes(first[case.id]) for case in answered) / len(answered)
+    return {case.id: case.passes(first[case.id]) for case in cases if case.id in first}
+
+
+def _agreement(cases: Sequence[Case], verdicts: Verdicts) -> float | None:
+    passes = _passes(cases, verdicts)
+    return sum(passes.values()) / len(passes) if passes else None

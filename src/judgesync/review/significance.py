@@ -74,9 +74,9 @@ from judgesync.review.paired_tests import (
     min_discordant,
     newcombe_paired_interval,
 )
+from judgesync.settings.thresholds import DEFAULT_ON_INCONCLUSIVE, OnInconclusive
 
 Finding = Literal["significant", "within_noise", "inconclusive"]
-OnInconclusive = Literal["fail", "warn"]
 
 # Shares are compared with this slack, so 0.1 + 0.2 counts as 0.3.
 _EPSILON = 1e-12
@@ -187,7 +187,9 @@ class GateDecision:
 
 
 def accuracy_drop_gate(
-    change: AgreementChange, max_drop: float | None, on_inconclusive: OnInconclusive = "warn"
+    change: AgreementChange,
+    max_drop: float | None,
+    on_inconclusive: OnInconclusive = DEFAULT_ON_INCONCLUSIVE,
 ) -> GateDecision:
     """The gate fails only on a significant drop past `max_drop`; a drop past it
     that is not significant is inconclusive, and `on_inconclusive` says whether
@@ -200,10 +202,12 @@ def accuracy_drop_gate(
         f" more than max_accuracy_drop {max_drop:g}"
     )
     if change.verdict == "significant":
-        return GateDecision("fail", inconclusive=False, reason=f"{drop} ({_p(change.p_value)})")
+        return GateDecision(
+            "fail", inconclusive=False, reason=f"{drop} ({p_value_text(change.p_value)})"
+        )
     reason = (
         f"{drop}, but with {change.cases} cases the drop is not significant"
-        f" ({_p(change.p_value)}); on_inconclusive: {on_inconclusive}"
+        f" ({p_value_text(change.p_value)}); on_inconclusive: {on_inconclusive}"
     )
     return GateDecision(on_inconclusive, inconclusive=True, reason=reason)
 
@@ -254,9 +258,9 @@ def describe_flips(result: FlipsSignificance) -> str:
     noise = f"{result.noise_flips} of {result.cases} between two runs of the current version"
     said = f"{flips}, against {noise}"
     if result.verdict == "significant":
-        return f"{said}: more than noise explains ({_p(result.p_value)})"
+        return f"{said}: more than noise explains ({p_value_text(result.p_value)})"
     if result.verdict == "within_noise":
-        return f"{said}: within the noise floor ({_p(result.p_value)})"
+        return f"{said}: within the noise floor ({p_value_text(result.p_value)})"
     return f"{said}; {_inconclusive(result.cases, result.p_value, result.cases_needed)}"
 
 
@@ -276,9 +280,9 @@ def describe_agreement(result: AgreementChange) -> str:
     )
     if result.verdict == "significant":
         direction = "rise" if result.delta > 0 else "drop"
-        return f"{said}: a significant {direction} ({_p(result.p_value)})"
+        return f"{said}: a significant {direction} ({p_value_text(result.p_value)})"
     if result.verdict == "within_noise":
-        return f"{said}: no significant change ({_p(result.p_value)})"
+        return f"{said}: no significant change ({p_value_text(result.p_value)})"
     return f"{said}; {_inconclusive(result.cases, result.p_value, result.cases_needed)}"
 
 
@@ -298,9 +302,10 @@ def describe_kappa(result: KappaInterval, half_width: float = 0.1) -> str:
 
 
 def _inconclusive(cases: int, p_value: float, needed: int | None) -> str:
-    said = f"with {cases} cases this is inconclusive ({_p(p_value)})"
+    said = f"with {cases} cases this is inconclusive ({p_value_text(p_value)})"
     return f"{said}; about {needed} cases would be needed to tell" if needed else said
 
 
-def _p(p_value: float) -> str:
+def p_value_text(p_value: float) -> str:
+    """A p-value as the sentences print it: "p = 0.25", "p < 0.001"."""
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3g}"

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from judgesync.errors import ConfigError, ConfigFileError, Problem, SpecError
 from judgesync.repository import CONFIG_FILE
 from judgesync.settings.address import LOCAL, api_url_problem
-from judgesync.settings.thresholds import Gates, Thresholds
+from judgesync.settings.thresholds import Gates, OnInconclusive, Thresholds
 from judgesync.specs import yamlio
 from judgesync.specs.problems import (
     Finding,
@@ -86,6 +86,7 @@ class GateThresholds(_Strict):
     min_kappa: float | None = None
     max_mae: float | None = None
     max_accuracy_drop: float | None = None
+    on_inconclusive: OnInconclusive | None = None
 
     def thresholds(self) -> Thresholds:
         return Thresholds(**self.model_dump())

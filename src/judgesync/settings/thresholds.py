@@ -8,6 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import Literal
+
+# What the `max_accuracy_drop` gate does with a drop past it that is not
+# significant (review/gates.py): fail the replay, or warn and pass.
+OnInconclusive = Literal["fail", "warn"]
+DEFAULT_ON_INCONCLUSIVE: OnInconclusive = "warn"
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,9 @@ class Thresholds:
     min_kappa: float | None = None
     max_mae: float | None = None
     max_accuracy_drop: float | None = None
+    # None: not set here (a judge's own value falls back to the global one, and
+    # that to DEFAULT_ON_INCONCLUSIVE).
+    on_inconclusive: OnInconclusive | None = None
 
     def over(self, base: Thresholds) -> Thresholds:
         """These thresholds where set, `base`'s elsewhere."""
