@@ -17,7 +17,9 @@ JSON schemas (format_version 1, fields only ever added):
            "flips": [{"id", "old", "new"}], "flip_rate", "kappa_between_versions",
            "transitions": [{"old", "new", "count"}], "agreement_before",
            "agreement_after", "noise_floor", "failed_must_pass", "errors",
-           "gate_failures", "ok"}]}
+           "gate_failures", "ok", "traffic": {...}|null}]}
+          `traffic` is render/traffic_json.py's object; an updated judge without cases
+          but with traffic is an entry of only {"name", "action", "cases": 0, "traffic"}.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from judgesync.render.as_json import FORMAT_VERSION
+from judgesync.render.traffic_json import traffic_document
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
@@ -106,6 +109,7 @@ def _noise_document(noise: NoiseFloor | None) -> dict[str, Any] | None:
 
 
 def replay_document(replay: Replay) -> dict[str, Any]:
+    traffic = {result.name: traffic_document(result) for result in replay.traffic}
     return {
         "ok": replay.ok,
         "emulated": replay.emulated,
@@ -113,11 +117,19 @@ def replay_document(replay: Replay) -> dict[str, Any]:
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
         "path": replay.path,
-        "judges": [_replay_judge_document(result) for result in replay.judges],
+        "judges": [
+            *(_replay_judge_document(result, traffic.get(result.name)) for result in replay.judges),
+            # Updated judges without cases: only their traffic was replayed.
+            *(
+                {"name": name, "action": "update", "cases": 0, "traffic": document}
+                for name, document in traffic.items()
+                if name not in {result.name for result in replay.judges}
+            ),
+        ],
     }
 
 
-def _replay_judge_document(result: JudgeReplay) -> dict[str, Any]:
+def _replay_judge_document(result: JudgeReplay, traffic: dict[str, Any] | None) -> dict[str, Any]:
     comparison = result.comparison
     transitions: Mapping[tuple[Verdict, Verdict], int] = (
         comparison.transitions if comparison else {}
@@ -142,4 +154,5 @@ def _replay_judge_document(result: JudgeReplay) -> dict[str, Any]:
         "errors": result.errors,
         "gate_failures": list(result.gate_failures),
         "ok": result.ok,
+        "traffic": traffic,
     }

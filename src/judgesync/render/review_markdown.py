@@ -9,6 +9,7 @@ plan's are.
 
 from __future__ import annotations
 
+from judgesync.render import traffic_markdown
 from judgesync.render.markdown_text import DEFAULT_LIMIT, code, escape, fit, visible
 from judgesync.render.review_text import (
     metric_lines,
@@ -111,7 +112,7 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     if replay.without_cases:
         names = ", ".join(code(name) for name in replay.without_cases)
         head += [f"No cases, nothing replayed: {names}.", ""]
-    text = "\n".join(head) + "\n"
+    text = "\n".join(head) + "\n" + traffic_markdown.render_traffic(replay.traffic)
     left_out = 0
     for result in replay.judges:
         section = _replay_details(result)

@@ -3,24 +3,17 @@ their JSON is render/review_json.py."""
 
 from __future__ import annotations
 
+from judgesync.render import traffic_text
+from judgesync.render.verdict_text import number as number
+from judgesync.render.verdict_text import verdict as verdict
 from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
     RegressionMetrics,
-    Verdict,
 )
 from judgesync.review.replay import DATASET_PATH, JudgeReplay, Replay
 from judgesync.review.testing import JudgeResult, TestRun
-
-
-def number(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.2f}"
-
-
-def verdict(value: Verdict) -> str:
-    return value if isinstance(value, str) else f"{value:g}"
-
 
 # -- text ---------------------------------------------------------------------
 
@@ -119,10 +112,14 @@ def render_replay(replay: Replay) -> str:
         lines.append("")
     if replay.without_cases:
         lines.append(f"No cases, nothing replayed: {', '.join(replay.without_cases)}.")
-    failing = [result.name for result in replay.judges if not result.ok]
+    if replay.traffic:
+        lines += [traffic_text.render_traffic(replay.traffic)]
+    failing = [r.name for r in replay.judges if not r.ok] + [
+        r.name for r in replay.traffic if not r.ok
+    ]
     lines.append(
         f"Replay: {len(replay.judges)} judge(s) replayed"
-        + (f"; failing: {', '.join(failing)}." if failing else "; all gates pass.")
+        + (f"; failing: {', '.join(dict.fromkeys(failing))}." if failing else "; all gates pass.")
     )
     return "\n".join(lines) + "\n"
 

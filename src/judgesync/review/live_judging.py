@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from judgesync.errors import JudgesyncError
 from judgesync.progress import SILENT, Progress
@@ -33,6 +33,16 @@ EMULATED_NOTE = (
     "The verdicts are emulated (the target is the judgesync emulator): no model was called,"
     " so they say nothing about the judges' quality."
 )
+
+
+class Judged(Protocol):
+    """What is judged: a case, or a sampled span; its id keys the verdicts."""
+
+    @property
+    def id(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=Judged)
 
 
 class LiveJudgingApi(Protocol):
@@ -76,8 +86,8 @@ def judge_cases(
 
 
 def judge_each(
-    send: Callable[[Case], dict[str, Any]],
-    cases: Sequence[Case],
+    send: Callable[[Item], dict[str, Any]],
+    cases: Sequence[Item],
     *,
     repeat: int = 1,
     parallelism: int = 8,

@@ -38,11 +38,13 @@ from judgesync.review.metrics import (
 )
 from judgesync.review.review_dataset import ReviewDatasetApi, ReviewRecords, sync_records
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
+from judgesync.review.traffic import TrafficApi, TrafficRequest
+from judgesync.review.traffic_replay import JudgeTraffic, judge_traffic, prepare_traffic
 from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
 
-class ReplayApi(LiveJudgingApi, ShadowApi, ReviewDatasetApi, Protocol):
+class ReplayApi(LiveJudgingApi, ShadowApi, ReviewDatasetApi, TrafficApi, Protocol):
     pass
 
 
@@ -87,6 +89,8 @@ class Replay:
     without_cases: tuple[str, ...]
     swept: tuple[str, ...] = ()
     path: str = SHADOW_PATH
+    # Updated judges on sampled production traffic (`--traffic`, review/traffic_replay.py).
+    traffic: tuple[JudgeTraffic, ...] = ()
 
     @property
     def emulated(self) -> bool:
@@ -97,7 +101,7 @@ class Replay:
 
     @property
     def ok(self) -> bool:
-        return all(result.ok for result in self.judges)
+        return all(r.ok for r in self.judges) and all(r.ok for r in self.traffic)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class ReplayRequest:
     repeat: int = 1
     # How old another run's shadows must be before this run sweeps them.
     grace: timedelta = DEFAULT_GRACE
+    traffic: TrafficRequest | None = None
 
 
 def replay(
@@ -137,7 +142,14 @@ def replay(
     )
     replayed = [action for action in changed if cases_by_judge.get(action.name)]
     records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
+    traffic = None
+    if request.traffic is not None:
+        updates = [action for action in changed if action.kind is ActionKind.UPDATE]
+        dataset_id = records.dataset_id if records is not None else None
+        traffic = prepare_traffic(client, dataset_id, updates, request.traffic)
+        total += traffic.judgements(repeat)
     results = []
+    traffic_results: tuple[JudgeTraffic, ...] = ()
     progress.start(JUDGING, total)
     try:
         for action in replayed:
@@ -167,11 +179,15 @@ def replay(
                         progress=progress,
                     )
             results.append(_judge_replay(action.name, action.kind, cases, proposed, current, gates))
+        if traffic is not None and request.traffic is not None:
+            traffic_results = judge_traffic(
+                client, traffic, request.traffic, repeat, parallelism, progress
+            )
     finally:
         progress.finish()
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
     path = SHADOW_PATH if records is None else DATASET_PATH
-    return Replay(tuple(results), repeat, without, swept, path)
+    return Replay(tuple(results), repeat, without, swept, path, traffic_results)
 
 
 def _inline(
