@@ -8,7 +8,9 @@ a difference. The current version's own flip rate (the noise floor) stands
 beside the flips the change makes. An API without datasets falls back to
 shadow judges (review/shadows.py): the proposed version saved for the run,
 the current one judged by id. Gates: `max_accuracy_drop` and any failed `must_pass` case of the
-proposed version fail the replay.
+proposed version fail the replay. With a traffic request, every updated judge
+with a selector is also judged on sampled production spans, after the cases
+(review/traffic_replay.py); a failed import fails the replay.
 """
 
 from __future__ import annotations

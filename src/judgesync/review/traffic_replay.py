@@ -37,10 +37,6 @@ from judgesync.review.traffic import (
 )
 
 
-class TrafficReplayApi(TrafficApi, ReviewDatasetApi):
-    pass
-
-
 @dataclass(frozen=True)
 class Distribution:
     """One version's verdicts on the sample: label shares, or a score's summary."""
