@@ -229,8 +229,11 @@ plan() {
     echo "::notice::The specs are valid; the plan is skipped: a pull request from a fork gets no secrets (docs/ci.md, Forks)."
     return 0
   fi
+  local replay=()
+  # judgesync.yaml's traffic selectors apply to a replay without further flags.
+  if [ "${ACTION_REPLAY:-false}" = true ]; then replay=(--replay); fi
   judgesync_to "$OUT/plan.md" plan --format github --detailed-exitcode \
-    --out "$OUT/plan.json" "${options[@]}" "${directory[@]}"
+    --out "$OUT/plan.json" "${replay[@]}" "${options[@]}" "${directory[@]}"
   to_log "$OUT/plan.md.err"
   output exitcode "$code"
   # 0: nothing to change; 2: changes pending, which is what a pull request is for.

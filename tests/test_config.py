@@ -270,3 +270,35 @@ def test_a_duplicate_key_hides_no_other_problem_of_the_file(tmp_path):
         (2, "duplicate key 'prune' (lines 1 and 2); keep one"),
         (3, "unknown key 'protec'; did you mean 'protect'?"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "traffic:\n  judges:\n    tone:\n      filter: ''\n",
+            4,
+            "traffic.judges.tone.filter: is empty",
+        ),
+        (
+            "traffic:\n  judges:\n    tone:\n      filter: '{ }'\n      sample: 0\n",
+            5,
+            "sample: must be 1 or more, got 0",
+        ),
+        ("traffic:\n  judges:\n    tone:\n      sample: 3\n", 3, "filter"),
+        (
+            "traffic:\n  judges:\n    tone:\n      filter: '{ }'\n      size: 3\n",
+            5,
+            "unknown key 'size'",
+        ),
+    ],
+)
+def test_traffic_selectors_are_checked_at_their_line(tmp_path, text, line, message):
+    (problem,) = problems_of(write_config(tmp_path, text))
+    assert problem.line == line and message in problem.message
+
+
+def test_traffic_selectors_load_by_judge(tmp_path):
+    text = "traffic:\n  judges:\n    tone:\n      filter: '{ }'\n      sample: 3\n"
+    config = load_config(write_config(tmp_path, text))
+    assert dict(config.traffic.selectors()) == {"tone": ("{ }", 3)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,58 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(shared):
         command = option(command)
     return command
+
+
+_TRAFFIC_FLAGS = ("traffic", "since", "start", "end", "sample", "seed", "show_conversations")
+
+
+def traffic_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`plan --replay`'s traffic flags, handed to the command as one `traffic:
+    TrafficOptions` (review/traffic.py checks how they combine)."""
+
+    @functools.wraps(command)
+    def with_traffic(**kwargs: Any) -> Any:
+        from judgesync.review.traffic import TrafficOptions
+
+        flags = [kwargs.pop(name) for name in _TRAFFIC_FLAGS]
+        return command(**kwargs, traffic=TrafficOptions(*flags))
+
+    options = [
+        click.option(
+            "--traffic",
+            metavar="EXPR",
+            help="With --replay: also judge each updated judge, current vs proposed version,"
+            " on a sample of the production spans this TraceQL expression matches (overrides"
+            " judgesync.yaml's traffic selectors).",
+        ),
+        click.option(
+            "--since",
+            metavar="DURATION",
+            help="The traffic window: spans started this long ago until now (30m, 24h, 7d)."
+            "  [default: 7d]",
+        ),
+        click.option("--from", "start", metavar="T", help="The window's start (ISO-8601)."),
+        click.option("--to", "end", metavar="T", help="The window's end (ISO-8601, exclusive)."),
+        click.option(
+            "--sample",
+            type=int,
+            metavar="N",
+            help="Spans sampled per judge, uniformly over the window.  [default: 50]",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            metavar="S",
+            help="The sampling seed: the same seed, window and spans give the same sample."
+            "  [default: 0]",
+        ),
+        click.option(
+            "--show-conversations",
+            is_flag=True,
+            help="Show the text of the flipped spans' conversations (and put every sampled"
+            " one in the JSON); without it only ids, verdicts and counts are shown.",
+        ),
+    ]
+    for option in reversed(options):
+        with_traffic = option(with_traffic)
+    return with_traffic

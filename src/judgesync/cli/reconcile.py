@@ -25,6 +25,7 @@ from judgesync.cli.options import (
     planning_options,
     repeat_option,
     spec_directory,
+    traffic_options,
 )
 from judgesync.errors import ConfigError, JudgesyncError
 
@@ -32,6 +33,7 @@ from judgesync.errors import ConfigError, JudgesyncError
 if TYPE_CHECKING:
     from judgesync.plan.planner import Plan
     from judgesync.render.formats import Format
+    from judgesync.review.traffic import TrafficOptions
 
 
 @click.command("validate")
@@ -130,6 +132,7 @@ def validate_command(
     "With --replay: evaluate must_pass and the gates even when the verdicts are emulated"
     " (the emulator's hash rule); real verdicts are always evaluated."
 )
+@traffic_options
 def plan_command(
     directory: Path | None,
     api_url: str | None,
@@ -146,6 +149,7 @@ def plan_command(
     replay: bool,
     repeat: int,
     gate_emulated: bool,
+    traffic: TrafficOptions,
 ) -> int:
     """Show what apply would change on the remote to match the specs.
 
@@ -155,6 +159,7 @@ def plan_command(
       judgesync plan --detailed-exitcode --format json
       judgesync plan --target staging --out plan.json
       judgesync plan --replay --repeat 3 --format markdown
+      judgesync plan --replay --traffic '{ resource.service.name = "support-bot" }' --since 7d
       judgesync plan --only 'team-a/*' --no-prune
       judgesync plan --diff full --list-unmanaged
     """
@@ -169,10 +174,14 @@ def plan_command(
         raise ConfigError(
             "--gate-emulated applies to --replay only; add --replay, or drop --gate-emulated."
         )
+    if traffic.given and not replay:
+        raise ConfigError("The traffic options apply to --replay only; add --replay.")
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ), gate_emulated) if replay else None
     progress = terminal.current().progress()
-    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
+    planned = plan(
+        choices, os.environ, Path.cwd(), parallelism, out, request, progress, traffic=traffic
+    )
     shown = style(diff, list_unmanaged)
     if planned.replay is None:
         echo(output_format.plan(planned.plan, planned.header, shown), shown)
@@ -303,6 +312,10 @@ def show_command(plan_file: Path, output_format: Format, diff: str, list_unmanag
     click.echo(output_format.message(saved_by), err=True)
     printed = style(diff, list_unmanaged)
     echo(output_format.plan(shown.plan, shown.header, printed), printed)
+    if shown.traffic is not None and output_format.name == "text":
+        from judgesync.render.traffic_text import render_saved_traffic
+
+        click.echo("\n" + render_saved_traffic(shown.traffic), nl=False)
     return EXIT_OK
 
 

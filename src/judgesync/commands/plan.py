@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from judgesync.commands.setup import (
@@ -20,6 +21,8 @@ from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
 from judgesync.review.replay import Replay, ReplayRequest, replay
+from judgesync.review.traffic import TrafficOptions, traffic_request
+from judgesync.review.traffic_replay import traffic_record
 from judgesync.settings.policy import Choices
 from judgesync.specs.cases_loader import require_cases
 
@@ -43,12 +46,17 @@ def plan(
     out: Path | None = None,
     replay_request: ReplayRequest | None = None,
     progress: Progress = SILENT,
+    traffic: TrafficOptions = TrafficOptions(),  # noqa: B008 - a frozen value
 ) -> Planned:
     """Plan afresh; with `out`, save the plan with the hashes of the files it was
     made from (the spec directory's, judgesync.yaml, and prompt files outside it);
-    with `replay_request`, replay the changed judges' cases (review/replay.py)."""
+    with `replay_request`, replay the changed judges' cases (review/replay.py), and
+    their production traffic per `traffic` and judgesync.yaml (review/traffic.py)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
+    if replay_request is not None:
+        selectors = traffic_request(traffic, policy.traffic, environ, datetime.now(UTC))
+        replay_request = replace(replay_request, traffic=selectors)
     desired = load_desired(policy, settings.config_file)
     cases = require_cases(policy.specs, desired.definitions) if replay_request else None
     with open_client(target, workdir, parallelism) as client:
@@ -71,6 +79,7 @@ def plan(
             prune=policy.prune,
             target_label=target.label,
             spec_directory=Path(os.path.relpath(policy.specs.resolve(), settings.root)).as_posix(),
+            traffic=traffic_record(behaviour.traffic) if behaviour and behaviour.traffic else None,
         )
         planfile.save(out, document)
     warnings = (

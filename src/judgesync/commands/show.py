@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from judgesync.plan import planfile
 from judgesync.plan.header import PlanHeader
@@ -15,6 +16,8 @@ class Shown:
     plan: Plan
     header: PlanHeader
     saved_by: str  # "judgesync <version> at <time>"
+    # The traffic the plan's replay judged (planfile's `traffic`), or None.
+    traffic: dict[str, Any] | None = None
 
 
 def show(plan_file: Path) -> Shown:
@@ -24,4 +27,5 @@ def show(plan_file: Path) -> Shown:
         saved.plan,
         PlanHeader.of_saved(saved),
         f"judgesync {saved.judgesync_version} at {saved.created_at}",
+        saved.traffic,
     )

@@ -19,6 +19,9 @@ A plan file is JSON (documented in docs/planfile.md):
                   "acknowledge_breaking": str | null (updates only: the spec's)}],
      "unmanaged": [{judge as read}],
      "model_overrides": [{"judge": str, "original": str, "replacement": str}],
+     "traffic": {"window": {"from", "to"}, "seed": int, "judges": [{"name", "filter",
+                 "sample", "source", "span_ids": [str], "changed": int|null}]}
+                (only from `plan --replay` with traffic),
      "salt": str, "key_fingerprint": str, "signature": "hmac-sha256:..."}
 
 The last three are plan/signature.py's: a plan is signed with a key derived
@@ -80,6 +83,8 @@ class SavedPlan:
     prune: bool
     target_label: str | None = None
     spec_directory: str | None = None  # relative to the repository root, `/`-separated
+    # The traffic replay's selectors, window, seed and span ids (`plan --replay`).
+    traffic: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ def to_document(
     prune: bool,
     target_label: str | None = None,
     spec_directory: str | None = None,
+    traffic: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plan file, signed with a key derived from `api_key`; `ownership`, `prune` and
     `target_label` as the plan was made (for its header), `spec_directory` as `apply --plan`
@@ -171,6 +177,8 @@ def to_document(
         "unmanaged": [judge.model_dump(mode="json") for judge in plan.unmanaged],
         "model_overrides": [asdict(override) for override in plan.model_overrides],
     }
+    if traffic is not None:
+        document["traffic"] = dict(traffic)  # signed with the rest
     return signature.signed(document, api_key)
 
 
@@ -245,6 +253,7 @@ def parse(document: dict[str, Any], path: Path) -> SavedPlan:
             **_scope_from(document),
             target_label=_optional_text(document, "target_label"),
             spec_directory=_optional_text(document, "spec_directory"),
+            traffic=_traffic_from(document),
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
         raise ConfigError(
@@ -314,6 +323,13 @@ def _spec_files_from(document: dict[str, Any]) -> SpecFiles:
     if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
         raise ValueError("spec_files must map paths to hashes")
     return SpecFiles(str(document["specs_hash"]), files)
+
+
+def _traffic_from(document: dict[str, Any]) -> dict[str, Any] | None:
+    traffic = document.get("traffic")
+    if traffic is not None and not isinstance(traffic, dict):
+        raise TypeError("traffic")
+    return traffic
 
 
 def _optional_text(document: dict[str, Any], key: str) -> str | None:

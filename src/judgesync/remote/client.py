@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import Any
@@ -44,6 +45,7 @@ from judgesync.settings.address import api_url_problem
 JUDGES_PATH = "/v1/observability/judges"
 DATASETS_PATH = "/v1/observability/datasets"
 RECORDS_PATH = "/v1/observability/dataset-records"
+SPANS_SEARCH_PATH = "/v1/observability/spans/search"
 JUDGE_NOT_FOUND = "JUDGE_NOT_FOUND"
 
 _WHOLE_BODY = object()
@@ -211,6 +213,52 @@ class JudgesClient:
         return self._object(
             "POST", path, json={"judge_definition": definition.model_dump(mode="json")}
         )
+
+    # -- production traffic (SDK 3.7.0 `beta.observability.spans`, imports, tasks) --
+
+    def search_spans(
+        self, expression: str | None, start: datetime, end: datetime, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Every span matching `expression` whose start lies in [start, end), page
+        after page by cursor; the window and paging are query parameters, as the
+        SDK sends them."""
+        body = {"search_expression": expression}
+        params: dict[str, int | str] = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "page_size": page_size,
+        }
+        seen: set[str] = set()
+        while True:
+            response = self._request("POST", SPANS_SEARCH_PATH, params=params, json=body)
+            answer = json_or_none(response)
+            container = answer.get("spans") if isinstance(answer, dict) else None
+            results = container.get("results") if isinstance(container, dict) else None
+            if not isinstance(container, dict) or not isinstance(results or [], list):
+                raise self._unreadable("POST", SPANS_SEARCH_PATH, response, "it has no spans")
+            yield from (span for span in results or [] if isinstance(span, dict))
+            cursor = container.get("cursor") or container.get("next")
+            # A cursor seen before would read the same pages forever.
+            if not isinstance(cursor, str) or not results or cursor in seen:
+                return
+            seen.add(cursor)
+            params["cursor"] = cursor
+
+    def import_spans(
+        self, dataset_id: str, references: Sequence[Mapping[str, str]]
+    ) -> dict[str, Any]:
+        """Start importing spans into a dataset; returns the task (`DatasetImportTask`).
+        No mapping: the conversation becomes the payload's messages by itself."""
+        path = f"{DATASETS_PATH}/{quote(dataset_id, safe='')}/imports/from-spans"
+        body = {
+            "span_references": [dict(reference) for reference in references],
+            "mapping_contract": {"version": 1, "mappings": []},
+        }
+        return self._object("POST", path, json=body)
+
+    def get_task(self, dataset_id: str, task_id: str) -> dict[str, Any]:
+        path = f"{DATASETS_PATH}/{quote(dataset_id, safe='')}/tasks/{quote(task_id, safe='')}"
+        return self._object("GET", path)
 
     def _object(self, method: str, path: str, *, json: Any = None) -> dict[str, Any]:
         response = self._request(method, path, json=json)

@@ -20,7 +20,8 @@ JSON schemas (format_version 1, fields only ever added):
            "transitions": [{"old", "new", "count"}], "agreement_before",
            "agreement_after", "noise_floor", "failed_must_pass", "errors",
            "significance": {"flips": flips, "agreement": agreement}|null (a create),
-           "gate_failures", "gate_warnings": [str], "outcome": str, "evaluated", "ok"}]}
+           "gate_failures", "gate_warnings": [str], "outcome": str, "evaluated", "ok",
+           "traffic": {...}|null}]}
     flips: {"cases": int, "flips": int, "noise_flips": int|null, "p_value": float|null,
             "verdict": "significant"|"within_noise"|"inconclusive", "cases_needed": int|null}
     agreement: {"cases": int, "before": float|null, "after": float|null,
@@ -29,6 +30,8 @@ JSON schemas (format_version 1, fields only ever added):
 
 `evaluated` is false when the verdicts are emulated and `--gate-emulated` was
 not given: must_pass and the gates are then reported but fail nothing.
+`traffic` is render/traffic_json.py's object; an updated judge without cases
+but with traffic is an entry of only {"name", "action", "cases": 0, "traffic"}.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dataclasses import asdict
 from typing import Any
 
 from judgesync.render.as_json import FORMAT_VERSION
+from judgesync.render.traffic_json import traffic_document
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
@@ -124,6 +128,7 @@ def _noise_document(noise: NoiseFloor | None) -> dict[str, Any] | None:
 
 
 def replay_document(replay: Replay) -> dict[str, Any]:
+    traffic = {result.name: traffic_document(result) for result in replay.traffic}
     return {
         "ok": replay.ok,
         "emulated": replay.emulated,
@@ -132,11 +137,19 @@ def replay_document(replay: Replay) -> dict[str, Any]:
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
         "path": replay.path,
-        "judges": [_replay_judge_document(result) for result in replay.judges],
+        "judges": [
+            *(_replay_judge_document(result, traffic.get(result.name)) for result in replay.judges),
+            # Updated judges without cases: only their traffic was replayed.
+            *(
+                {"name": name, "action": "update", "cases": 0, "traffic": document}
+                for name, document in traffic.items()
+                if name not in {result.name for result in replay.judges}
+            ),
+        ],
     }
 
 
-def _replay_judge_document(result: JudgeReplay) -> dict[str, Any]:
+def _replay_judge_document(result: JudgeReplay, traffic: dict[str, Any] | None) -> dict[str, Any]:
     comparison = result.comparison
     transitions: Mapping[tuple[Verdict, Verdict], int] = (
         comparison.transitions if comparison else {}
@@ -165,6 +178,7 @@ def _replay_judge_document(result: JudgeReplay) -> dict[str, Any]:
         "outcome": result.outcome,
         "evaluated": result.evaluated,
         "ok": result.ok,
+        "traffic": traffic,
     }
 
 

@@ -11,6 +11,7 @@ plan's are.
 
 from __future__ import annotations
 
+from judgesync.render import traffic_markdown
 from judgesync.render.markdown_text import DEFAULT_LIMIT, clip, code, escape, fit, visible
 from judgesync.render.review_text import (
     emulated_notes,
@@ -121,7 +122,7 @@ def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
         names = ", ".join(code(name) for name in replay.without_cases)
         head += [f"No cases, nothing replayed: {names}.", ""]
     head += [f"**{replay_summary(replay)}**", ""]
-    text = "\n".join(head) + "\n"
+    text = "\n".join(head) + "\n" + traffic_markdown.render_traffic(replay.traffic)
     left_out = 0
     for result in replay.judges:
         section = _replay_details(result)

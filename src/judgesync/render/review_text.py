@@ -3,12 +3,14 @@ their JSON is render/review_json.py."""
 
 from __future__ import annotations
 
+from judgesync.render import traffic_text
+from judgesync.render.verdict_text import number as number
+from judgesync.render.verdict_text import verdict as verdict
 from judgesync.review.live_judging import EMULATED_NOTE, NOT_EVALUATED_NOTE
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
     RegressionMetrics,
-    Verdict,
 )
 from judgesync.review.replay import DATASET_PATH, JudgeReplay, Replay
 from judgesync.review.significance import (
@@ -18,15 +20,6 @@ from judgesync.review.significance import (
     describe_kappa,
 )
 from judgesync.review.testing import JudgeResult, TestRun
-
-
-def number(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.2f}"
-
-
-def verdict(value: Verdict) -> str:
-    return value if isinstance(value, str) else f"{value:g}"
-
 
 # -- text ---------------------------------------------------------------------
 
@@ -151,6 +144,8 @@ def render_replay(replay: Replay) -> str:
         lines.append("")
     if replay.without_cases:
         lines.append(f"No cases, nothing replayed: {', '.join(replay.without_cases)}.")
+    if replay.traffic:
+        lines += [traffic_text.render_traffic(replay.traffic)]
     lines.append(replay_summary(replay))
     return "\n".join(lines) + "\n"
 
@@ -158,7 +153,9 @@ def render_replay(replay: Replay) -> str:
 def replay_summary(replay: Replay) -> str:
     said = f"Replay: {len(replay.judges)} judge(s) replayed"
     failing = [result.name for result in replay.judges if not result.ok]
+    failing += [result.name for result in replay.traffic if not result.ok]
     if failing:
+        failing = list(dict.fromkeys(failing))
         return f"{said}; failing: {', '.join(failing)}."
     if not replay.evaluated:
         return f"{said}; must_pass and gates not evaluated (emulated verdicts)."

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from judgesync.errors import JudgesyncError
 from judgesync.progress import SILENT, Progress
@@ -40,6 +40,16 @@ NOT_EVALUATED_NOTE = (
     " request fails this run. --gate-emulated evaluates them; for real verdicts, give the"
     " emulator a model (docs/emulator.md) or use the API."
 )
+
+
+class Judged(Protocol):
+    """What is judged: a case, or a sampled span; its id keys the verdicts."""
+
+    @property
+    def id(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=Judged)
 
 
 class LiveJudgingApi(Protocol):
@@ -83,8 +93,8 @@ def judge_cases(
 
 
 def judge_each(
-    send: Callable[[Case], dict[str, Any]],
-    cases: Sequence[Case],
+    send: Callable[[Item], dict[str, Any]],
+    cases: Sequence[Item],
     *,
     repeat: int = 1,
     parallelism: int = 8,

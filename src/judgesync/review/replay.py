@@ -17,6 +17,9 @@ proposed version fail the replay — unless the verdicts are emulated (the
 hash rule): then every number is reported but pass and fail are not
 evaluated, as nothing about the judge made them, unless `gate_emulated`
 asks for it.
+With a traffic request, every updated judge with a selector is also judged
+on sampled production spans, after the cases (review/traffic_replay.py); a
+failed import fails the replay.
 """
 
 from __future__ import annotations
@@ -54,12 +57,14 @@ from judgesync.review.significance import (
     agreement_change,
     flips_significance,
 )
+from judgesync.review.traffic import TrafficApi, TrafficRequest
+from judgesync.review.traffic_replay import JudgeTraffic, judge_traffic, prepare_traffic
 from judgesync.review.transitions import TransitionTable, transition_table
 from judgesync.settings.thresholds import Gates
 from judgesync.specs.case import Case
 
 
-class ReplayApi(LiveJudgingApi, ShadowApi, ReviewDatasetApi, Protocol):
+class ReplayApi(LiveJudgingApi, ShadowApi, ReviewDatasetApi, TrafficApi, Protocol):
     pass
 
 
@@ -143,6 +148,8 @@ class Replay:
     without_cases: tuple[str, ...]
     swept: tuple[str, ...] = ()
     path: str = SHADOW_PATH
+    # Updated judges on sampled production traffic (`--traffic`, review/traffic_replay.py).
+    traffic: tuple[JudgeTraffic, ...] = ()
 
     @property
     def emulated(self) -> bool:
@@ -154,7 +161,7 @@ class Replay:
 
     @property
     def ok(self) -> bool:
-        return all(result.ok for result in self.judges)
+        return all(r.ok for r in self.judges) and all(r.ok for r in self.traffic)
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,7 @@ class ReplayRequest:
     grace: timedelta = DEFAULT_GRACE
     # Evaluate must_pass and the gates on emulated verdicts too (`--gate-emulated`).
     gate_emulated: bool = False
+    traffic: TrafficRequest | None = None
 
 
 def replay(
@@ -196,7 +204,14 @@ def replay(
     )
     replayed = [action for action in changed if cases_by_judge.get(action.name)]
     records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
+    traffic = None
+    if request.traffic is not None:
+        updates = [action for action in changed if action.kind is ActionKind.UPDATE]
+        dataset_id = records.dataset_id if records is not None else None
+        traffic = prepare_traffic(client, dataset_id, updates, request.traffic)
+        total += traffic.judgements(repeat)
     results = []
+    traffic_results: tuple[JudgeTraffic, ...] = ()
     progress.start(JUDGING, total)
     try:
         for action in replayed:
@@ -231,11 +246,15 @@ def replay(
                     action.name, action.kind, cases, (proposed, current), outputs, gates, request
                 )
             )
+        if traffic is not None and request.traffic is not None:
+            traffic_results = judge_traffic(
+                client, traffic, request.traffic, repeat, parallelism, progress
+            )
     finally:
         progress.finish()
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
     path = SHADOW_PATH if records is None else DATASET_PATH
-    return Replay(tuple(results), repeat, without, swept, path)
+    return Replay(tuple(results), repeat, without, swept, path, traffic_results)
 
 
 def _inline(

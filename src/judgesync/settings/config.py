@@ -105,6 +105,23 @@ class GatesConfig(GateThresholds):
         return Gates(default, MappingProxyType(judges))
 
 
+class TrafficJudgeConfig(_Strict):
+    """A judge's default selector for `plan --replay`: a TraceQL filter, a sample size."""
+
+    filter: str
+    sample: int = 50
+
+
+class TrafficConfig(_Strict):
+    judges: Annotated[Mapping[str, TrafficJudgeConfig], AfterValidator(_read_only)] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def selectors(self) -> Mapping[str, tuple[str, int]]:
+        """Judge name -> (filter, sample)."""
+        return MappingProxyType({n: (j.filter, j.sample) for n, j in self.judges.items()})
+
+
 class Config(_Strict):
     """The settings of one repository, as the file writes them."""
 
@@ -120,6 +137,8 @@ class Config(_Strict):
     )
     default_target: str | None = None
     gates: GatesConfig = Field(default_factory=GatesConfig)
+    # Production traffic that `plan --replay` judges each updated judge on.
+    traffic: TrafficConfig = Field(default_factory=TrafficConfig)
     # The file it was read from, None for the defaults: `specs` is relative to it.
     _path: Path | None = PrivateAttr(default=None)
 
@@ -241,6 +260,10 @@ def _value_findings(data: dict[Hashable, Any]) -> list[Finding]:
         for name, own in (gates.get("judges") or {}).items():
             if isinstance(own, dict):
                 findings += _threshold_findings(own, ("gates", "judges", name))
+    traffic = data.get("traffic")
+    if isinstance(traffic, dict) and isinstance(traffic.get("judges"), dict):
+        for name, own in traffic["judges"].items():
+            findings += _traffic_findings(name, own)
     targets = data.get("targets")
     if isinstance(targets, dict):
         for name, target in targets.items():
@@ -267,6 +290,18 @@ def _threshold_findings(thresholds: dict[Hashable, Any], at: KeyPath) -> Iterato
             where = (*at, key)
             bounds = f"from {low:g} to {high:g}" if high != float("inf") else f"{low:g} or more"
             yield where, f"{dotted(where)}: must be {bounds}, got {value}"
+
+
+def _traffic_findings(name: Hashable, own: Any) -> Iterator[Finding]:
+    at: KeyPath = ("traffic", "judges", name)
+    if not isinstance(own, dict):
+        return
+    expression, sample = own.get("filter"), own.get("sample")
+    if isinstance(expression, str) and not expression.strip():
+        message = f"{dotted((*at, 'filter'))}: is empty; write a TraceQL expression such as '{{ }}'"
+        yield (*at, "filter"), message
+    if isinstance(sample, int) and not isinstance(sample, bool) and sample < 1:
+        yield (*at, "sample"), f"{dotted((*at, 'sample'))}: must be 1 or more, got {sample}"
 
 
 def _glob_findings(patterns: Any, at: KeyPath) -> Iterator[Finding]:

@@ -9,7 +9,7 @@ a value.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -62,6 +62,8 @@ class Policy:
     breaking_changes: BreakingChanges = BreakingChanges.WARN
     # Globs of the judges this run acts on (--only); empty selects every judge.
     only: tuple[str, ...] = ()
+    # Judge name -> (TraceQL filter, sample size): judgesync.yaml's traffic selectors.
+    traffic: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def resolve(
@@ -83,6 +85,7 @@ class Policy:
             gates=config.gates.gates(),
             breaking_changes=BreakingChanges(config.breaking_changes),
             only=choices.only,
+            traffic=config.traffic.selectors(),
         )
 
     def owns(self, name: str) -> bool:
