@@ -468,3 +468,32 @@ def test_import_names_the_ownership_scope_when_it_leaves_every_judge_out(
         " (team-b/*); nothing was written. Widen ownership.names to import them.\n"
     )
     assert not (repo / "judges").exists()
+
+
+def test_import_writes_into_the_directory_argument_like_every_other_command(
+    repo, run, tricky_workspace
+):
+    result = run("import", "--query", "émoji", "picked")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (repo / "picked").iterdir()) == ["ünïcödé-tone.yaml"]
+    assert not (repo / "judges").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # The old form is pointed to the new one, not offered `--only` by click's guess.
+        (
+            ["--out", "picked"],
+            "import takes the folder as its argument now: judgesync import picked",
+        ),
+        (["--q", "tone"], "No such option '--q'. Did you mean '--query'?\n"),
+    ],
+)
+def test_the_old_import_options_are_usage_errors_naming_the_new_form(
+    repo, run, tricky_workspace, args, message
+):
+    result = run("import", *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not (repo / "picked").exists() and not (repo / "judges").exists()
