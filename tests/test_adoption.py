@@ -75,8 +75,8 @@ def test_prune_from_config_and_the_delete_limit(repo, run, remote):
     assert planned.exit_code == 0, planned.output
     assert planned.output.endswith(
         "Plan: 0 to create, 0 to update, 3 to delete.\n"
-        "Warning: apply will refuse this plan: 3 deletions exceed max_deletes (2) unless"
-        " --allow-mass-delete is given.\n"
+        "Warning: apply will refuse this plan: it deletes 3 judges, more than max_deletes (2),"
+        " unless --allow-mass-delete is given.\n"
     )
 
     refused = run("apply", "--auto-approve")

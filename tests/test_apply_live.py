@@ -17,7 +17,7 @@ from judgesync.specs.yamlio import dump
 from tests.builders import definition
 from tests.processes import RUN, hermetic_env, start_cli
 
-PROGRESS_LINE = re.compile(r"^apply: (\d+)/(\d+) done, (\d+) failed, (\d+) retries, \d+/s")
+PROGRESS_LINE = re.compile(r"^apply: (\d+)/(\d+) done, (\d+) failed, (\d+) retr(?:y|ies), \d+/s")
 
 
 def write_specs(folder: Path, names: list[str], **changes: str) -> Path:
@@ -229,10 +229,16 @@ def test_a_second_ctrl_c_abandons_the_actions_in_flight_as_unknown(emulator, api
     stdout, rest = finish(process)
 
     assert process.returncode == 130, seen + rest
-    outcomes = [result["outcome"] for result in json.loads(stdout)["report"]["results"]]
+    results = json.loads(stdout)["report"]["results"]
+    outcomes = [result["outcome"] for result in results]
     # After one Ctrl-C the four in flight would have had time to finish as done.
     assert sorted(set(outcomes)) == ["not started", "unknown"]
     assert outcomes.count("unknown") == 4
+    # Each message says why, after the outcome's word: no "UNKNOWN unknown:".
+    assert {result["message"] for result in results} == {
+        "because the run stopped first",
+        "in flight when the run stopped waiting; check the remote",
+    }
 
 
 def test_a_bug_mid_apply_prints_the_report_before_the_error(emulator, api_key, repo, monkeypatch):
@@ -259,7 +265,8 @@ def test_a_bug_mid_apply_prints_the_report_before_the_error(emulator, api_key, r
     assert result.exit_code == 3, result.output
     report, error = result.output.split("Apply: 2 done, 1 failed, 2 not started.\n")
     assert "+ judge-2: FAILED RuntimeError: a bug" in report
-    assert "+ judge-4: not started" in report
+    # The outcome's word once, then why: never "not started not started:".
+    assert "+ judge-4: not started because the run stopped first\n" in report
     assert error.startswith("Apply stopped early; run plan again to see what is left.\n")
     assert "judgesync hit an internal error (RuntimeError)" in error
     log = re.search(r"The traceback is in (\S+);", error)

@@ -61,16 +61,29 @@ def test_every_kind_of_change_shows_its_class_in_text_markdown_and_json(
     assert (f"> [!WARNING]\n> **{warning}**" in markdown) is breaking
 
 
-def test_a_major_change_prints_the_line_that_acknowledges_it():
+@pytest.mark.parametrize(
+    ("rule", "lead"),
+    [
+        (BreakingChanges.REQUIRE_ACK, "Required (breaking_changes: require_ack): add to the spec:"),
+        (
+            BreakingChanges.WARN,
+            "Optional (breaking_changes: warn): to acknowledge it, add to the spec:",
+        ),
+        # A saved plan does not record the rule: `show` says when the line is needed.
+        (
+            None,
+            "To acknowledge it (required under breaking_changes: require_ack), add to the spec:",
+        ),
+    ],
+)
+def test_a_major_change_prints_the_line_that_acknowledges_it_as_the_rule_needs_it(rule, lead):
     fingerprint = breaking_fingerprint(OLD, MODEL_SWAP)
-    text = as_text.render_plan(planned(OLD, MODEL_SWAP), LOCAL)
+    header = PlanHeader("local", None, prune=False, breaking_changes=rule)
+    text = as_text.render_plan(planned(OLD, MODEL_SWAP), header)
     line = f"acknowledge_breaking: {fingerprint}"
-    assert f"      To acknowledge it, add to the spec: {line}\n" in text
-    markdown = as_markdown.render_plan(planned(OLD, MODEL_SWAP), LOCAL)
-    assert (
-        "- To acknowledge it, add to the spec:"
-        f" <code>acknowledge&#95;breaking: {fingerprint}</code>" in markdown
-    )
+    assert f"      {lead} {line}\n" in text
+    markdown = as_markdown.render_plan(planned(OLD, MODEL_SWAP), header)
+    assert f"- {lead} <code>acknowledge&#95;breaking: {fingerprint}</code>" in markdown
 
 
 def test_an_acknowledged_change_says_so_and_is_not_counted_as_unacknowledged():

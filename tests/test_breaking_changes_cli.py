@@ -10,7 +10,10 @@ from click.testing import CliRunner
 from judgesync.cli import cli
 
 RUDE = "    - value: rude\n      description: Dismissive, sarcastic or blaming the customer.\n"
-TO_ADD = re.compile(r"To acknowledge it, add to the spec: acknowledge_breaking: ([0-9a-f]{12})\n")
+TO_ADD = re.compile(
+    r"Required \(breaking_changes: require_ack\): add to the spec:"
+    r" acknowledge_breaking: ([0-9a-f]{12})\n"
+)
 
 
 @pytest.fixture
@@ -101,7 +104,21 @@ def test_without_require_ack_a_breaking_change_is_shown_and_applied(breaking, ru
     result = run("apply", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "change class: major" in result.output
+    # The line is offered, not demanded: warn applies the change without it.
+    assert "Optional (breaking_changes: warn): to acknowledge it, add to the spec:" in (
+        result.output
+    )
+    assert not TO_ADD.search(result.output)
     assert "rude" not in options_of_tone(remote)
+
+
+def test_show_of_a_saved_plan_says_when_the_acknowledgement_is_needed(breaking, run):
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    shown = run("show", "plan.json")
+    assert shown.exit_code == 0, shown.output
+    assert "To acknowledge it (required under breaking_changes: require_ack), add to" in (
+        shown.stdout
+    )
 
 
 def test_an_ack_that_is_not_a_fingerprint_is_a_spec_problem(breaking, run):

@@ -747,3 +747,21 @@ def test_gives_up_when_the_throttled_attempts_are_spent(make_client):
 
     assert caught.value.status == 429
     assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("url_source", "hint"),
+    [
+        ("--api-url", "Check --api-url for a typo."),
+        ("JUDGESYNC_API_URL", "Check JUDGESYNC_API_URL for a typo."),
+        # Nobody typed the default URL: the hint names no option to correct.
+        (None, "It is the default URL (no --api-url, JUDGESYNC_API_URL or judgesync.yaml"),
+    ],
+)
+def test_an_unknown_host_names_where_its_url_was_set(make_client, url_source, hint):
+    handler, _ = scripted(resolver_failure(socket.EAI_NONAME, "Name or service not known"))
+
+    with pytest.raises(ApiUnreachable) as caught:
+        make_client(handler, url_source=url_source).get_judge("j1")
+
+    assert hint in str(caught.value)

@@ -14,6 +14,7 @@ from judgesync.errors import ApiError, ApiUnreachable
 from judgesync.remote.client import JUDGES_PATH, JudgesClient
 from judgesync.remote.retry import RetryPolicy
 from tests.builders import definition, regression
+from tests.processes import hermetic_env, start_cli
 
 # Fast retries: the emulator's faults are instant, so no test needs real waits.
 QUICK_RETRIES = RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01, total_budget=20.0)
@@ -140,20 +141,21 @@ def test_a_request_without_a_key_is_refused_as_unauthenticated(emulator):
     assert "API key is missing or wrong" in str(caught.value)
 
 
-def test_a_port_nobody_listens_on_is_unreachable_and_names_the_url():
+def test_a_port_nobody_listens_on_is_unreachable_after_one_quick_retry_and_names_the_url():
     # A bound socket that never listens: connections to it are refused, and
     # holding it keeps any other process from taking the port meanwhile.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        policy = RetryPolicy(attempts=2, base_delay=0.001)
+        policy = RetryPolicy(attempts=6, base_delay=0.001, refused_delay=0.001)
         client = JudgesClient(url, "sk-anything", retry=policy)
         with client, pytest.raises(ApiUnreachable) as caught:
             client.list_judges()
 
-    assert url in str(caught.value)
-    assert "--api-url" in str(caught.value)
-    assert "after 2 attempts" in str(caught.value)
+    assert str(caught.value).endswith(
+        f"Nothing is listening at {url}: the connection was refused (2 attempts)."
+        " Check --api-url and that the server is running on that port."
+    )
 
 
 def test_the_key_appears_in_no_log_record_even_at_debug_level(emulator, api_key, caplog):
@@ -167,3 +169,40 @@ def test_the_key_appears_in_no_log_record_even_at_debug_level(emulator, api_key,
     texts = [record.getMessage() for record in caplog.records]
     assert any("retrying in" in text for text in texts), "the faults should have been logged"
     assert [text for text in texts if api_key in text] == []
+
+
+@pytest.mark.parametrize(
+    ("how", "source"),
+    [
+        ("flag", "--api-url"),
+        ("env", "JUDGESYNC_API_URL"),
+        ("config", "the api_url of target 'staging'"),
+    ],
+)
+def test_the_cli_gives_up_on_a_refused_port_after_two_attempts_naming_the_url_source(
+    tmp_path, how, source
+):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        (tmp_path / ".git").mkdir()
+        (tmp_path / "judges").mkdir()
+        env = hermetic_env(MISTRAL_API_KEY="sk-anything")
+        args = ["-v", "plan"]
+        if how == "flag":
+            args += ["--api-url", url]
+        elif how == "env":
+            env["JUDGESYNC_API_URL"] = url
+        else:
+            (tmp_path / "judgesync.yaml").write_text(
+                f"targets:\n  staging:\n    api_url: {url}\n    api_key_env: MISTRAL_API_KEY\n"
+                "default_target: staging\n"
+            )
+        process = start_cli(*args, cwd=tmp_path, env=env)
+        _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 1, stderr
+    assert stderr.count("failed (ConnectError: ") == 2  # one quick retry, then no more
+    assert "giving up after 2 attempts" in stderr
+    assert f"Nothing is listening at {url}: the connection was refused (2 attempts)." in stderr
+    assert f"Check {source}" in stderr

@@ -133,7 +133,7 @@ def test_plan_github_warns_of_too_many_deletions_as_an_annotation_too(workdir, r
         remote.create_judge(definition(name))
     result = run("plan", "--prune", "--format", "github", "--out", "plan.json")
     warning = (
-        "Warning: apply will refuse this plan: 2 deletions exceed max_deletes (1)"
+        "Warning: apply will refuse this plan: it deletes 2 judges, more than max_deletes (1),"
         " unless --allow-mass-delete is given."
     )
     assert result.exit_code == 0, result.output

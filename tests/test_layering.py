@@ -18,7 +18,9 @@ PACKAGE = Path(__file__).parent.parent / "src" / "judgesync"
 # Bottom first; a module may import from its own layer's unit and from lower layers.
 # A unit is a subpackage (`plan`) or a root module (`models`).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"__init__", "errors", "models", "names", "progress", "redact", "repository"}),  # all
+    frozenset(
+        {"__init__", "errors", "models", "names", "progress", "redact", "repository", "words"}
+    ),  # all
     frozenset({"specs"}),  # reading spec, cases and YAML files
     frozenset({"settings"}),  # judgesync.yaml, the policy, gate values, the URL rule
     frozenset({"emulator"}),  # the local API: templates only from above

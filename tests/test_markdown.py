@@ -365,8 +365,8 @@ def test_an_interrupted_report_lists_what_never_started_and_what_is_unknown():
     report = Report(
         (
             ActionResult(delete, Outcome.DONE, "deleted (id id-legacy)"),
-            ActionResult(update, Outcome.UNKNOWN, "unknown: in flight"),
-            ActionResult(create, Outcome.NOT_STARTED, "not started: the run stopped first"),
+            ActionResult(update, Outcome.UNKNOWN, "in flight"),
+            ActionResult(create, Outcome.NOT_STARTED, "because the run stopped first"),
         ),
         stopped_by=KeyboardInterrupt(),
     )
@@ -375,7 +375,7 @@ def test_an_interrupted_report_lists_what_never_started_and_what_is_unknown():
     assert "| action | done | not started | unknown |\n" in text
     assert "| + create | 0 | 1 | 0 |\n" in text
     not_done = text.index("#### Not done (2)")
-    assert "| **UNKNOWN** | ~ update | <code>tone</code> | unknown: in flight |" in text
+    assert "| **UNKNOWN** | ~ update | <code>tone</code> | in flight |" in text
     assert "| not started | + create | <code>accuracy</code> |" in text
     assert text.index("Apply stopped early; run plan again") > not_done
     assert "<details><summary>Done (1)</summary>" in text

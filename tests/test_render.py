@@ -134,7 +134,9 @@ def test_json_plan_stays_format_1_and_only_adds_fields():
     header = PlanHeader("local", ("a-*", "b-*"), prune=True)
     document = json.loads(as_json.dumps(as_json.plan_document(mixed_plan(), header)))
     assert document["format_version"] == 1
-    assert set(document) == FORMAT_1_KEYS | {"ownership", "prune"}
+    # The target as a saved plan names it (target: the URL), and the possible renames.
+    added = {"ownership", "prune", "target_name", "target_label", "rename_hints"}
+    assert set(document) == FORMAT_1_KEYS | added
     assert all(
         set(action) == FORMAT_1_ACTION_KEYS | CHANGE_CLASS_KEYS for action in document["actions"]
     )

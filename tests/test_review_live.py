@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from judgesync.cli import cli
 from tests.test_apply_live import finish, start
 
-JUDGING_LINE = re.compile(r"^judging: (\d+)/(\d+) done, (\d+) failed, (\d+) retries, \d+/s")
+JUDGING_LINE = re.compile(r"^judging: (\d+)/(\d+) done, (\d+) failed, (\d+) retr(?:y|ies), \d+/s")
 
 
 def write_tone_cases(workdir: Path, count: int) -> None:

@@ -438,3 +438,24 @@ def test_show_of_a_named_pipe_is_refused_at_once_rather_than_waiting(tmp_path):
         f"Error: {fifo}: cannot read the plan file (the path is a named pipe (FIFO), not a"
         " regular file; use a regular file instead).\n"
     )
+
+
+@pytest.mark.parametrize("content", ["{}", '{"format_version": null}', "[]"])
+def test_show_of_a_file_that_is_no_plan_says_so_in_one_line(workdir, content):
+    (workdir / "plan.json").write_text(content)
+    result = CliRunner().invoke(cli, ["show", "plan.json"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: plan.json: this is not a judgesync plan file (plan --out writes one; the"
+        " output of plan --format json is not one).\n"
+    )
+
+
+def test_show_and_plan_json_name_the_target_as_the_plan_file_does(saved_update, run, emulator):
+    saved = json.loads(saved_update.read_text())
+    shown = json.loads(run("show", str(saved_update), "--format", "json").stdout)
+    planned = json.loads(run("plan", "--format", "json").stdout)
+    for document in (shown, planned):
+        assert document["target"] == saved["target"] == emulator.url
+        assert document["target_name"] is saved["target_name"] is None
+        assert document["target_label"] == saved["target_label"]

@@ -10,25 +10,29 @@ import click
 
 from judgesync.cli import terminal
 from judgesync.cli.boundary import EXIT_ERROR, EXIT_OK
-from judgesync.cli.options import api_url_option, target_option
+from judgesync.cli.options import api_url_option, spec_directory, target_option
 
 # The core is imported inside the command: `judgesync --help` stays quick.
 if TYPE_CHECKING:
     from judgesync.specs.writer import Imported, Written
 
 
+def _moved_out(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--out DIR` became the DIRECTORY argument, as every other command takes it;
+    click alone would answer "did you mean --only?"."""
+    if value is not None:
+        raise click.BadOptionUsage(
+            "out", f"import takes the folder as its argument now: judgesync import {value}"
+        )
+
+
 @click.command("import")
+@spec_directory
 @api_url_option
 @target_option
+@click.option("--out", hidden=True, expose_value=False, callback=_moved_out)
 @click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the specs into. [default: judgesync.yaml's specs, else judges]",
-)
-@click.option(
-    "--q",
-    "query",
+    "--query",
     metavar="TEXT",
     help="Only judges whose name or description contains TEXT (ignoring case).",
 )
@@ -56,39 +60,40 @@ if TYPE_CHECKING:
     help="Write multi-line instructions to prompts/<file>.md beside the specs.",
 )
 def import_command(
+    directory: Path | None,
     api_url: str | None,
     target_name: str | None,
-    out_dir: Path | None,
     query: str | None,
     names: tuple[str, ...],
     only: tuple[str, ...],
     force: bool,
     split_instructions: bool,
 ) -> int:
-    """Write one spec file per remote judge, so `plan` starts with no changes.
+    """Write one spec file per remote judge into DIRECTORY, so `plan` starts with no changes.
 
-    A judge that a spec in the folder already manages (matched as plan
-    matches: by name, ignoring case, or by previous_names) goes into that
-    spec's file: left alone when the judge equals the spec, updated in place
-    only with --force (comments and layout kept). Other judges get new files,
+    DIRECTORY defaults to judgesync.yaml's `specs`, else `judges`. A judge
+    that a spec in the folder already manages (matched as plan matches: by
+    name, ignoring case, or by previous_names) goes into that spec's file:
+    left alone when the judge equals the spec, updated in place only with
+    --force (comments and layout kept). Other judges get new files,
     named after them (`team-a/tone x` -> team-a-tone-x.yaml). Nothing is
     written if the folder would not validate afterwards. With a
     judgesync.yaml that sets ownership, only owned judges are imported.
 
     \b
     Example:
-      judgesync import --out judges/
-      judgesync import --q tone --split-instructions
+      judgesync import judges/
+      judgesync import --query tone --split-instructions
       judgesync import --name helpfulness --name tone --force
       judgesync import --only 'team-a/*'
-      judgesync import --target staging --out staging-judges/
+      judgesync import --target staging staging-judges/
     """
     from judgesync.commands.import_ import import_workspace
     from judgesync.settings.policy import Choices
     from judgesync.specs.textfile import shown_path
 
     done = import_workspace(
-        Choices(out_dir, api_url, target_name, only=only),
+        Choices(directory, api_url, target_name, only=only),
         os.environ,
         Path.cwd(),
         query=query,
@@ -143,7 +148,7 @@ def _refused(imported: Imported, folder: str) -> int:
         click.echo(
             f"{count} problem(s) in {folder} as the import would leave it, so nothing was"
             " written: the remote judges hold what the spec rules refuse (the API accepts"
-            " it). Fix those judges, or leave them out with --name, --q or --only, then"
+            " it). Fix those judges, or leave them out with --name, --query or --only, then"
             " import again.",
             err=True,
         )

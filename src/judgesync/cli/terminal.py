@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from judgesync.progress import SILENT, Progress
+from judgesync.words import counted
 
 if TYPE_CHECKING:  # rich is imported when a display starts: `--help` stays quick
     import rich.progress
@@ -143,10 +144,11 @@ class Tally(logging.Handler):
         """E.g. "apply: 120/1000 done, 2 failed, 3 retries, 41/s, ETA 21 s"."""
         elapsed = max(time.monotonic() - self.started_at, 1e-6)
         if self.total is None:  # a listing: nothing to count yet but time and retries
-            return f"{self.task}: {elapsed:.0f} s, {self.retries} retries"
+            return f"{self.task}: {elapsed:.0f} s, {counted(self.retries, 'retry', 'retries')}"
         rate = self.ended / elapsed
         done = self.ended - self.failed
-        parts = [f"{done}/{self.total} done", f"{self.failed} failed", f"{self.retries} retries"]
+        retries = counted(self.retries, "retry", "retries")
+        parts = [f"{done}/{self.total} done", f"{self.failed} failed", retries]
         parts.append(f"{rate:.0f}/s")
         if rate > 0:
             parts.append(f"ETA {(self.total - self.ended) / rate:.0f} s")
@@ -238,4 +240,4 @@ class LiveProgress:
     def _counts(self) -> str:
         tally = self._tally
         rate = tally.ended / max(time.monotonic() - tally.started_at, 1e-6)
-        return f"{tally.failed} failed, {tally.retries} retries, {rate:.0f}/s"
+        return f"{tally.failed} failed, {counted(tally.retries, 'retry', 'retries')}, {rate:.0f}/s"

@@ -52,11 +52,15 @@ def apply(
     approved in advance) raises to stop when the plan has changes.
     """
     document = None if saved_plan is None else _saved_document(saved_plan, choices)
+    url_from_plan = None
     if saved_plan is not None and document is not None and not _target_given(choices, environ):
         # A saved plan says where it applies: no flag needed, nor a key it does not use.
         url, name = planfile.target_of(document, saved_plan)
+        url_from_plan = None if name else f"the target of {shown_path(saved_plan)}"
         choices = replace(choices, api_url=None if name else url, target_name=name)
     settings = resolve(choices, environ, workdir)
+    if url_from_plan is not None:
+        settings = replace(settings, target=replace(settings.target, url_source=url_from_plan))
     policy, target = settings.policy, settings.target
     saved = None
     if saved_plan is not None and document is not None:

@@ -67,8 +67,8 @@ def import_judges(
         listed = "\n".join(f"  {line}" for line in wrong)
         raise ConfigError(
             f"The files import would write do not give the remote judges back exactly;"
-            f" nothing was written:\n{listed}\nImport into an empty folder with --out and"
-            " compare."
+            f" nothing was written:\n{listed}\nImport into an empty folder"
+            " (judgesync import DIRECTORY) and compare."
         )
     existed = {path for path in pending if path.exists()}
     written = write(pending)
@@ -90,8 +90,8 @@ def _refuse_to_update(paths: Sequence[Path]) -> None:
     raise ConfigError(
         f"Refusing to update {len(paths)} spec file(s) whose judge differs from the remote"
         f" judge; nothing was written:\n{listed}\nCompare them with `judgesync plan`,"
-        " import into another folder with --out, or pass --force to update them in place"
-        " (comments and layout are kept)."
+        " import into another folder (judgesync import DIRECTORY), or pass --force to"
+        " update them in place (comments and layout are kept)."
     )
 
 

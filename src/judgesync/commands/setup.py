@@ -69,8 +69,16 @@ def read_config(workdir: Path) -> tuple[Path | None, Config]:
 
 def header_of(settings: Settings) -> PlanHeader:
     """What a plan made with these settings says first: its target and scope."""
-    policy = settings.policy
-    return PlanHeader(settings.target.label, policy.ownership, policy.prune, only=policy.only)
+    policy, target = settings.policy, settings.target
+    return PlanHeader(
+        target.label,
+        policy.ownership,
+        policy.prune,
+        only=policy.only,
+        api_url=target.api_url,
+        target_name=target.name,
+        breaking_changes=policy.breaking_changes,
+    )
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,9 @@ class Report:
 
 # Deletes run first so that the names they free are there for creates and renames.
 _PHASES = (ActionKind.DELETE, ActionKind.UPDATE, ActionKind.CREATE)
-_NOT_STARTED = "not started: the run stopped first"
-_UNKNOWN = "unknown: in flight when the run stopped waiting; check the remote"
+# Messages follow the outcome's own word in every report ("not started because ...").
+_NOT_STARTED = "because the run stopped first"
+_UNKNOWN = "in flight when the run stopped waiting; check the remote"
 
 
 def apply(

@@ -1,5 +1,6 @@
 """The guards on breaking changes, in words: what `plan` warns and `apply` refuses
-under judgesync.yaml's `breaking_changes: require_ack`."""
+under judgesync.yaml's `breaking_changes: require_ack`, and how a plan words the
+acknowledgement under each rule."""
 
 from __future__ import annotations
 
@@ -9,6 +10,27 @@ from judgesync.errors import PlanError
 from judgesync.plan.change_class import ChangeClass
 from judgesync.plan.planner import Action
 from judgesync.settings.policy import BreakingChanges, Policy
+
+
+def acknowledgement(action: Action, rule: BreakingChanges | None) -> tuple[str, str] | None:
+    """For a major update: what the plan says of its acknowledgement, and the spec line.
+
+    Under `require_ack` apply needs the line; under `warn` it only records that the
+    change was reviewed; `rule` None (a saved plan, which does not record it) says both.
+    """
+    if not action.breaking:
+        return None
+    line = f"acknowledge_breaking: {action.fingerprint}"
+    if action.acknowledged:
+        return "Acknowledged in the spec:", line
+    if rule is BreakingChanges.REQUIRE_ACK:
+        return "Required (breaking_changes: require_ack): add to the spec:", line
+    if rule is BreakingChanges.WARN:
+        return "Optional (breaking_changes: warn): to acknowledge it, add to the spec:", line
+    return (
+        "To acknowledge it (required under breaking_changes: require_ack), add to the spec:",
+        line,
+    )
 
 
 def breaking_warning(policy: Policy, unacknowledged: Sequence[Action]) -> str | None:

@@ -200,10 +200,20 @@ def read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the plan file ({reason}).") from None
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: cannot read the plan file ({error}).") from None
-    if not isinstance(document, dict) or "format_version" not in document:
-        raise ConfigError(f"{path}: this is not a plan file (it has no format_version).")
-    version = document["format_version"]
-    if isinstance(version, int) and not isinstance(version, bool) and version < FORMAT_VERSION:
+    if not isinstance(document, dict):
+        document = {}
+    version = document.get("format_version")
+    # A saved plan always names the judgesync that made it; `plan --format json` does not.
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or "judgesync_version" not in document
+    ):
+        raise ConfigError(
+            f"{path}: this is not a judgesync plan file (plan --out writes one; the output"
+            " of plan --format json is not one)."
+        )
+    if version < FORMAT_VERSION:
         raise ConfigError(
             f"{path}: plan format_version {version} was made by an earlier judgesync (this one"
             f" reads {FORMAT_VERSION}, signed plans); run plan again."

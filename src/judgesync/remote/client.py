@@ -73,6 +73,7 @@ class JudgesClient:
         page_size: int = 100,
         list_concurrency: int = 8,
         key_env: str = "MISTRAL_API_KEY",
+        url_source: str | None = "--api-url",
     ) -> None:
         if page_size < 1 or list_concurrency < 1:
             raise ValueError("page_size and list_concurrency must be at least 1.")
@@ -89,6 +90,8 @@ class JudgesClient:
         self._api_key = api_key
         # Named in 401/403 messages: where the user should look for the key.
         self._key_env = key_env
+        # Named when the server cannot be reached: where the URL was set (None: the default).
+        self._url_source = url_source
         self._retrier = Retrier(retry, partial(scrub_key, key=api_key))
         self._page_size = page_size
         self._list_concurrency = list_concurrency
@@ -344,7 +347,7 @@ class JudgesClient:
         answer = outcome.answer
         if isinstance(answer, httpx.TransportError):
             # Not chained: httpx's error text is in the message, scrubbed.
-            message = transport_failure(answer, outcome.attempts, self.base_url)
+            message = transport_failure(answer, outcome.attempts, self.base_url, self._url_source)
             raise ApiUnreachable(method, path, None, self._scrub(message))
         if not answer.is_success:
             message, code = refusal(answer, outcome.attempts, self._key_env)

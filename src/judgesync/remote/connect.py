@@ -34,6 +34,8 @@ class Target:
     key_env: str = "MISTRAL_API_KEY"
     # `local` only: the state's file relative to the working directory (remote/local_state.py).
     local_db: Path | None = None
+    # Where the URL was set, for the hint of a failure; None: nowhere, it is the default.
+    url_source: str | None = None
 
     @property
     def label(self) -> str:
@@ -66,30 +68,40 @@ def resolve_target(
     if api_url is None and (target_name is not None or not environ.get("JUDGESYNC_API_URL")):
         chosen = (config or Config()).target(target_name)
     if chosen is None:
-        url = api_url or environ.get("JUDGESYNC_API_URL") or DEFAULT_API_URL
-        return _target(url, LOCAL_KEY_ENV, environ)
+        if api_url:
+            return _target(api_url, LOCAL_KEY_ENV, environ, "--api-url")
+        if environ.get("JUDGESYNC_API_URL"):
+            return _target(
+                environ["JUDGESYNC_API_URL"], LOCAL_KEY_ENV, environ, "JUDGESYNC_API_URL"
+            )
+        return _target(DEFAULT_API_URL, LOCAL_KEY_ENV, environ, None)
     name, settings = chosen
     overrides = tuple(sorted(settings.model_overrides.items()))
-    target = _target(settings.api_url, settings.key_env, environ)
+    source = f"the api_url of target {name!r} in judgesync.yaml"
+    target = _target(settings.api_url, settings.key_env, environ, source)
     return replace(target, name=name, model_overrides=overrides)
 
 
-def _target(url: str, key_env: str, environ: Mapping[str, str]) -> Target:
+def _target(url: str, key_env: str, environ: Mapping[str, str], url_source: str | None) -> Target:
     url = url.strip()
     key = environ.get(key_env, "").strip()
     if url == LOCAL:
-        return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env)
+        return Target(LOCAL, key or LOCAL_API_KEY, key_env=key_env, url_source=url_source)
     problem = api_url_problem(url)
     if problem:
-        raise ConfigError(
-            f"{problem} Pass --api-url https://api.mistral.ai, a running emulator's URL, or local."
+        examples = "https://api.mistral.ai, a running emulator's URL, or local"
+        fix = (
+            f"Pass --api-url {examples}."
+            if url_source == "--api-url"
+            else (f"Correct {url_source}: {examples}.")
         )
+        raise ConfigError(f"{problem} {fix}")
     if not key:
         raise ConfigError(
             f"{key_env} is not set. Export your Mistral API key, or use --api-url local"
             " to work against the embedded emulator."
         )
-    return Target(url.rstrip("/"), key, key_env=key_env)
+    return Target(url.rstrip("/"), key, key_env=key_env, url_source=url_source)
 
 
 @contextmanager
@@ -109,6 +121,10 @@ def open_client(target: Target, workdir: Path, parallelism: int = 8) -> Iterator
             )
         return
     with JudgesClient(
-        target.api_url, target.api_key, list_concurrency=parallelism, key_env=target.key_env
+        target.api_url,
+        target.api_key,
+        list_concurrency=parallelism,
+        key_env=target.key_env,
+        url_source=target.url_source,
     ) as client:
         yield client

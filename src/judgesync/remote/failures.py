@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 
 from judgesync.redact import redact
-from judgesync.remote.retry import RETRYABLE_STATUS_CODES, RETRYABLE_TRANSPORT_ERRORS, lasting_cause
+from judgesync.remote.retry import (
+    RETRYABLE_STATUS_CODES,
+    RETRYABLE_TRANSPORT_ERRORS,
+    lasting_cause,
+    refused,
+)
+from judgesync.words import counted
 
 _MAX_MESSAGE_LENGTH = 300
 
@@ -38,15 +44,23 @@ def refusal(response: httpx.Response, attempts: int, key_env: str) -> tuple[str,
     return message, error_code
 
 
-def transport_failure(error: httpx.TransportError, attempts: int, base_url: str) -> str:
-    """The message for a request that got no answer, not yet scrubbed."""
+def transport_failure(
+    error: httpx.TransportError, attempts: int, base_url: str, url_source: str | None
+) -> str:
+    """The message for a request that got no answer, not yet scrubbed. `url_source`
+    names where the URL was set (None: nowhere, it is the default), so that the hint
+    points at what the user typed, or says that they typed nothing."""
     cause = lasting_cause(error)
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     if isinstance(cause, socket.gaierror):
-        return (
-            f"The host of {base_url} is not known to the name resolver ({cause.strerror})."
-            " Check --api-url (or JUDGESYNC_API_URL) for a typo."
-        )
+        known = f"The host of {base_url} is not known to the name resolver ({cause.strerror})."
+        if url_source is None:
+            return (
+                f"{known} It is the default URL (no --api-url, JUDGESYNC_API_URL or"
+                " judgesync.yaml target is set): check this machine's DNS and network."
+            )
+        return f"{known} Check {url_source} for a typo."
+    check = "Check" if url_source is None else f"Check {url_source} and"
     if isinstance(cause, ssl.SSLCertVerificationError):
         return (
             f"The server's certificate is not trusted: {cause.verify_message or _tls_reason(cause)}"
@@ -60,13 +74,17 @@ def transport_failure(error: httpx.TransportError, attempts: int, base_url: str)
         )
     if not isinstance(error, RETRYABLE_TRANSPORT_ERRORS):
         return (
-            f"The request to {base_url} could not be sent ({reason})."
-            " Check --api-url (or JUDGESYNC_API_URL) and the proxy settings."
+            f"The request to {base_url} could not be sent ({reason}). {check} the proxy settings."
         )
-    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    tries = counted(attempts, "attempt")
+    if refused(error):
+        return (
+            f"Nothing is listening at {base_url}: the connection was refused ({tries})."
+            f" {check} that the server is running on that port."
+        )
     return (
         f"Could not reach the judges API at {base_url} after {tries} ({reason})."
-        " Check --api-url (or JUDGESYNC_API_URL) and the network."
+        f" {check} the network."
     )
 
 

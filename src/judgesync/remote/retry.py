@@ -20,6 +20,12 @@ threads refused together do not return in lockstep).
 and all of them against `total_budget` seconds: a wait that would overrun
 the budget is not started.
 
+A refused connection (nothing listens on the port) is retried only
+`refused_attempts - 1` times, after `refused_delay` each: a mistyped port
+or a stopped emulator fails within a second instead of after the whole
+backoff. The one retry is for an API that is restarting: its port is
+closed for a moment, and then it listens again.
+
 Every decision is logged to the `judgesync.http` logger, scrubbed of the key;
 a record's `decision` attribute says which ("retry", "throttle", "give-up",
 "wait"), so a progress display can count retries without reading messages.
@@ -39,6 +45,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from judgesync.words import counted
 
 # 429 is throttling; the 5xx codes are the ones a gateway or an overloaded
 # service answers transiently. 501 and 505 would not change on a retry.
@@ -65,11 +73,15 @@ class RetryPolicy:
     # of its own; the time budget bounds it too.
     throttled_attempts: int = 30
     max_in_flight: int = 64
+    # A refused connection: one quick retry, for an API that is restarting.
+    refused_attempts: int = 2
+    refused_delay: float = 0.5
 
     def __post_init__(self) -> None:
-        if min(self.attempts, self.throttled_attempts, self.max_in_flight) < 1:
+        counts = (self.attempts, self.throttled_attempts, self.max_in_flight, self.refused_attempts)
+        if min(counts) < 1:
             raise ValueError("RetryPolicy's attempts and max_in_flight must be at least 1.")
-        if min(self.base_delay, self.max_delay, self.total_budget) < 0:
+        if min(self.base_delay, self.max_delay, self.total_budget, self.refused_delay) < 0:
             raise ValueError("RetryPolicy's delays and budget must not be negative.")
 
 
@@ -134,6 +146,16 @@ def lasting_cause(error: BaseException) -> ssl.SSLError | socket.gaierror | None
     return None
 
 
+def refused(error: BaseException) -> bool:
+    """Whether `error` is a connection the other side refused: nothing listens there."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class AimdWindow:
     """Additive-increase / multiplicative-decrease of the requests allowed in flight.
 
@@ -193,7 +215,7 @@ class Retrier:
         """Call `attempt` until an answer is final; `method` and `path` name it in logs."""
         label = f"{method} {path}"
         started = time.monotonic()
-        attempts = failures = throttles = 0
+        attempts = failures = throttles = refusals = 0
         while True:
             attempts += 1
             generation, in_flight = self._enter(label)
@@ -216,12 +238,16 @@ class Retrier:
                 throttles += 1
                 delay = self._delay(answer, throttles, elapsed, self._policy.throttled_attempts)
                 allowed = self._throttled(generation, in_flight, pause=delay or 0.0)
+            elif isinstance(answer, httpx.ConnectError) and refused(answer):
+                refusals += 1
+                quick = refusals < self._policy.refused_attempts
+                delay = self._policy.refused_delay if quick else None
             else:
                 failures += 1
                 delay = self._delay(answer, failures, elapsed, self._policy.attempts)
             what = f"{label} {_describe(answer)}"
             if delay is None:
-                tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+                tries = counted(attempts, "attempt")
                 self._log(logging.INFO, f"{what}; giving up after {tries}.", "give-up")
                 return Outcome(answer, attempts)
             if throttled:  # the shared pause, in `_enter`, does the waiting

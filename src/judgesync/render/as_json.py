@@ -2,7 +2,7 @@
 
 Schema, format_version 1 (fields are only ever added within a version):
 
-    {"format_version": 1, "target": str,
+    {"format_version": 1, "target": str, "target_name": str|null, "target_label": str,
      "ownership": [str]|null, "prune": bool,  (ownership null: the whole workspace
                                                is owned)
      "summary": {"create": int, "update": int, "delete": int, "no_op": int, "unmanaged": int,
@@ -15,6 +15,9 @@ Schema, format_version 1 (fields are only ever added within a version):
                   "breaking_fingerprint": str|null, "acknowledged": bool}],
      "unmanaged": [{"name": str, "judge_id": str}],
      "model_overrides": [{"judge": str, "original": str, "replacement": str}],
+     "rename_hints": [{"create": str, "remote_name": str, "judge_id": str,
+                       "deleted": bool}],  (a create close to a deleted or unmanaged
+                                            judge's name: perhaps a missed rename)
      "replay": {...}}  (only with `plan --replay`; its schema is in render/review_json.py)
 
     report: {"format_version": 1, "ok": bool,
@@ -23,8 +26,11 @@ Schema, format_version 1 (fields are only ever added within a version):
                           "message": str}]}
     ("not started" and "unknown" only when apply was interrupted or hit a fatal error.)
 
-`change_class` is set on updates only (plan/change_class.py: major means verdicts
-before and after are not comparable), with one sentence per reason, worst first;
+`target` is the API URL, or `local`; `target_name` the judgesync.yaml target, if
+any; `target_label` how text output names them (the same three fields as a saved
+plan file, docs/planfile.md). `change_class` is set on updates only
+(plan/change_class.py: major means verdicts before and after are not
+comparable), with one sentence per reason, worst first;
 `breaking_fingerprint` on major updates only: the value a spec's
 `acknowledge_breaking` takes to accept that change, and `acknowledged` whether it
 does. `summary.breaking` counts the major updates.
@@ -39,6 +45,7 @@ from typing import Any
 from judgesync.plan.executor import Report
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Action, ActionKind, Plan
+from judgesync.plan.renames import rename_hints
 
 FORMAT_VERSION = 1
 
@@ -48,7 +55,9 @@ def plan_document(plan: Plan, header: PlanHeader) -> dict[str, Any]:
     ownership = list(header.ownership) if header.ownership is not None else None
     return {
         "format_version": FORMAT_VERSION,
-        "target": header.target,
+        "target": header.api_url,
+        "target_name": header.target_name,
+        "target_label": header.target,
         "ownership": ownership,
         "prune": header.prune,
         "summary": {
@@ -62,6 +71,15 @@ def plan_document(plan: Plan, header: PlanHeader) -> dict[str, Any]:
         "actions": [_action(action) for action in plan.actions],
         "unmanaged": [{"name": j.name, "judge_id": j.id} for j in plan.unmanaged],
         "model_overrides": [asdict(override) for override in plan.model_overrides],
+        "rename_hints": [
+            {
+                "create": hint.created,
+                "remote_name": hint.remote.name,
+                "judge_id": hint.remote.id,
+                "deleted": hint.deleted,
+            }
+            for hint in rename_hints(plan)
+        ],
     }
 
 

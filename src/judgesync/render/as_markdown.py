@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from judgesync.plan.guards import acknowledgement
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
+from judgesync.plan.renames import rename_hints
 from judgesync.render.as_text import (
-    acknowledgement,
     breaking_summary,
     is_multiline,
     show_value,
@@ -39,6 +40,8 @@ from judgesync.render.markdown_text import (
     fit,
     visible,
 )
+from judgesync.settings.policy import BreakingChanges
+from judgesync.words import counted
 
 PLAN_MARKER = "<!-- judgesync-plan -->"
 
@@ -78,14 +81,21 @@ def render_plan(
     head = _plan_head(plan, header)
     rows = [_row(action) for action in plan.changes]
     changes = [action for action in plan.changes if full or action.kind is ActionKind.UPDATE]
-    sections = [_section(action, _diff_lines(action)) for action in changes]
+    rule = header.breaking_changes
+    sections = [_section(action, _diff_lines(action), rule) for action in changes]
     overrides = [
         f"{code(o.judge)} ({code(o.original)} → {code(o.replacement)})"
         for o in plan.model_overrides
     ]
     unmanaged = [code(judge.name) for judge in plan.unmanaged] if list_unmanaged else []
+    hints = [f"- {hint.sentence(code, code)}" for hint in rename_hints(plan)]
     whole = _assemble(
-        head, "", _overrides_block(overrides), rows, sections, _unmanaged_block(unmanaged, plan)
+        head,
+        "",
+        _overrides_block(overrides),
+        rows,
+        sections,
+        _after(_unmanaged_block(unmanaged, plan), _hints_block(hints)),
     )
     if len(whole) <= limit:
         return whole
@@ -95,9 +105,10 @@ def render_plan(
     list_room = int(room * _LIST_SHARE)
     overrides_block = _overrides_block(fit(overrides, list_room, _more_names, ", "))
     unmanaged_block = _unmanaged_block(fit(unmanaged, list_room, _more_names, ", "), plan)
+    unmanaged_block = _after(unmanaged_block, _hints_block(fit(hints, list_room, _more_hints)))
     skeleton = _assemble(head, "", overrides_block, kept_rows, [], unmanaged_block)
     room_for_sections = limit - len(skeleton) - _NOTICE_RESERVE
-    fitted, shortened, left_out = _fit_sections(changes, sections, room_for_sections)
+    fitted, shortened, left_out = _fit_sections(changes, sections, room_for_sections, rule)
     detail = _truncation_detail(len(changes), shortened, left_out, len(rows) - len(kept_rows))
     notice = _TRUNCATED_NOTICE.format(detail=detail)
     text = _assemble(head, notice, overrides_block, kept_rows, fitted, unmanaged_block)
@@ -164,11 +175,10 @@ def _unmanaged_block(names: list[str], plan: Plan) -> str:
     count = len(plan.unmanaged)
     if not count:
         return ""
-    judges = "judge" if count == 1 else "judges"
     listed = f": {', '.join(names)}" if names else ""
     to_list = "" if names else " `--list-unmanaged` lists them."
     return (
-        f"Not managed: {count} owned {judges} that no spec names, left alone{listed}."
+        f"Not managed: {counted(count, 'owned judge')} that no spec names, left alone{listed}."
         f" Use `--prune` to delete them.{to_list}\n"
     )
 
@@ -200,8 +210,11 @@ def _change_lines(change: FieldChange) -> list[str]:
     return lines
 
 
-def _section(action: Action, lines: Sequence[str], note: str = "") -> str:
-    """One judge's collapsible diff; the fence outgrows any run of backticks inside."""
+def _section(
+    action: Action, lines: Sequence[str], rule: BreakingChanges | None, note: str = ""
+) -> str:
+    """One judge's collapsible diff; the fence outgrows any run of backticks inside.
+    `rule` is judgesync.yaml's for breaking changes (how the acknowledgement reads)."""
     fence = "`" * max(3, _longest_backtick_run(lines) + 1)
     title = f"{VERBS[action.kind]} {code(action.name)}"
     if action.remote is not None:
@@ -209,7 +222,7 @@ def _section(action: Action, lines: Sequence[str], note: str = "") -> str:
     if action.classification is not None:
         title += f" · {_badge(action, bold='<b>{}</b>')}"
     body = "\n".join(lines)
-    parts = [f"<details><summary>{title}</summary>\n", *_change_class_block(action)]
+    parts = [f"<details><summary>{title}</summary>\n", *_change_class_block(action, rule)]
     parts.append(f"{fence}diff\n{body}\n{fence}\n")
     if note:
         parts.append(f"_{note}_\n")
@@ -224,19 +237,19 @@ def _badge(action: Action, bold: str = "**{}**") -> str:
     return bold.format(text) if action.breaking else text
 
 
-def _change_class_block(action: Action) -> list[str]:
+def _change_class_block(action: Action, rule: BreakingChanges | None) -> list[str]:
     """An update's reasons as a list, and the acknowledgement line of a major one."""
     if action.classification is None:
         return []
     items = [f"- {escape(visible(r.sentence))}" for r in action.classification.reasons]
-    ack = acknowledgement(action)
+    ack = acknowledgement(action, rule)
     if ack is not None:
         items.append(f"- {ack[0]} {code(ack[1])}")
     return ["\n".join(items) + "\n"]
 
 
 def _fit_sections(
-    changes: Sequence[Action], sections: list[str], room: int
+    changes: Sequence[Action], sections: list[str], room: int, rule: BreakingChanges | None
 ) -> tuple[list[str], int, int]:
     """The sections cut to fit `room`: (sections, how many shortened, how many left out).
 
@@ -253,7 +266,7 @@ def _fit_sections(
         if len(section) <= share:
             fitted.append(section)
             continue
-        fitted.append(_shortened_section(action, share))
+        fitted.append(_shortened_section(action, share, rule))
         shortened += 1
     return fitted, shortened, len(sections) - shown
 
@@ -270,14 +283,14 @@ def _shares(sizes: list[int], room: int) -> list[int]:
     return shares
 
 
-def _shortened_section(action: Action, share: int) -> str:
+def _shortened_section(action: Action, share: int, rule: BreakingChanges | None) -> str:
     lines = _diff_lines(action)
     note = "{} of {} diff lines shown; the rest is in the complete plan."
     widest_note = note.format(len(lines), len(lines))
-    wrapper = len(_section(action, [], widest_note))
+    wrapper = len(_section(action, [], rule, widest_note))
     # Fence length can grow with the kept lines' backticks: keep room for that too.
     kept = _take(lines, share - wrapper - 2 * _longest_backtick_run(lines) - 2)
-    return _section(action, kept, note.format(len(kept), len(lines)))
+    return _section(action, kept, rule, note.format(len(kept), len(lines)))
 
 
 def _take(lines: list[str], room: int) -> list[str]:
@@ -305,6 +318,19 @@ def _more_rows(count: int) -> str:
 
 def _more_names(count: int) -> str:
     return f"and {count} more"
+
+
+def _after(block: str, following: str) -> str:
+    """Two blocks as one, a blank line between them when both are there."""
+    return f"{block}\n{following}" if block and following else block or following
+
+
+def _hints_block(hints: list[str]) -> str:
+    return "\n".join(hints) + "\n" if hints else ""
+
+
+def _more_hints(count: int) -> str:
+    return f"- and {counted(count, 'more possible rename')}: see the complete plan"
 
 
 def _truncation_detail(total: int, shortened: int, left_out: int, rows_left_out: int) -> str:

@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 from judgesync.plan.executor import Outcome, Report
+from judgesync.plan.guards import acknowledgement
 from judgesync.plan.header import PlanHeader
 from judgesync.plan.normalize import canonical, flatten
 from judgesync.plan.planner import Action, ActionKind, FieldChange, Plan
+from judgesync.plan.renames import rename_hints
+from judgesync.settings.policy import BreakingChanges
+from judgesync.words import counted
 
 _COLOURS = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2"}
 _SYMBOLS = {
@@ -53,7 +57,9 @@ def render_plan(
         lines.append("Model overrides for this target:")
         lines.extend(f"  {o.judge}: {o.original} -> {o.replacement}" for o in plan.model_overrides)
         lines.append("")
-    blocks = [_action_lines(action, paint, full) for action in plan.changes]
+    blocks = [
+        _action_lines(action, paint, full, header.breaking_changes) for action in plan.changes
+    ]
     if not blocks:
         lines += ["No changes. The remote judges match the specs.", ""]
     for index, block in enumerate(blocks):
@@ -63,6 +69,8 @@ def render_plan(
         if len(block) > 1 or len(following) != 1:
             lines.append("")
     lines.extend(_unmanaged_lines(plan, list_unmanaged))
+    hints = rename_hints(plan)
+    lines += [*(hint.sentence() for hint in hints), ""] if hints else []
     lines.append(summary(plan))
     breaking = breaking_summary(plan)
     if breaking is not None:
@@ -74,8 +82,7 @@ def _unmanaged_lines(plan: Plan, listed: bool) -> list[str]:
     count = len(plan.unmanaged)
     if not count:
         return []
-    judges = "judge" if count == 1 else "judges"
-    lines = [f"Not managed: {count} owned {judges} that no spec names, left alone."]
+    lines = [f"Not managed: {counted(count, 'owned judge')} that no spec names, left alone."]
     if listed:
         lines.extend(f"  {judge.name} (id {judge.id})" for judge in plan.unmanaged)
     lines.append(
@@ -105,23 +112,14 @@ def breaking_summary(plan: Plan) -> str | None:
     return f"{what}{acknowledged}: scores before and after {change} are not comparable."
 
 
-def acknowledgement(action: Action) -> tuple[str, str] | None:
-    """For a major update: what to say about its acknowledgement, and the spec line."""
-    if not action.breaking:
-        return None
-    line = f"acknowledge_breaking: {action.fingerprint}"
-    if action.acknowledged:
-        return "Acknowledged in the spec:", line
-    return "To acknowledge it, add to the spec:", line
-
-
-def change_class_lines(action: Action) -> list[str]:
-    """An update's class, its reasons and, for a major one, its acknowledgement."""
+def change_class_lines(action: Action, rule: BreakingChanges | None) -> list[str]:
+    """An update's class, its reasons and, for a major one, its acknowledgement under
+    judgesync.yaml's `rule` for breaking changes."""
     if action.classification is None:
         return []
     lines = [f"change class: {action.classification.change_class}"]
     lines.extend(f"  {reason.sentence}" for reason in action.classification.reasons)
-    ack = acknowledgement(action)
+    ack = acknowledgement(action, rule)
     if ack is not None:
         lines.append(f"  {ack[0]} {ack[1]}")
     return lines
@@ -166,7 +164,9 @@ def report_summary(report: Report) -> list[str]:
     return lines
 
 
-def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
+def _action_lines(
+    action: Action, paint: _Painter, full: bool, rule: BreakingChanges | None
+) -> list[str]:
     symbol, style = _SYMBOLS[action.kind]
     verb = paint(f"{symbol} {action.kind.value}", style)
     header = f"{verb} {paint(action.name, 'bold')}"
@@ -183,7 +183,7 @@ def _action_lines(action: Action, paint: _Painter, full: bool) -> list[str]:
             lines.extend(_change_lines(FieldChange(path, value, None), paint))
     elif action.kind is ActionKind.UPDATE:
         style = "red" if action.breaking else "dim"
-        lines.extend(paint(f"    {line}", style) for line in change_class_lines(action))
+        lines.extend(paint(f"    {line}", style) for line in change_class_lines(action, rule))
         for change in action.changes:
             lines.extend(_change_lines(change, paint))
     return lines

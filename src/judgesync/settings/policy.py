@@ -19,6 +19,7 @@ from judgesync.names import is_shadow, matches_any
 from judgesync.settings.config import DEFAULT_MAX_DELETES, DEFAULT_SPECS, Config
 from judgesync.settings.thresholds import Gates
 from judgesync.specs.problems import did_you_mean
+from judgesync.words import counted
 
 
 class BreakingChanges(StrEnum):
@@ -143,15 +144,16 @@ class Policy:
         if not self.exceeds_delete_limit(deletes):
             return None
         return (
-            f"Warning: apply will refuse this plan: {deletes} deletions exceed max_deletes"
-            f" ({self.max_deletes}) unless --allow-mass-delete is given."
+            f"Warning: apply will refuse this plan: it deletes {counted(deletes, 'judge')},"
+            f" more than max_deletes ({self.max_deletes}), unless --allow-mass-delete is given."
         )
 
     def refuse_mass_delete(self, deletes: int) -> None:
         """Raise PlanError when apply would delete more than max_deletes without the flag."""
         if self.exceeds_delete_limit(deletes) and not self.allow_mass_delete:
             raise PlanError(
-                f"The plan deletes {deletes} judges, more than max_deletes ({self.max_deletes});"
+                f"The plan deletes {counted(deletes, 'judge')}, more than max_deletes"
+                f" ({self.max_deletes});"
                 " nothing was changed. Review the deletions, then pass --allow-mass-delete"
                 " or raise max_deletes in judgesync.yaml."
             )

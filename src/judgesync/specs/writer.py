@@ -208,7 +208,7 @@ def write(files: Mapping[Path, str]) -> tuple[Path, ...]:
         except OSError as error:
             raise ConfigError(
                 f"{path}: cannot write the spec file ({error.strerror}); {len(written)} file(s)"
-                " were written before it. Check the --out folder."
+                " were written before it. Check the folder import writes into."
             ) from None
         written.append(path)
     return tuple(written)
