@@ -191,3 +191,11 @@ def test_a_saved_plan_records_the_traffic_and_show_prints_it(traffic, run, workd
     assert saved["window"]["from"] < saved["window"]["to"]
     shown = run("show", "p.json")
     assert saved["judges"][0]["span_ids"][0] in shown.stdout
+    for output_format in ("markdown", "github"):
+        shown = run("show", "p.json", "--format", output_format)
+        assert shown.exit_code == 0, shown.output
+        assert "Traffic replayed" in shown.stdout
+        assert all(span_id in shown.stdout for span_id in saved["judges"][0]["span_ids"])
+    as_json = run("show", "p.json", "--format", "json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["traffic"] == saved

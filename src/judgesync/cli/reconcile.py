@@ -311,11 +311,7 @@ def show_command(plan_file: Path, output_format: Format, diff: str, list_unmanag
     )
     click.echo(output_format.message(saved_by), err=True)
     printed = style(diff, list_unmanaged)
-    echo(output_format.plan(shown.plan, shown.header, printed), printed)
-    if shown.traffic is not None and output_format.name == "text":
-        from judgesync.render.traffic_text import render_saved_traffic
-
-        click.echo("\n" + render_saved_traffic(shown.traffic), nl=False)
+    echo(output_format.saved_plan(shown.plan, shown.header, shown.traffic, printed), printed)
     return EXIT_OK
 
 

@@ -54,6 +54,15 @@ class Format:
             plan, header, style.colour, full=style.full, list_unmanaged=style.list_unmanaged
         )
 
+    def saved_plan(
+        self, plan: Plan, header: PlanHeader, traffic: Mapping[str, Any] | None, style: Style
+    ) -> str:
+        """A plan saved by `plan --out` (`show`), with the traffic its replay judged."""
+        from judgesync.render import traffic_text
+
+        text = self.plan(plan, header, style)
+        return text if traffic is None else text + "\n" + traffic_text.render_saved_traffic(traffic)
+
     def plan_with_replay(self, plan: Plan, header: PlanHeader, replay: Replay, style: Style) -> str:
         from judgesync.render import as_text, review_text
 
@@ -114,6 +123,22 @@ class Markdown(Format):
             plan, header, full=style.full, list_unmanaged=style.list_unmanaged
         )
 
+    def saved_plan(
+        self, plan: Plan, header: PlanHeader, traffic: Mapping[str, Any] | None, style: Style
+    ) -> str:
+        from judgesync.render import markdown_text, traffic_markdown
+
+        if traffic is None:
+            return self.plan(plan, header, style)
+        section = traffic_markdown.render_saved_traffic(traffic)
+        room = max(markdown_text.MIN_LIMIT, markdown_text.DEFAULT_LIMIT - len(section) - 1)
+        from judgesync.render import as_markdown
+
+        text = as_markdown.render_plan(
+            plan, header, room, full=style.full, list_unmanaged=style.list_unmanaged
+        )
+        return text + "\n" + section
+
     def plan_with_replay(self, plan: Plan, header: PlanHeader, replay: Replay, style: Style) -> str:
         """The replay section first gets its room; the plan gets what it leaves."""
         from judgesync.render import as_markdown, markdown_text, review_markdown
@@ -148,6 +173,11 @@ class GitHub(Markdown):
 
     def plan(self, plan: Plan, header: PlanHeader, style: Style) -> str:
         return self.message(super().plan(plan, header, style))
+
+    def saved_plan(
+        self, plan: Plan, header: PlanHeader, traffic: Mapping[str, Any] | None, style: Style
+    ) -> str:
+        return self.message(super().saved_plan(plan, header, traffic, style))
 
     def plan_with_replay(self, plan: Plan, header: PlanHeader, replay: Replay, style: Style) -> str:
         return self.message(super().plan_with_replay(plan, header, replay, style))
@@ -194,6 +224,16 @@ class Json(Format):
         from judgesync.render import as_json
 
         return as_json.dumps(as_json.plan_document(plan, header))
+
+    def saved_plan(
+        self, plan: Plan, header: PlanHeader, traffic: Mapping[str, Any] | None, style: Style
+    ) -> str:
+        from judgesync.render import as_json
+
+        document = as_json.plan_document(plan, header)
+        if traffic is not None:
+            document["traffic"] = dict(traffic)
+        return as_json.dumps(document)
 
     def plan_with_replay(self, plan: Plan, header: PlanHeader, replay: Replay, style: Style) -> str:
         from judgesync.render import as_json, review_json

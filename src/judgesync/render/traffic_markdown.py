@@ -4,10 +4,11 @@ in a collapsed block. Ids, verdicts and counts only, unless `--show-conversation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from judgesync.render.markdown_text import code, escape, visible
+from judgesync.render.markdown_text import code, escape, fit, visible
 from judgesync.render.traffic_text import distribution_text, header_lines, traffic_lines
+from judgesync.render.traffic_text import render_saved_traffic as render_saved_traffic_text
 from judgesync.render.verdict_text import number
 from judgesync.review.traffic_replay import JudgeTraffic
 
@@ -52,3 +53,22 @@ def _row(result: JudgeTraffic) -> str:
         f"| {mark} | {code(result.name)} | {spans} | {changed} | {escape(verdicts)}"
         f" | {significance} |"
     )
+
+
+# A saved plan's span ids can be thousands; the comment keeps room for the plan.
+_SAVED_ROOM = 20_000
+
+
+def render_saved_traffic(record: Mapping[str, object]) -> str:
+    """A saved plan's traffic (planfile's `traffic`), for `show`: the text lines,
+    span ids included, in a collapsed block."""
+    lines = render_saved_traffic_text(record).splitlines()
+    body = "\n".join(fit([visible(line) for line in lines], _SAVED_ROOM, _more))
+    return (
+        "<details><summary>Traffic replayed</summary>\n\n"
+        f"```\n{body.replace('```', chr(39) * 3)}\n```\n\n</details>\n"
+    )
+
+
+def _more(left_out: int) -> str:
+    return f"… {left_out} more line(s): judgesync show PLAN --format json lists them all"

@@ -7,7 +7,7 @@ and a conversation's text only when the user asked for it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from judgesync.render.verdict_text import number, verdict
@@ -113,7 +113,7 @@ def render_traffic(traffic: Sequence[JudgeTraffic]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_saved_traffic(record: dict[str, object]) -> str:
+def render_saved_traffic(record: Mapping[str, object]) -> str:
     """A saved plan's traffic (planfile's `traffic`), for `show`."""
     window = record.get("window") or {}
     assert isinstance(window, dict)
