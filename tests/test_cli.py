@@ -284,3 +284,21 @@ def test_validate_imports_no_http_client_planner_or_executor(tmp_path):
     valid, imported = result.stdout.splitlines()
     assert valid.endswith("spec(s) valid.")
     assert imported == "[]"
+
+
+def test_per_judge_settings_that_name_no_spec_are_refused(workdir, run):
+    """A gates or traffic entry for a judge no spec defines would apply to nothing."""
+    (workdir / "judgesync.yaml").write_text(
+        "gates:\n  judges:\n    tnoe: {min_accuracy: 0.9}\n"
+        "traffic:\n  judges:\n    helpfulness: {filter: 'span.a = \"b\"'}\n"
+        "    ghost: {filter: 'span.a = \"b\"'}\n"
+    )
+    for command in ("validate", "plan"):
+        result = run(command)
+        assert result.exit_code == 1, result.output
+        assert (
+            "judgesync.yaml: gates.judges.tnoe: no spec under judges is named 'tnoe', so this"
+            " applies to nothing; did you mean 'tone'? correct the name, or remove it"
+        ) in result.output
+        assert "traffic.judges.ghost: no spec" in result.output
+        assert "traffic.judges.helpfulness" not in result.output

@@ -21,12 +21,14 @@ from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import Plan
 from judgesync.progress import Progress
 from judgesync.remote.connect import Target, resolve_target
-from judgesync.repository import find_config, repository_root
+from judgesync.repository import CONFIG_FILE, find_config, repository_root
 from judgesync.settings.config import Config, load_config
 from judgesync.settings.local_state import local_db
 from judgesync.settings.policy import Choices, Policy
 from judgesync.specs.inputs import PlanInputs, plan_inputs
 from judgesync.specs.loader import LoadedSpecs, load_specs
+from judgesync.specs.problems import did_you_mean
+from judgesync.specs.textfile import shown_path
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,25 @@ def check_specs(policy: Policy) -> tuple[LoadedSpecs, list[Problem]]:
         for spec in loaded.specs
         if not policy.owns(spec.definition.name)
     )
+    problems.extend(_unknown_judge_settings(policy, loaded))
     return loaded, problems
+
+
+def _unknown_judge_settings(policy: Policy, loaded: LoadedSpecs) -> list[Problem]:
+    """judgesync.yaml's per-judge sections (gates.judges, traffic.judges) that name no
+    spec: they would apply to nothing, silently — most likely a typo or a stale entry."""
+    names = frozenset(spec.definition.name for spec in loaded.specs)
+    sections = (("gates.judges", policy.gates.judges), ("traffic.judges", policy.traffic))
+    return [
+        Problem(
+            CONFIG_FILE,
+            f"{section}.{name}: no spec under {shown_path(policy.specs)} is named {name!r}, so this"
+            f" applies to nothing; {did_you_mean(name, names)}correct the name, or remove it",
+        )
+        for section, settings in sections
+        for name in settings
+        if name not in names
+    ]
 
 
 def load_desired(policy: Policy, config_file: Path | None) -> Desired:
