@@ -161,7 +161,16 @@ def plan_command(
     choices = Choices(directory, api_url, target_name, prune, allow_empty, only=only)
     request = ReplayRequest(repeat, grace_from(os.environ)) if replay else None
     progress = terminal.current().progress()
-    planned = plan(choices, os.environ, Path.cwd(), parallelism, out, request, progress)
+    planned = plan(
+        choices,
+        os.environ,
+        Path.cwd(),
+        parallelism,
+        out,
+        request,
+        progress,
+        announce=lambda cost: click.echo(output_format.cost(cost), err=True),
+    )
     shown = style(diff, list_unmanaged)
     if planned.replay is None:
         echo(output_format.plan(planned.plan, planned.header, shown), shown)

@@ -67,7 +67,15 @@ def test_command(
 
     choices = Choices(directory, api_url, target_name, only=only)
     progress = terminal.current().progress()
-    run = test(choices, os.environ, Path.cwd(), parallelism, repeat=repeat, progress=progress)
+    run = test(
+        choices,
+        os.environ,
+        Path.cwd(),
+        parallelism,
+        repeat=repeat,
+        progress=progress,
+        announce=lambda cost: click.echo(output_format.cost(cost), err=True),
+    )
     shown = style()
     echo(output_format.test_run(run, shown), shown)
     if run.ok:

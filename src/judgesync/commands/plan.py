@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from judgesync.commands.setup import (
@@ -19,6 +19,7 @@ from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.review.cost import JudgingCost, cost_of_replay, within_budget
 from judgesync.review.replay import Replay, ReplayRequest, replay
 from judgesync.settings.policy import Choices
 from judgesync.specs.cases_loader import require_cases
@@ -43,10 +44,12 @@ def plan(
     out: Path | None = None,
     replay_request: ReplayRequest | None = None,
     progress: Progress = SILENT,
+    announce: Callable[[JudgingCost], None] = lambda cost: None,
 ) -> Planned:
     """Plan afresh; with `out`, save the plan with the hashes of the files it was
     made from (the spec directory's, judgesync.yaml, and prompt files outside it);
-    with `replay_request`, replay the changed judges' cases (review/replay.py)."""
+    with `replay_request`, replay the changed judges' cases (review/replay.py), its cost
+    told to `announce` first, and nothing sent when over `review.max_judgements`."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy, settings.config_file)
@@ -56,9 +59,13 @@ def plan(
         fresh = fresh_plan(desired, listed, policy)
         behaviour = None
         if replay_request is not None and cases is not None:
-            behaviour = replay(
+            cost = cost_of_replay(fresh, cases, replay_request.repeat)
+            within_budget(cost, policy.max_judgements)
+            announce(cost)
+            replayed = replay(
                 fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
+            behaviour = replace(replayed, cost=cost)
     if out is not None:
         spec_files = planfile.hash_files(policy.specs, desired.inputs.files)
         document = planfile.to_document(

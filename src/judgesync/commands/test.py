@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from judgesync.commands.setup import load_desired, resolve
 from judgesync.errors import ConfigError
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.review.cost import JudgingCost, cost_of_tests, within_budget
 from judgesync.review.shadows import ShadowRun, grace_from, sweep
 from judgesync.review.testing import TestRun, run_tests
 from judgesync.settings.policy import Choices
@@ -23,9 +24,11 @@ def test(
     *,
     repeat: int = 1,
     progress: Progress = SILENT,
+    announce: Callable[[JudgingCost], None] = lambda cost: None,
 ) -> TestRun:
     """Run the cases of every judge (or of those `choices.only` selects) against the
-    remote judges."""
+    remote judges; `announce` hears the cost before the first judging request, and a
+    cost over `review.max_judgements` sends nothing (ConfigError)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy, settings.config_file)
@@ -40,6 +43,10 @@ def test(
     grace = grace_from(environ)
     with open_client(target, workdir, parallelism) as client:
         listed = client.list_judges()
+        remote = {judge.name: judge.definition for judge in listed if policy.owns(judge.name)}
+        cost = cost_of_tests(remote, selected, repeat)
+        within_budget(cost, policy.max_judgements)
+        announce(cost)
         swept = sweep(client, ShadowRun.start(), grace, listed)
         results = run_tests(
             client,
@@ -51,4 +58,4 @@ def test(
             parallelism=parallelism,
             progress=progress,
         )
-    return TestRun(target.label, repeat, results, swept)
+    return TestRun(target.label, repeat, results, swept, cost)

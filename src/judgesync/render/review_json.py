@@ -1,10 +1,10 @@
 """The JSON of `judgesync test` results and of the replay section of `plan --replay`,
 beside the plan and report documents of render/as_json.py (one format_version).
 
-JSON schemas (format_version 1, fields only ever added):
+JSON schemas (format_version 1, fields only ever added; `cost` is render/review_cost.py's):
 
     test: {"format_version": 1, "target": str, "ok": bool, "emulated": bool, "repeat": int,
-           "swept_shadows": [str], "judges": [judge]}
+           "swept_shadows": [str], "cost": cost|null, "judges": [judge]}
     judge: {"name": str, "judge_id": str|null, "ok": bool, "missing": bool,
             "cases": int, "passed": int, "metrics": {...}|null,
             "failed": [{"id": str, "expected": str, "answer": any}],
@@ -13,7 +13,8 @@ JSON schemas (format_version 1, fields only ever added):
             "gate_failures": [str]}
     replay (the plan document's `replay` key):
           {"ok": bool, "emulated": bool, "repeat": int, "without_cases": [str],
-           "swept_shadows": [str], "judges": [{"name", "action", "cases": int,
+           "swept_shadows": [str], "path": str, "cost": cost|null,
+           "judges": [{"name", "action", "cases": int,
            "flips": [{"id", "old", "new"}], "flip_rate", "kappa_between_versions",
            "transitions": [{"old", "new", "count"}], "agreement_before",
            "agreement_after", "noise_floor", "failed_must_pass", "errors",
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from judgesync.render.as_json import FORMAT_VERSION
+from judgesync.render.review_cost import cost_document
 from judgesync.review.metrics import (
     ClassificationMetrics,
     NoiseFloor,
@@ -44,6 +46,7 @@ def test_document(run: TestRun) -> dict[str, Any]:
         "emulated": run.emulated,
         "repeat": run.repeat,
         "swept_shadows": list(run.swept),
+        "cost": cost_document(run.cost),
         "judges": [_judge_document(result) for result in run.judges],
     }
 
@@ -113,6 +116,7 @@ def replay_document(replay: Replay) -> dict[str, Any]:
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
         "path": replay.path,
+        "cost": cost_document(replay.cost),
         "judges": [_replay_judge_document(result) for result in replay.judges],
     }
 

@@ -10,6 +10,7 @@ plan's are.
 from __future__ import annotations
 
 from judgesync.render.markdown_text import DEFAULT_LIMIT, code, escape, fit, visible
+from judgesync.render.review_cost import cost_markdown
 from judgesync.render.review_text import (
     metric_lines,
     noise_line,
@@ -36,6 +37,7 @@ def render_test(run: TestRun, limit: int = DEFAULT_LIMIT) -> str:
     """The test run as GitHub markdown, never longer than `limit` characters: the
     table's rows while they fit, then each judge's details while they fit."""
     lines = [TEST_MARKER, "### judgesync test", "", f"Target: {escape(visible(run.target))}", ""]
+    lines += cost_markdown(run.cost)
     if run.emulated:
         lines += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if run.swept:
@@ -98,6 +100,7 @@ def _test_details(result: JudgeResult) -> list[str]:
 def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     """The replay section of the PR comment, never longer than `limit` characters."""
     head = ["### Replay: what the changes do to verdicts", "", path_line(replay.path), ""]
+    head += cost_markdown(replay.cost)
     if replay.emulated:
         head += [f"> [!NOTE]\n> {EMULATED_NOTE}", ""]
     if replay.swept:

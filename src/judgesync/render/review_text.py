@@ -3,6 +3,7 @@ their JSON is render/review_json.py."""
 
 from __future__ import annotations
 
+from judgesync.render.review_cost import cost_lines
 from judgesync.review.live_judging import EMULATED_NOTE
 from judgesync.review.metrics import (
     ClassificationMetrics,
@@ -30,7 +31,7 @@ def swept_line(swept: tuple[str, ...]) -> str:
 
 
 def render_test(run: TestRun) -> str:
-    lines = [f"Target: {run.target}", ""]
+    lines = [f"Target: {run.target}", "", *cost_lines(run.cost)]
     if run.emulated:
         lines += [EMULATED_NOTE, ""]
     if run.swept:
@@ -109,6 +110,7 @@ def render_replay(replay: Replay) -> str:
     """The replay section that follows the text plan."""
     lines = ["Replay: the changed judges on their cases, current -> proposed version."]
     lines.append(path_line(replay.path))
+    lines += cost_lines(replay.cost)[:1]
     if replay.emulated:
         lines.append(EMULATED_NOTE)
     if replay.swept:

@@ -21,6 +21,7 @@ from typing import Protocol
 from judgesync.models import Judge, JudgeDefinition
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
+from judgesync.review.cost import JudgingCost, cost_of_replay
 from judgesync.review.gates import drop_failures
 from judgesync.review.live_judging import (
     JUDGING,
@@ -87,6 +88,7 @@ class Replay:
     without_cases: tuple[str, ...]
     swept: tuple[str, ...] = ()
     path: str = SHADOW_PATH
+    cost: JudgingCost | None = None
 
     @property
     def emulated(self) -> bool:
@@ -130,11 +132,7 @@ def replay(
         for action in plan.changes
         if action.kind in (ActionKind.CREATE, ActionKind.UPDATE) and action.desired is not None
     ]
-    # The proposed version is judged once, the current one (updates only) `repeat` times.
-    total = sum(
-        len(cases_by_judge.get(action.name, ())) * (1 + (repeat if action.remote else 0))
-        for action in changed
-    )
+    total = cost_of_replay(plan, cases_by_judge, repeat).requests
     replayed = [action for action in changed if cases_by_judge.get(action.name)]
     records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
     results = []

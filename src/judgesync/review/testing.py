@@ -14,6 +14,7 @@ from typing import Any
 
 from judgesync.models import Judge
 from judgesync.progress import SILENT, Progress
+from judgesync.review.cost import JudgingCost
 from judgesync.review.gates import metric_failures
 from judgesync.review.live_judging import JUDGING, LiveJudgingApi, Verdicts, judge_cases
 from judgesync.review.metrics import (
@@ -92,6 +93,7 @@ class TestRun:
     repeat: int
     judges: tuple[JudgeResult, ...]
     swept: tuple[str, ...] = ()
+    cost: JudgingCost | None = None
 
     @property
     def emulated(self) -> bool:
