@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from judgesync.errors import ConfigError, ConfigFileError, Problem
 from judgesync.repository import CONFIG_FILE, find_config
 from judgesync.settings.config import Config, TargetConfig, load_config
+from judgesync.settings.policy import Choices, Policy
 
 DATA = Path(__file__).parent / "data" / "config"
 
@@ -302,3 +303,26 @@ def test_traffic_selectors_load_by_judge(tmp_path):
     text = "traffic:\n  judges:\n    tone:\n      filter: '{ }'\n      sample: 3\n"
     config = load_config(write_config(tmp_path, text))
     assert dict(config.traffic.selectors()) == {"tone": ("{ }", 3)}
+
+
+def test_review_max_judgements_reaches_the_policy(tmp_path):
+    config = load_config(write_config(tmp_path, "review:\n  max_judgements: 500\n"))
+    assert Policy.resolve(config, Choices()).max_judgements == 500
+    assert Policy.resolve(load_config(None), Choices()).max_judgements is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("review:\n  max_judgements: 0\n", "review.max_judgements: must be 1 or more, got 0"),
+        ("review:\n  max_judgements: -3\n", "review.max_judgements: must be 1 or more, got -3"),
+        ("review:\n  max_judgement: 5\n", "unknown key 'max_judgement' in 'review'"),
+        ("review:\n  max_judgements: '5'\n", "review.max_judgements"),
+        ("review:\n  max_judgements: true\n", "review.max_judgements"),
+        ("review:\n  max_judgements: 2.5\n", "review.max_judgements"),
+    ],
+)
+def test_a_bad_review_budget_is_one_problem_at_its_line(tmp_path, text, message):
+    (problem,) = problems_of(write_config(tmp_path, text))
+    assert problem.line == 2
+    assert message in problem.message

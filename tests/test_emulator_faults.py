@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 JUDGES = "/v1/observability/judges"
 
@@ -56,3 +57,17 @@ def test_reset_turns_faults_off(emulator, api_client):
     emulator.configure(fail_rate=1.0, rate_limit=0.01, latency_ms=5000)
     emulator.reset()
     assert statuses(api_client, 3) == [200, 200, 200]
+
+
+def test_judging_latency_delays_live_judging_and_nothing_else(emulator, judge_definition):
+    # Its own workspace: the late answer keeps a judging slot after this test ends.
+    headers = {"Authorization": "Bearer judging-latency"}
+    with httpx.Client(base_url=emulator.url, headers=headers) as client:
+        created = client.post(JUDGES, json=judge_definition())
+        assert created.status_code == 201, created.text
+        emulator.configure(judging_latency_ms=3000)
+        assert client.get(JUDGES).status_code == 200
+        conversation = {"messages": [{"role": "user", "content": "hi"}], "properties": {}}
+        judging = f"{JUDGES}/{created.json()['id']}/live-judging"
+        with pytest.raises(httpx.ReadTimeout):
+            client.post(judging, json=conversation, timeout=0.5)

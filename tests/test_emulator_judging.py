@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judgesync.emulator.judging import template_variables
-from judgesync.emulator.wire import Conversation
+from judgesync.specs.platform_prompt import platform_variables
 
 JUDGES = "/v1/observability/judges"
 CONVERSATION = {
@@ -76,10 +75,7 @@ def test_the_answer_depends_on_the_rendered_variables(api_client, judge_definiti
 
 
 def test_template_variables_are_derived_from_the_messages():
-    conversation = Conversation(
-        messages=CONVERSATION["messages"], properties=CONVERSATION["properties"]
-    )
-    variables = template_variables(conversation, REGRESSION)
+    variables = platform_variables(CONVERSATION["messages"], CONVERSATION["properties"], REGRESSION)
     assert variables["user_message"] == "What is 2+2?"
     assert variables["assistant_message"] == "4"
     assert variables["system_prompt"] == "Be brief."

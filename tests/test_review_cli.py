@@ -137,7 +137,9 @@ def test_a_failing_test_says_so_on_stderr_in_every_format(applied, run, remote, 
     assert result.exit_code == 1, result.output
     error = "the test fails for tone; see the report, and fix the judges or their cases."
     annotation = f"::error::{error}\n" if output_format == "github" else ""
-    assert result.stderr == f"Error: {error}\n{annotation}"
+    cost, *rest = result.stderr.splitlines(keepends=True)
+    assert cost.startswith("Cost: 2 judging request(s) (tone: 2), about ")
+    assert "".join(rest) == f"Error: {error}\n{annotation}"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +202,7 @@ def test_only_takes_globs_as_plan_and_apply_do(workdir, run):
         )
     assert run("apply", "--auto-approve").exit_code == 0
 
-    document = json.loads(run("test", "--only", "team-a/*", "--format", "json").output)
+    document = json.loads(run("test", "--only", "team-a/*", "--format", "json").stdout)
 
     assert [judge["name"] for judge in document["judges"]] == ["team-a/tone"]
 
@@ -209,7 +211,7 @@ def test_repeat_reports_the_noise_floor_in_json(applied, run, remote):
     write_cases(applied, tone_verdicts(remote, 3))
     result = run("test", "--repeat", "3", "--format", "json")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["emulated"] is True and document["repeat"] == 3
     (judge,) = document["judges"]
     assert judge["passed"] == 3 and judge["metrics"]["accuracy"] == 1.0
@@ -353,7 +355,7 @@ def test_a_regression_judge_reports_mae_spearman_and_the_share_within_range(appl
     ]
     text = yaml.safe_dump({"judge": "helpfulness", "cases": cases}, sort_keys=False)
     (applied / "judges" / "helpfulness.cases.yaml").write_text(text)
-    document = json.loads(run("test", "--only", "helpfulness", "--format", "json").output)
+    document = json.loads(run("test", "--only", "helpfulness", "--format", "json").stdout)
     (judge,) = document["judges"]
     assert judge["passed"] == 2
     assert judge["metrics"]["within_range"] == pytest.approx(2 / 3)

@@ -195,7 +195,7 @@ def test_emulated_verdicts_are_reported_but_not_gated_unless_asked(applied, run,
     assert result.output.endswith(
         "Test: 1 of 1 judge(s) not evaluated (emulated verdicts); 0 failed.\n"
     )
-    document = json.loads(run("test", "--format", "json").output)
+    document = json.loads(run("test", "--format", "json").stdout)
     assert document["ok"] is True and document["evaluated"] is False
 
     gated = run("test", "--gate-emulated")
@@ -260,7 +260,7 @@ def test_test_reports_kappa_with_its_95_percent_interval(applied, run, remote):
     write_cases(applied, [(n, v if n % 3 else other(v)) for n, v in enumerate(verdicts)])
     text = run("test").output
     assert "  accuracy 0.67, Cohen's κ " in text and "(95% CI " in text and "6 cases" in text
-    document = json.loads(run("test", "--format", "json").output)
+    document = json.loads(run("test", "--format", "json").stdout)
     (judge,) = document["judges"]
     low, high = judge["metrics"]["kappa_ci95"]
     assert low <= judge["metrics"]["kappa"] <= high

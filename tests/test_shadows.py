@@ -158,7 +158,9 @@ def test_no_shadow_remains_after_ctrl_c_during_a_replay(applied, emulator, remot
             process.kill()
             process.wait()
     assert process.returncode == 130, stderr
-    assert stderr == "Interrupted.\n"
+    cost, interrupted = stderr.splitlines(keepends=True)
+    assert cost.startswith("Cost: 60 judging request(s) (tone: 60), about ")
+    assert interrupted == "Interrupted.\n"
     emulator.configure(latency_ms=0)
     assert shadows(remote) == []
 

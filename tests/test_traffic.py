@@ -12,8 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from judgesync.errors import ConfigError
+from judgesync.review.cost import JudgingCost
 from judgesync.review.traffic import (
     TrafficOptions,
+    cost_of_traffic,
     parse_duration,
     resolve_window,
     sample_keys,
@@ -84,7 +86,8 @@ def test_judgesync_yaml_selectors_apply_per_judge_and_sample_overrides_them():
     request = traffic_request(TrafficOptions(sample=4), {"tone": ("x", 3)}, {}, NOW)
     assert request is not None
     assert request.selector_for("tone").sample == 4 and request.selector_for("other") is None
-    assert request.max_judgements(["tone", "other"], repeat=2) == 4 * 3
+    cost = cost_of_traffic(JudgingCost(), ["tone", "other"], request, repeat=2)
+    assert cost.requests == 4 * 3 and [judge.name for judge in cost.judges] == ["tone"]
 
 
 def test_no_traffic_without_a_selector():

@@ -80,6 +80,12 @@ DEFAULT_DB = Path(".judgesync") / "emulator.db"
     "--jitter-ms", type=click.FloatRange(min=0), default=0.0, help="Random extra latency, up to."
 )
 @click.option(
+    "--judging-latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Added to live judging only (saved judges and records), as a slow model.",
+)
+@click.option(
     "--fail-rate",
     type=click.FloatRange(0, 1),
     default=0.0,

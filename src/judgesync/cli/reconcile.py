@@ -180,7 +180,15 @@ def plan_command(
     request = ReplayRequest(repeat, grace_from(os.environ), gate_emulated) if replay else None
     progress = terminal.current().progress()
     planned = plan(
-        choices, os.environ, Path.cwd(), parallelism, out, request, progress, traffic=traffic
+        choices,
+        os.environ,
+        Path.cwd(),
+        parallelism,
+        out,
+        request,
+        progress,
+        traffic=traffic,
+        announce=lambda cost: click.echo(output_format.cost(cost), err=True),
     )
     shown = style(diff, list_unmanaged)
     if planned.replay is None:

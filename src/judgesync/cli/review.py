@@ -83,6 +83,7 @@ def test_command(
         repeat=repeat,
         gate_emulated=gate_emulated,
         progress=progress,
+        announce=lambda cost: click.echo(output_format.cost(cost), err=True),
     )
     shown = style()
     echo(output_format.test_run(run, shown), shown)

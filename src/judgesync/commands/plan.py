@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +20,9 @@ from judgesync.plan.header import PlanHeader
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.review.cost import JudgingCost, cost_of_replay, within_budget
 from judgesync.review.replay import Replay, ReplayRequest, replay
-from judgesync.review.traffic import TrafficOptions, traffic_request
+from judgesync.review.traffic import TrafficOptions, cost_of_traffic, traffic_request
 from judgesync.review.traffic_replay import traffic_record
 from judgesync.settings.policy import Choices
 from judgesync.specs.cases_loader import require_cases
@@ -47,11 +48,14 @@ def plan(
     replay_request: ReplayRequest | None = None,
     progress: Progress = SILENT,
     traffic: TrafficOptions = TrafficOptions(),  # noqa: B008 - a frozen value
+    announce: Callable[[JudgingCost], None] = lambda cost: None,
 ) -> Planned:
     """Plan afresh; with `out`, save the plan with the hashes of the files it was
     made from (the spec directory's, judgesync.yaml, and prompt files outside it);
     with `replay_request`, replay the changed judges' cases (review/replay.py), and
-    their production traffic per `traffic` and judgesync.yaml (review/traffic.py)."""
+    their production traffic per `traffic` and judgesync.yaml (review/traffic.py),
+    its cost told to `announce` first, and nothing sent when over
+    `review.max_judgements`."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     if replay_request is not None:
@@ -64,9 +68,16 @@ def plan(
         fresh = fresh_plan(desired, listed, policy)
         behaviour = None
         if replay_request is not None and cases is not None:
-            behaviour = replay(
+            cost = cost_of_replay(fresh, cases, replay_request.repeat)
+            if replay_request.traffic is not None:
+                updated = [a.name for a in fresh.changes if a.kind is ActionKind.UPDATE]
+                cost = cost_of_traffic(cost, updated, replay_request.traffic, replay_request.repeat)
+            within_budget(cost, policy.max_judgements)
+            announce(cost)
+            replayed = replay(
                 fresh, listed, cases, client, policy.gates, replay_request, parallelism, progress
             )
+            behaviour = replace(replayed, cost=cost)
     if out is not None:
         spec_files = planfile.hash_files(policy.specs, desired.inputs.files)
         document = planfile.to_document(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from judgesync.commands.setup import load_desired, resolve
 from judgesync.errors import ConfigError
 from judgesync.progress import SILENT, Progress
 from judgesync.remote.connect import open_client
+from judgesync.review.cost import JudgingCost, cost_of_tests, within_budget
 from judgesync.review.shadows import ShadowRun, grace_from, sweep
 from judgesync.review.testing import TestRun, run_tests
 from judgesync.settings.policy import Choices
@@ -24,10 +25,12 @@ def test(
     repeat: int = 1,
     gate_emulated: bool = False,
     progress: Progress = SILENT,
+    announce: Callable[[JudgingCost], None] = lambda cost: None,
 ) -> TestRun:
     """Run the cases of every judge (or of those `choices.only` selects) against the
     remote judges; `gate_emulated` evaluates must_pass and the gates on emulated
-    verdicts too."""
+    verdicts too; `announce` hears the cost before the first judging request, and a
+    cost over `review.max_judgements` sends nothing (ConfigError)."""
     settings = resolve(choices, environ, workdir)
     policy, target = settings.policy, settings.target
     desired = load_desired(policy, settings.config_file)
@@ -42,6 +45,10 @@ def test(
     grace = grace_from(environ)
     with open_client(target, workdir, parallelism) as client:
         listed = client.list_judges()
+        remote = {judge.name: judge.definition for judge in listed if policy.owns(judge.name)}
+        cost = cost_of_tests(remote, selected, repeat)
+        within_budget(cost, policy.max_judgements)
+        announce(cost)
         swept = sweep(client, ShadowRun.start(), grace, listed)
         results = run_tests(
             client,
@@ -54,4 +61,4 @@ def test(
             progress=progress,
             gate_emulated=gate_emulated,
         )
-    return TestRun(target.label, repeat, results, swept)
+    return TestRun(target.label, repeat, results, swept, cost)

@@ -210,7 +210,10 @@ async def judge_record(request: Request) -> JSONResponse:
     conversation = record_conversation(record)
     # The one entry point of judging, as for a saved judge: the same rendering and answers.
     verdict = await request.app.state.judging_pool.judge(
-        definition, conversation, workspace=workspace.workspace_id
+        definition,
+        conversation,
+        workspace=workspace.workspace_id,
+        late_by_seconds=emulator.settings.judging_latency_ms / 1000,
     )
     return JsonResponse(verdict)
 

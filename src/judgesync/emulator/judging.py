@@ -22,55 +22,8 @@ from typing import Any
 
 from judgesync.emulator.limits import RENDER_MEMORY_BYTES
 from judgesync.emulator.refusals import ApiRefusal
-from judgesync.emulator.wire import Conversation, regression_range
-from judgesync.specs import templates
-
-
-def _last_content(messages: list[dict[str, Any]], role: str) -> str:
-    for message in reversed(messages):
-        if message["role"] == role:
-            return str(message["content"])
-    return ""
-
-
-def _tool_names(messages: list[dict[str, Any]]) -> list[str]:
-    """Tools seen in the conversation: assistant `tool_calls` and `tool` message names."""
-    names: list[str] = []
-    for message in messages:
-        candidates = [message.get("name")] if message["role"] == "tool" else []
-        calls = message.get("tool_calls")
-        if isinstance(calls, list):
-            for call in calls:
-                function = call.get("function") if isinstance(call, dict) else None
-                if isinstance(function, dict):
-                    candidates.append(function.get("name"))
-        names.extend(n for n in candidates if isinstance(n, str) and n not in names)
-    return names
-
-
-def answer_type_definition(output: Mapping[str, Any]) -> str:
-    if output["type"] == "CLASSIFICATION":
-        lines = ["Answer with exactly one of these values:"]
-        lines += [f"- {option['value']}: {option['description']}" for option in output["options"]]
-        return "\n".join(lines)
-    low, high = regression_range(output)
-    return (
-        f"Answer with a number from {low:g} ({output['min_description']})"
-        f" to {high:g} ({output['max_description']})."
-    )
-
-
-def template_variables(conversation: Conversation, output: Mapping[str, Any]) -> dict[str, Any]:
-    messages = conversation.messages
-    return {
-        "conversation_history": messages,
-        "user_message": _last_content(messages, "user"),
-        "assistant_message": _last_content(messages, "assistant"),
-        "system_prompt": next((m["content"] for m in messages if m["role"] == "system"), ""),
-        "available_tools": _tool_names(messages),
-        "answer_type_definition": answer_type_definition(output),
-        "properties": conversation.properties,
-    }
+from judgesync.emulator.wire import Conversation
+from judgesync.specs.platform_prompt import regression_range, render_prompt
 
 
 def template_error(message: str) -> ApiRefusal:
@@ -92,8 +45,11 @@ def verdict_digest(definition: Mapping[str, Any], conversation: Conversation) ->
 def render_instructions(definition: Mapping[str, Any], conversation: Conversation) -> str:
     """The judge's instructions rendered for one conversation; refuses templates that fail."""
     try:
-        return templates.render(
-            definition["instructions"], template_variables(conversation, definition["output"])
+        return render_prompt(
+            definition["instructions"],
+            definition["output"],
+            conversation.messages,
+            conversation.properties,
         )
     except MemoryError:
         # Raised by the worker's address-space cap (judging_worker.py).

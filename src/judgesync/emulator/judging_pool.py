@@ -24,6 +24,7 @@ deadline starting when a worker takes the job.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import selectors
@@ -123,13 +124,22 @@ class JudgingPool:
         self._closed = False
 
     async def judge(
-        self, definition: Mapping[str, Any], conversation: Conversation, *, workspace: str
+        self,
+        definition: Mapping[str, Any],
+        conversation: Conversation,
+        *,
+        workspace: str,
+        late_by_seconds: float = 0.0,
     ) -> dict[str, Any]:
         """The `JudgeOutput` body for `workspace`'s request; ApiRefusal when it cannot be had:
-        503 when judging is saturated, TEMPLATE_ERROR past a budget, the model's errors."""
+        503 when judging is saturated, TEMPLATE_ERROR past a budget, the model's errors.
+        `late_by_seconds` (the `judging_latency_ms` fault) is slept after rendering, holding
+        the admission slot but no render worker, as a slow model would."""
         try:
             async with self._admission.admit(workspace):
                 rendered = await self._render(definition, conversation, workspace)
+                if late_by_seconds:
+                    await asyncio.sleep(late_by_seconds)
                 if self._model is None:
                     return hash_verdict(definition, conversation)
                 return await self._model.judge(definition, rendered, workspace=workspace)

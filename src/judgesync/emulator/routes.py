@@ -157,7 +157,10 @@ async def live_judging(request: Request) -> JSONResponse:
     conversation = parse_conversation(await read_body(request))
     # Untrusted templates render in worker processes, within a time and memory budget.
     verdict = await request.app.state.judging_pool.judge(
-        judge.definition, conversation, workspace=workspace.workspace_id
+        judge.definition,
+        conversation,
+        workspace=workspace.workspace_id,
+        late_by_seconds=emulator.settings.judging_latency_ms / 1000,
     )
     return JsonResponse(verdict)
 

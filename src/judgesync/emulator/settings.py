@@ -43,6 +43,8 @@ class EmulatorSettings(BaseModel):
 
     latency_ms: float = Field(default=0.0, ge=0)
     jitter_ms: float = Field(default=0.0, ge=0)
+    # Live judging only, on top of latency_ms: a slow model (benchmarks of replays).
+    judging_latency_ms: float = Field(default=0.0, ge=0)
     fail_rate: float = Field(default=0.0, ge=0, le=1)
     seed: int | None = None
     rate_limit: float = Field(default=0.0, ge=0, description="requests/second per key; 0 = off")

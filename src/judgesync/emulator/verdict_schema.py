@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from judgesync.emulator.wire import regression_range
+from judgesync.specs.platform_prompt import regression_range
 
 
 class InvalidAnswer(ValueError):

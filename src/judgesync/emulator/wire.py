@@ -18,13 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judgesync.emulator.refusals import ApiRefusal, validation_error
 from judgesync.specs import templates
+from judgesync.specs.platform_prompt import regression_range
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE_SIZE = 50
 OUTPUT_TYPES = ("CLASSIFICATION", "REGRESSION")
-# The SDK's defaults for a regression range whose ends are not sent.
-DEFAULT_REGRESSION_MIN = 0.0
-DEFAULT_REGRESSION_MAX = 1.0
 
 
 class _Body(BaseModel):
@@ -158,15 +156,6 @@ def _check_semantics(body: _JudgeBody) -> None:
         low, high = regression_range(body.model_dump(mode="json")["output"])
         if low >= high:
             raise validation_error(f"output.min: min ({low}) must be less than max ({high}).")
-
-
-def regression_range(output: Mapping[str, Any]) -> tuple[float, float]:
-    low = output.get("min")
-    high = output.get("max")
-    return (
-        DEFAULT_REGRESSION_MIN if low is None else float(low),
-        DEFAULT_REGRESSION_MAX if high is None else float(high),
-    )
 
 
 def _conversation_error(message: str) -> ApiRefusal:

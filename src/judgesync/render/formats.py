@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from judgesync.plan.executor import Report
     from judgesync.plan.header import PlanHeader
     from judgesync.plan.planner import Plan
+    from judgesync.review.cost import JudgingCost
     from judgesync.review.replay import Replay
     from judgesync.review.testing import TestRun
 
@@ -78,6 +79,12 @@ class Format:
         if not report.results:
             return ""
         return as_text.render_report(report, style.colour, style.quiet)
+
+    def cost(self, cost: JudgingCost) -> str:
+        """The line stating a run's judging cost: stderr, before it spends, in every format."""
+        from judgesync.render.review_cost import cost_line
+
+        return cost_line(cost)
 
     def test_run(self, run: TestRun, style: Style) -> str:
         from judgesync.render import review_text

@@ -1,10 +1,11 @@
 """The JSON of `judgesync test` results and of the replay section of `plan --replay`,
 beside the plan and report documents of render/as_json.py (one format_version).
 
-JSON schemas (format_version 1, fields only ever added):
+JSON schemas (format_version 1, fields only ever added; `cost` is render/review_cost.py's):
 
     test: {"format_version": 1, "target": str, "ok": bool, "emulated": bool,
-           "evaluated": bool, "repeat": int, "swept_shadows": [str], "judges": [judge]}
+           "evaluated": bool, "repeat": int, "swept_shadows": [str], "cost": cost|null,
+           "judges": [judge]}
     judge: {"name": str, "judge_id": str|null, "ok": bool, "evaluated": bool,
             "missing": bool, "cases": int, "passed": int,
             "metrics": {..., "kappa_ci95": [lo, hi]|null (classification)}|null,
@@ -15,6 +16,7 @@ JSON schemas (format_version 1, fields only ever added):
     replay (the plan document's `replay` key):
           {"ok": bool, "emulated": bool, "evaluated": bool, "repeat": int,
            "without_cases": [str], "swept_shadows": [str], "path": "dataset"|"shadow",
+           "cost": cost|null,
            "judges": [{"name", "action", "cases": int,
            "flips": [{"id", "old", "new"}], "flip_rate", "kappa_between_versions",
            "transitions": [{"old", "new", "count"}], "agreement_before",
@@ -41,6 +43,7 @@ from dataclasses import asdict
 from typing import Any
 
 from judgesync.render.as_json import FORMAT_VERSION
+from judgesync.render.review_cost import cost_document
 from judgesync.render.traffic_json import traffic_document
 from judgesync.review.metrics import (
     ClassificationMetrics,
@@ -62,6 +65,7 @@ def test_document(run: TestRun) -> dict[str, Any]:
         "evaluated": run.evaluated,
         "repeat": run.repeat,
         "swept_shadows": list(run.swept),
+        "cost": cost_document(run.cost),
         "judges": [_judge_document(result) for result in run.judges],
     }
 
@@ -137,6 +141,7 @@ def replay_document(replay: Replay) -> dict[str, Any]:
         "without_cases": list(replay.without_cases),
         "swept_shadows": list(replay.swept),
         "path": replay.path,
+        "cost": cost_document(replay.cost),
         "judges": [
             *(_replay_judge_document(result, traffic.get(result.name)) for result in replay.judges),
             # Updated judges without cases: only their traffic was replayed.

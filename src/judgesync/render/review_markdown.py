@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from judgesync.render import traffic_markdown
 from judgesync.render.markdown_text import DEFAULT_LIMIT, clip, code, escape, fit, visible
+from judgesync.render.review_cost import cost_markdown
 from judgesync.render.review_text import (
     emulated_notes,
     metric_lines,
@@ -46,6 +47,7 @@ def render_test(run: TestRun, limit: int = DEFAULT_LIMIT) -> str:
     """The test run as GitHub markdown, never longer than `limit` characters: the
     table's rows while they fit, then each judge's details while they fit."""
     lines = [TEST_MARKER, "### judgesync test", "", f"Target: {escape(visible(run.target))}", ""]
+    lines += cost_markdown(run.cost)
     lines += _notes(emulated_notes(run.emulated, run.evaluated))
     if run.swept:
         lines += [swept_line(run.swept), ""]
@@ -109,6 +111,7 @@ def _test_details(result: JudgeResult) -> list[str]:
 def render_replay(replay: Replay, limit: int = REPLAY_LIMIT) -> str:
     """The replay section of the PR comment, never longer than `limit` characters."""
     head = ["### Replay: what the changes do to verdicts", "", path_line(replay.path), ""]
+    head += cost_markdown(replay.cost)
     head += _notes(emulated_notes(replay.emulated, replay.evaluated))
     if replay.swept:
         head += [swept_line(replay.swept), ""]

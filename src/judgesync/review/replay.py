@@ -32,6 +32,7 @@ from typing import Protocol
 from judgesync.models import Judge, JudgeDefinition, Output
 from judgesync.plan.planner import ActionKind, Plan
 from judgesync.progress import SILENT, Progress
+from judgesync.review.cost import JudgingCost, cost_of_replay
 from judgesync.review.gates import drop_gate
 from judgesync.review.live_judging import (
     JUDGING,
@@ -150,6 +151,7 @@ class Replay:
     path: str = SHADOW_PATH
     # Updated judges on sampled production traffic (`--traffic`, review/traffic_replay.py).
     traffic: tuple[JudgeTraffic, ...] = ()
+    cost: JudgingCost | None = None
 
     @property
     def emulated(self) -> bool:
@@ -197,11 +199,7 @@ def replay(
         for action in plan.changes
         if action.kind in (ActionKind.CREATE, ActionKind.UPDATE) and action.desired is not None
     ]
-    # The proposed version is judged once, the current one (updates only) `repeat` times.
-    total = sum(
-        len(cases_by_judge.get(action.name, ())) * (1 + (repeat if action.remote else 0))
-        for action in changed
-    )
+    total = cost_of_replay(plan, cases_by_judge, repeat).requests
     replayed = [action for action in changed if cases_by_judge.get(action.name)]
     records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
     traffic = None

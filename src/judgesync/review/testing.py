@@ -17,6 +17,7 @@ from typing import Any
 
 from judgesync.models import ClassificationOutput, Judge
 from judgesync.progress import SILENT, Progress
+from judgesync.review.cost import JudgingCost
 from judgesync.review.gates import metric_failures
 from judgesync.review.live_judging import (
     JUDGING,
@@ -112,6 +113,7 @@ class TestRun:
     repeat: int
     judges: tuple[JudgeResult, ...]
     swept: tuple[str, ...] = ()
+    cost: JudgingCost | None = None
 
     @property
     def emulated(self) -> bool:

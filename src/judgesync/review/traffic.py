@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from judgesync.errors import ApiError, ConfigError, JudgesyncError
+from judgesync.review.cost import JudgingCost
 
 DEFAULT_SAMPLE = 50
 DEFAULT_SINCE = "7d"
@@ -104,13 +105,18 @@ class TrafficRequest:
     def selector_for(self, name: str) -> TrafficSelector | None:
         return self.selectors.get(name, self.default)
 
-    def max_judgements(self, updated: Iterable[str], repeat: int) -> int:
-        """An upper bound of the judging requests, known before any span is read."""
-        return sum(
-            judgements(selector.sample, repeat)
-            for name in updated
-            if (selector := self.selector_for(name)) is not None
-        )
+
+def cost_of_traffic(
+    cost: JudgingCost, updated: Iterable[str], request: TrafficRequest, repeat: int
+) -> JudgingCost:
+    """`cost` and, for each updated judge with a selector, at most its sample size of
+    spans judged (`judgements`): known before any span is searched, so a budget can
+    refuse the run before anything is sent."""
+    for name in updated:
+        selector = request.selector_for(name)
+        if selector is not None:
+            cost = cost.plus_unread(name, judgements(selector.sample, repeat))
+    return cost
 
 
 def judgements(sampled: int, repeat: int) -> int:

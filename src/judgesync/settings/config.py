@@ -122,6 +122,13 @@ class TrafficConfig(_Strict):
         return MappingProxyType({n: (j.filter, j.sample) for n, j in self.judges.items()})
 
 
+class ReviewConfig(_Strict):
+    """Limits on what `test` and `plan --replay` spend."""
+
+    # Judging requests one run may send; None: no limit.
+    max_judgements: int | None = None
+
+
 class Config(_Strict):
     """The settings of one repository, as the file writes them."""
 
@@ -139,6 +146,7 @@ class Config(_Strict):
     gates: GatesConfig = Field(default_factory=GatesConfig)
     # Production traffic that `plan --replay` judges each updated judge on.
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
     # The file it was read from, None for the defaults: `specs` is relative to it.
     _path: Path | None = PrivateAttr(default=None)
 
@@ -244,6 +252,11 @@ def _value_findings(data: dict[Hashable, Any]) -> list[Finding]:
     if isinstance(max_deletes, int) and not isinstance(max_deletes, bool) and max_deletes < 0:
         message = f"max_deletes: must be 0 or more, got {max_deletes}"
         findings.append((("max_deletes",), message))
+    review = data.get("review")
+    budget = review.get("max_judgements") if isinstance(review, dict) else None
+    if isinstance(budget, int) and not isinstance(budget, bool) and budget < 1:
+        message = f"review.max_judgements: must be 1 or more, got {budget}"
+        findings.append((("review", "max_judgements"), message))
     ownership = data.get("ownership")
     if isinstance(ownership, dict) and ownership.get("names") == []:
         message = (

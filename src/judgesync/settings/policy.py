@@ -60,6 +60,8 @@ class Policy:
     model_overrides: tuple[tuple[str, str], ...] = ()
     # Thresholds on judges' verdicts for `test` and `plan --replay`.
     gates: Gates = field(default_factory=Gates)
+    # Judging requests one `test` or `plan --replay` may send (review.max_judgements).
+    max_judgements: int | None = None
     breaking_changes: BreakingChanges = BreakingChanges.WARN
     # Globs of the judges this run acts on (--only); empty selects every judge.
     only: tuple[str, ...] = ()
@@ -84,6 +86,7 @@ class Policy:
             allow_mass_delete=choices.allow_mass_delete,
             model_overrides=model_overrides,
             gates=config.gates.gates(),
+            max_judgements=config.review.max_judgements,
             breaking_changes=BreakingChanges(config.breaking_changes),
             only=choices.only,
             traffic=config.traffic.selectors(),
