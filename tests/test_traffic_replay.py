@@ -199,3 +199,21 @@ def test_a_saved_plan_records_the_traffic_and_show_prints_it(traffic, run, workd
     as_json = run("show", "p.json", "--format", "json")
     assert as_json.exit_code == 0, as_json.output
     assert json.loads(as_json.stdout)["traffic"] == saved
+
+
+def test_sampled_traffic_counts_against_the_budget_before_anything_is_sent(
+    traffic, run, workdir, api_client
+):
+    edit_tone(workdir)
+    (workdir / "judgesync.yaml").write_text("review:\n  max_judgements: 20\n")
+    over = run("plan", "--replay", "--traffic", SERVICE_A, "--sample", "12")
+    assert over.exit_code == 1, over.output
+    assert "This run would send 24 judging requests, 4 over review.max_judgements (20)" in (
+        over.stderr
+    )
+    datasets = api_client.get("/v1/observability/datasets")
+    assert datasets.status_code == 200, datasets.text
+    assert datasets.json()["datasets"]["results"] == [], "nothing imported, no review dataset"
+    within = run("plan", "--replay", "--traffic", SERVICE_A, "--sample", "10")
+    assert within.exit_code == 0, within.output
+    assert "Cost: at most 20 judging request(s) (tone traffic: at most 20)" in within.stderr
