@@ -201,7 +201,9 @@ def replay(
     ]
     total = cost_of_replay(plan, cases_by_judge, repeat).requests
     replayed = [action for action in changed if cases_by_judge.get(action.name)]
-    records = sync_records(client, [c for a in replayed for c in cases_by_judge[a.name]])
+    records = sync_records(
+        client, [c for a in replayed for c in cases_by_judge[a.name]], parallelism
+    )
     traffic = None
     if request.traffic is not None:
         updates = [action for action in changed if action.kind is ActionKind.UPDATE]

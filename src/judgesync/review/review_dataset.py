@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,9 +66,13 @@ def case_hash(case: Case) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def sync_records(client: ReviewDatasetApi, cases: Sequence[Case]) -> ReviewRecords | None:
+def sync_records(
+    client: ReviewDatasetApi, cases: Sequence[Case], parallelism: int = 8
+) -> ReviewRecords | None:
     """Make the review dataset hold exactly one record per distinct case request;
-    None when the API has no datasets."""
+    None when the API has no datasets. Uploads and deletions run `parallelism` at
+    a time: one record per request, and 200 cases one after another would cost
+    200 round trips before the first judgement."""
     try:
         dataset_id = _dataset_id(client)
     except ApiError as error:
@@ -76,7 +81,7 @@ def sync_records(client: ReviewDatasetApi, cases: Sequence[Case]) -> ReviewRecor
         raise
     wanted = {case_hash(case): case for case in cases}
     by_hash: dict[str, str] = {}
-    trimmed = 0
+    stale: list[str] = []
     for record in client.list_records(dataset_id):
         key = (record.get("properties") or {}).get(HASH_PROPERTY)
         if not isinstance(key, str):
@@ -84,15 +89,25 @@ def sync_records(client: ReviewDatasetApi, cases: Sequence[Case]) -> ReviewRecor
         if key in wanted and key not in by_hash:
             by_hash[key] = str(record["id"])
         else:
-            client.delete_record(str(record["id"]))
-            trimmed += 1
+            stale.append(str(record["id"]))
     missing = [key for key in wanted if key not in by_hash]
-    for key in missing:
+
+    def upload(key: str) -> str:
         request = wanted[key].request()
         properties = {**(request["properties"] or {}), HASH_PROPERTY: key}
         created = client.create_record(dataset_id, {"messages": request["messages"]}, properties)
-        by_hash[key] = str(created["id"])
-    return ReviewRecords(dataset_id, by_hash, uploaded=len(missing), trimmed=trimmed)
+        return str(created["id"])
+
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, parallelism), thread_name_prefix="judgesync-record"
+    )
+    try:
+        by_hash.update(zip(missing, pool.map(upload, missing), strict=True))
+        list(pool.map(client.delete_record, stale))
+    finally:
+        # On an interrupt, what has not started is not sent.
+        pool.shutdown(wait=True, cancel_futures=True)
+    return ReviewRecords(dataset_id, by_hash, uploaded=len(missing), trimmed=len(stale))
 
 
 def _dataset_id(client: ReviewDatasetApi) -> str:
