@@ -1,11 +1,13 @@
 """Benchmark of `plan --replay --traffic`: N spans sampled, imported and judged by two
-versions at --parallelism 16, the emulator `--latency-ms` away (its own process).
+versions at --parallelism 16, the emulator `--latency-ms` away (its own process) and
+live judging `--judging-latency-ms` later still (a model's time).
 
-    .venv/bin/python -m benchmarks.traffic --spans 1000 --latency-ms 150
+    .venv/bin/python -m benchmarks.traffic --spans 1000 --latency-ms 150 --judging-latency-ms 1000
 
 "ideal s" counts the requests that must follow one another (listings, search pages,
 the import and its polls) at the mean latency, plus the judging requests spread
-over the parallelism. The second run must import nothing.
+over the parallelism, each at the latency plus the judging latency. The second run
+must import nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from tests.genai_app import export_all, exporter, recorded_turns
 
 from benchmarks.processes import JUDGESYNC, emulator, measure
@@ -30,6 +33,7 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=150.0)
     parser.add_argument("--parallelism", type=int, default=16)
+    parser.add_argument("--judging-latency-ms", type=float, default=1000.0)
     args = parser.parse_args()
     key = "bench-traffic-key"
     with emulator(args.latency_ms, 0.0) as url, tempfile.TemporaryDirectory() as scratch:
@@ -38,6 +42,8 @@ def main() -> None:
         shutil.copytree(JUDGES, work / "judges")
         (work / "judges" / "tone.cases.yaml").unlink()
         env = {**os.environ, "MISTRAL_API_KEY": key, "JUDGESYNC_API_URL": url}
+        settings = {"judging_latency_ms": args.judging_latency_ms}
+        httpx.post(f"{url}/_emulator/settings", json=settings).raise_for_status()
         measure([JUDGESYNC, "apply", "--auto-approve"], env, work)
         spec = work / "judges" / "tone.yaml"
         spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
@@ -56,7 +62,8 @@ def main() -> None:
         # import), search pages, the import and a few polls.
         sequential = 1 + 1 + 3 * pages + pages + 1 + 3
         judging = 2 * args.spans
-        ideal = (sequential + judging / args.parallelism) * latency
+        judgement = latency + args.judging_latency_ms / 1000
+        ideal = sequential * latency + judging / args.parallelism * judgement
         for run in ("first", "again"):
             measured = measure(command, env, work)
             traffic = next(

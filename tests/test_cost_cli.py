@@ -71,7 +71,10 @@ def test_replay_states_its_cost_and_sends_exactly_that(edited, run, judged):
     assert len(judged) == 20
     line = next(line for line in result.stderr.splitlines() if line.startswith("Cost:"))
     assert line.startswith("Cost: 20 judging request(s) (tone: 20), about ")
-    assert line in result.stdout  # the document carries it too
+    # Text prints it once, on stderr: the document on the same terminal does not repeat it.
+    assert line not in result.stdout
+    markdown = run("plan", "--replay", "--repeat", "3", "--format", "markdown")
+    assert line.replace("Cost: ", "") in markdown.stdout  # markdown and JSON carry it
 
 
 @pytest.mark.parametrize(

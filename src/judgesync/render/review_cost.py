@@ -1,7 +1,8 @@
 """A run's judging cost (review/cost.py) as a line of text, of markdown, and as JSON.
 
-The same line goes to stderr before the first judging request and into the
-run's document; JSON has every judge, the lines the first `_JUDGES_NAMED`.
+The line goes to stderr before the first judging request (the text document,
+read on the same terminal, does not repeat it); markdown and JSON documents
+carry it too: JSON every judge, the line the first `_JUDGES_NAMED`.
 
     cost: {"requests": int, "input_tokens_estimate": int, "method": str,
            "judges": [{"name": str, "requests": int, "input_tokens_estimate": int,
@@ -37,11 +38,6 @@ def _judge_part(judge: JudgeCost, name: Callable[[str], str]) -> str:
     if judge.estimated:
         return f"{name(judge.name)}: {judge.requests:,}"
     return f"{name(judge.name)} traffic: at most {judge.requests:,}"
-
-
-def cost_lines(cost: JudgingCost | None) -> list[str]:
-    """The text document's cost line and a blank line; nothing without a cost."""
-    return [] if cost is None else [cost_line(cost), ""]
 
 
 def cost_markdown(cost: JudgingCost | None) -> list[str]:

@@ -4,7 +4,6 @@ their JSON is render/review_json.py."""
 from __future__ import annotations
 
 from judgesync.render import traffic_text
-from judgesync.render.review_cost import cost_lines
 from judgesync.render.verdict_text import number as number
 from judgesync.render.verdict_text import verdict as verdict
 from judgesync.review.live_judging import EMULATED_NOTE, NOT_EVALUATED_NOTE
@@ -38,7 +37,7 @@ def emulated_notes(emulated: bool, evaluated: bool) -> list[str]:
 
 
 def render_test(run: TestRun) -> str:
-    lines = [f"Target: {run.target}", "", *cost_lines(run.cost)]
+    lines = [f"Target: {run.target}", ""]
     for note in emulated_notes(run.emulated, run.evaluated):
         lines += [note, ""]
     if run.swept:
@@ -136,7 +135,6 @@ def render_replay(replay: Replay) -> str:
     """The replay section that follows the text plan."""
     lines = ["Replay: the changed judges on their cases, current -> proposed version."]
     lines.append(path_line(replay.path))
-    lines += cost_lines(replay.cost)[:1]
     lines += emulated_notes(replay.emulated, replay.evaluated)
     if replay.swept:
         lines.append(swept_line(replay.swept))
