@@ -168,6 +168,16 @@ def run(
 
 
 @pytest.fixture
+def edited(workdir: Path, run: Callable[..., Any]) -> Path:
+    """The shipped judges applied, then tone's instructions edited: a plan updates tone."""
+    result = run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    spec = workdir / "judges" / "tone.yaml"
+    spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
+    return workdir
+
+
+@pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     """A fresh stand-in for GitHub's REST API on a loopback port (tests/github/fake.py)."""
     yield from FakeGitHub().serve()

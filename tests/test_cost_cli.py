@@ -15,16 +15,6 @@ pytestmark = pytest.mark.usefixtures("revisions")
 
 
 @pytest.fixture
-def edited(workdir, run):
-    """The shipped judges applied, then tone's instructions edited: a plan updates tone."""
-    result = run("apply", "--auto-approve")
-    assert result.exit_code == 0, result.output
-    spec = workdir / "judges" / "tone.yaml"
-    spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
-    return workdir
-
-
-@pytest.fixture
 def judged(emulator_server, monkeypatch) -> list[int]:
     """One item per live-judging request the emulator receives (saved judge or record)."""
     pool = emulator_server.app.state.judging_pool

@@ -41,16 +41,6 @@ def write_cases(workdir: Path, count: int) -> None:
     (workdir / "judges" / "tone.cases.yaml").write_text(text)
 
 
-@pytest.fixture
-def edited(workdir, run):
-    """The shipped judges applied, then tone's instructions edited: a plan updates tone."""
-    result = run("apply", "--auto-approve")
-    assert result.exit_code == 0, result.output
-    spec = workdir / "judges" / "tone.yaml"
-    spec.write_text(spec.read_text().replace("no sarcasm, ", ""))
-    return workdir
-
-
 def replayed(run, *args: str) -> dict[str, Any]:
     result = run("plan", "--replay", "--format", "json", *args)
     assert result.exit_code in (0, 1), result.output
