@@ -40,7 +40,6 @@ from judgesync.review.live_judging import (
     LiveJudgingApi,
     Verdicts,
     judge_cases,
-    judge_each,
 )
 from judgesync.review.metrics import (
     NoiseFloor,
@@ -49,7 +48,7 @@ from judgesync.review.metrics import (
     failed_must_pass,
     noise_floor,
 )
-from judgesync.review.review_dataset import ReviewDatasetApi, ReviewRecords, sync_records
+from judgesync.review.review_dataset import ReviewDatasetApi, judge_inline, sync_records
 from judgesync.review.shadows import DEFAULT_GRACE, ShadowApi, ShadowRun, shadow_judge, sweep
 from judgesync.review.significance import (
     AgreementChange,
@@ -219,11 +218,24 @@ def replay(
             assert action.desired is not None
             current_definition = action.remote.definition if action.remote else None
             if records is not None:
-                proposed = _inline(client, records, action.desired, cases, 1, parallelism, progress)
+                proposed = judge_inline(
+                    client,
+                    action.desired,
+                    cases,
+                    records.record_for,
+                    parallelism=parallelism,
+                    progress=progress,
+                )
                 current = None
                 if current_definition is not None:
-                    current = _inline(
-                        client, records, current_definition, cases, repeat, parallelism, progress
+                    current = judge_inline(
+                        client,
+                        current_definition,
+                        cases,
+                        records.record_for,
+                        repeat=repeat,
+                        parallelism=parallelism,
+                        progress=progress,
                     )
             else:
                 with shadow_judge(client, run, action.desired) as shadow:
@@ -255,24 +267,6 @@ def replay(
     without = tuple(a.name for a in changed if not cases_by_judge.get(a.name))
     path = SHADOW_PATH if records is None else DATASET_PATH
     return Replay(tuple(results), repeat, without, swept, path, traffic_results)
-
-
-def _inline(
-    client: ReviewDatasetApi,
-    records: ReviewRecords,
-    definition: JudgeDefinition,
-    cases: Sequence[Case],
-    repeat: int,
-    parallelism: int,
-    progress: Progress,
-) -> Verdicts:
-    return judge_each(
-        lambda case: client.judge_record(records.record_for(case), definition),
-        cases,
-        repeat=repeat,
-        parallelism=parallelism,
-        progress=progress,
-    )
 
 
 def _judge_replay(

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from judgesync.errors import ApiError
 from judgesync.models import JudgeDefinition
+from judgesync.progress import SILENT, Progress
+from judgesync.review.live_judging import Item, Verdicts, judge_each
 from judgesync.specs.case import Case
 
 REVIEW_DATASET = "judgesync-review"
@@ -108,6 +110,27 @@ def sync_records(
         # On an interrupt, what has not started is not sent.
         pool.shutdown(wait=True, cancel_futures=True)
     return ReviewRecords(dataset_id, by_hash, uploaded=len(missing), trimmed=len(stale))
+
+
+def judge_inline(
+    client: ReviewDatasetApi,
+    definition: JudgeDefinition,
+    items: Sequence[Item],
+    record_of: Callable[[Item], str],
+    *,
+    repeat: int = 1,
+    parallelism: int = 8,
+    progress: Progress = SILENT,
+) -> Verdicts:
+    """Judge each item's record (`record_of`) `repeat` times with `definition` inline:
+    no judge is saved. Cases and sampled spans alike."""
+    return judge_each(
+        lambda item: client.judge_record(record_of(item), definition),
+        items,
+        repeat=repeat,
+        parallelism=parallelism,
+        progress=progress,
+    )
 
 
 def _dataset_id(client: ReviewDatasetApi) -> str:

@@ -18,18 +18,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from judgesync.models import JudgeDefinition
 from judgesync.plan.planner import Action
 from judgesync.progress import Progress
-from judgesync.review.live_judging import Verdicts, judge_each
+from judgesync.review.live_judging import Verdicts
 from judgesync.review.metrics import VersionComparison, compare_versions
-from judgesync.review.review_dataset import ReviewDatasetApi
+from judgesync.review.review_dataset import ReviewDatasetApi, judge_inline
 from judgesync.review.significance import FlipsSignificance, flips_significance
 from judgesync.review.traffic import (
     TrafficApi,
     TrafficImportError,
     TrafficRequest,
     TrafficSample,
+    TrafficSelector,
     Window,
     judgements,
     sample_spans,
@@ -112,13 +112,17 @@ def prepare_traffic(
     """Sample each updated judge's spans and make sure they are records of the review
     dataset (`dataset_id`; None: the API has no datasets)."""
     chosen = tuple(a for a in updates if request.selector_for(a.name) is not None)
+    # `--traffic EXPR` is one selector for every updated judge: search its window once.
+    by_selector: dict[TrafficSelector, TrafficSample] = {}
     samples = {}
     for action in chosen:
         selector = request.selector_for(action.name)
         assert selector is not None
-        samples[action.name] = sample_spans(
-            client, selector, request.window, request.seed, request.show_conversations
-        )
+        if selector not in by_selector:
+            by_selector[selector] = sample_spans(
+                client, selector, request.window, request.seed, request.show_conversations
+            )
+        samples[action.name] = by_selector[selector]
     if not chosen:
         return PreparedTraffic((), {}, {}, 0, (), None)
     if dataset_id is None:
@@ -136,6 +140,10 @@ def prepare_traffic(
 class _Span:
     id: str  # the span key, as Verdicts are keyed
     record_id: str
+
+
+def _record_of(span: _Span) -> str:
+    return span.record_id
 
 
 def judge_traffic(
@@ -161,8 +169,23 @@ def judge_traffic(
             continue
         skipped = tuple(k for k in sample.keys if k in prepared.skipped_on_import)
         spans = [_Span(k, prepared.records[k]) for k in sample.keys if k in prepared.records]
-        proposed = _judge(client, spans, action.desired, 1, parallelism, progress)
-        current = _judge(client, spans, action.remote.definition, repeat, parallelism, progress)
+        proposed = judge_inline(
+            client,
+            action.desired,
+            spans,
+            _record_of,
+            parallelism=parallelism,
+            progress=progress,
+        )
+        current = judge_inline(
+            client,
+            action.remote.definition,
+            spans,
+            _record_of,
+            repeat=repeat,
+            parallelism=parallelism,
+            progress=progress,
+        )
         results.append(
             JudgeTraffic(
                 **base,
@@ -178,23 +201,6 @@ def judge_traffic(
             )
         )
     return tuple(results)
-
-
-def _judge(
-    client: ReviewDatasetApi,
-    spans: Sequence[_Span],
-    definition: JudgeDefinition,
-    repeat: int,
-    parallelism: int,
-    progress: Progress,
-) -> Verdicts:
-    return judge_each(
-        lambda span: client.judge_record(span.record_id, definition),
-        spans,
-        repeat=repeat,
-        parallelism=parallelism,
-        progress=progress,
-    )
 
 
 def distribution(verdicts: Sequence[str | float]) -> Distribution:
